@@ -1,0 +1,19 @@
+// Jest config for the end-to-end tests (real etcd, kube-apiserver, podinfo, statsd_exporter,
+// Prometheus built by scripts/e2e-tools.sh). Run: npx jest -c e2e/jest.config.js
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '..',
+  roots: ['<rootDir>/e2e'],
+  testMatch: ['**/*.e2e.test.ts'],
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  // Real processes on loopback: one test file at a time, generous timeouts.
+  maxWorkers: 1,
+  testTimeout: 15 * 60 * 1000,
+  verbose: true,
+};
