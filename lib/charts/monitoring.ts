@@ -1,0 +1,20 @@
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ContinuousLoadDashboard } from '../dashboard/grafana-dashboard';
+import { Model } from '../model/model';
+import { Monitors } from '../monitoring/monitors';
+import { SloRules } from '../monitoring/prometheus-rule';
+
+export interface MonitoringChartProps extends ChartProps {
+  readonly model: Model;
+}
+
+/** What watches the load: monitors, rules and the dashboard. */
+export class MonitoringChart extends Chart {
+  constructor(scope: Construct, id: string, props: MonitoringChartProps) {
+    super(scope, id, { ...props, disableResourceNameHashes: true });
+    new Monitors(this, 'monitors', { model: props.model });
+    new SloRules(this, 'rules', { model: props.model });
+    new ContinuousLoadDashboard(this, 'dashboard', { model: props.model });
+  }
+}

@@ -1,0 +1,65 @@
+import { ConfigProblem } from './errors';
+import { Config } from './schema';
+import { imageTag, parseVersion, versionAtLeast } from '../model/model';
+import { toSeconds } from '../model/duration';
+
+/** Rules that span several fields: the schema checks each field, these check how they fit together. */
+export function crossFieldProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+
+  const seen = new Map<string, number>();
+  config.flows.forEach((f, i) => {
+    if (seen.has(f.name)) {
+      problems.push({ path: `flows[${i}].name`, value: f.name, message: `duplicate flow name; flows[${seen.get(f.name)}] has it already, and flow names label every metric` });
+    } else seen.set(f.name, i);
+  });
+
+  const tag = imageTag(config.injector.image);
+  const k6 = parseVersion(tag);
+  if (!k6) {
+    problems.push({ path: 'injector.image', value: config.injector.image, message: "the tag must be a k6 version such as '0.54.0', so the output mode can be checked against it" });
+  } else if (config.injector.output === 'statsd' && versionAtLeast(k6, 0, 55)) {
+    problems.push({
+      path: 'injector.image',
+      value: config.injector.image,
+      message: "injector.output 'statsd' needs k6 <= 0.54: the statsd output was removed in k6 v0.55.0. Use grafana/k6:0.54.0",
+    });
+  }
+
+  config.flows.forEach((f, i) => {
+    const threshold = toSeconds((f.objectives?.latency ?? config.objectives.latency).threshold);
+    const timeout = toSeconds(f.timeout);
+    if (f.maxVUs !== undefined && f.rate * threshold > f.maxVUs) {
+      problems.push({
+        path: `flows[${i}].maxVUs`,
+        value: f.maxVUs,
+        message: `${f.rate} requests/s at the latency objective of ${threshold}s needs at least ${Math.ceil(f.rate * threshold)} VUs; raise maxVUs or lower the rate`,
+      });
+    }
+    if (f.preAllocatedVUs !== undefined && f.maxVUs !== undefined && f.preAllocatedVUs > f.maxVUs) {
+      problems.push({ path: `flows[${i}].preAllocatedVUs`, value: f.preAllocatedVUs, message: `must not exceed maxVUs (${f.maxVUs})` });
+    }
+    if (threshold >= timeout) {
+      problems.push({
+        path: `flows[${i}].timeout`,
+        value: f.timeout,
+        message: `must be longer than the latency objective threshold (${threshold}s), or slow requests time out before they count as slow`,
+      });
+    }
+  });
+
+  config.objectives.burnRates.forEach((b, i) => {
+    if (toSeconds(b.short) >= toSeconds(b.long)) {
+      problems.push({ path: `objectives.burnRates[${i}].short`, value: b.short, message: `must be shorter than long (${b.long})` });
+    }
+  });
+
+  if (config.monitoring.mode === 'existing' && config.monitoring.existing.namespace === config.namespace) {
+    problems.push({
+      path: 'namespace',
+      value: config.namespace,
+      message: `collides with monitoring.existing.namespace; in existing-stack mode the load must live in its own namespace, not in kube-prometheus-stack's`,
+    });
+  }
+  return problems;
+}

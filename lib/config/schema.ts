@@ -1,0 +1,257 @@
+import { z } from 'zod';
+
+/**
+ * The Continuous Load config schema: the one place that says what a config may contain.
+ * Every field has a default, so an empty document (or no file at all) is a complete config.
+ * `npm run schema` writes the JSON Schema of this to `continuous-load.schema.json` for editors.
+ */
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Kubernetes resource quantity, e.g. `100m`, `0.5`, `128Mi`. */
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
+/** A Prometheus/k6-style duration: one or more `<n><unit>` with units ms, s, m, h, d. */
+const DURATION = /^([0-9]+(ms|s|m|h|d))+$/;
+/** `registry/repository:tag`, optionally `@sha256:<64 hex>`; the tag is required. */
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, { message: `${what} must be at most 63 characters (DNS-1123 label)` })
+    .regex(DNS1123_LABEL, {
+      message: `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    });
+
+export const duration = () =>
+  z.string().regex(DURATION, { message: "must be a duration such as '500ms', '5s', '1m' or '1h30m'" });
+
+export const quantity = () =>
+  z.string().regex(QUANTITY, { message: "must be a Kubernetes quantity such as '100m', '0.5', '64Mi' or '1Gi'" });
+
+export const image = () =>
+  z.string().regex(IMAGE, {
+    message: "must be an image reference with a tag, 'repository:tag' or 'repository:tag@sha256:<digest>'",
+  });
+
+export const labels = () =>
+  z.record(
+    z.string().regex(LABEL_KEY, { message: 'must be a valid Kubernetes label key' }),
+    z.string().max(63).regex(LABEL_VALUE, { message: 'must be a valid Kubernetes label value' }),
+  );
+
+const cpuMemory = z
+  .object({
+    cpu: quantity().describe('CPU, e.g. 100m'),
+    memory: quantity().describe('Memory, e.g. 64Mi'),
+  })
+  .strict();
+
+export const resources = (requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }) =>
+  z
+    .object({
+      requests: cpuMemory.default(requests).describe('Resource requests.'),
+      limits: cpuMemory.default(limits).describe('Resource limits.'),
+    })
+    .strict()
+    .prefault({});
+
+/** A percentage objective strictly between 0 and 100, such as 99.95. */
+const percent = (what: string) =>
+  z
+    .number()
+    .gt(0, { message: `${what} must be above 0 %` })
+    .lt(100, { message: `${what} must be below 100 %: a 100 % objective leaves no error budget, so no burn rate can be computed` });
+
+const latencyObjective = z
+  .object({
+    threshold: duration().describe('A request is good when it completes faster than this, e.g. 250ms.'),
+    target: percent('objectives.latency.target').describe('Percent of requests that must be faster than `threshold`.'),
+  })
+  .strict();
+
+const burnRateWindow = z
+  .object({
+    short: duration().describe('Short window; it stops the alert quickly once the problem is gone.'),
+    long: duration().describe('Long window; it proves the burn is sustained.'),
+    factor: z.number().positive().describe('Burn-rate factor: how many times faster than allowed the budget burns.'),
+    severity: z.enum(['page', 'ticket']).describe('Alert severity for this pair.'),
+  })
+  .strict();
+
+export const DEFAULT_BURN_RATES = [
+  { short: '5m', long: '1h', factor: 14.4, severity: 'page' as const },
+  { short: '30m', long: '6h', factor: 6, severity: 'page' as const },
+  { short: '2h', long: '1d', factor: 3, severity: 'ticket' as const },
+  { short: '6h', long: '3d', factor: 1, severity: 'ticket' as const },
+];
+
+export const objectivesSchema = z
+  .object({
+    availability: percent('objectives.availability')
+      .default(99.95)
+      .describe('Percent of requests that must succeed (expected status, no transport error).'),
+    latency: latencyObjective.prefault({ threshold: '250ms', target: 99.5 }).describe('Latency objective.'),
+    period: duration().default('30d').describe('SLO period the error budget is computed over.'),
+    burnRates: z
+      .array(burnRateWindow)
+      .min(1)
+      .default(DEFAULT_BURN_RATES)
+      .describe('Multi-window, multi-burn-rate alert pairs (SRE workbook defaults).'),
+    traffic: z
+      .object({
+        minRatio: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.8)
+          .describe("Alert when a flow's measured rate falls below this fraction of its configured rate."),
+        for: duration().default('5m').describe('How long the rate must stay low before the alert fires.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** Per-flow override of the global objectives. */
+const flowObjectives = z
+  .object({
+    availability: percent('availability').optional().describe('Overrides objectives.availability for this flow.'),
+    latency: latencyObjective.optional().describe('Overrides objectives.latency for this flow.'),
+  })
+  .strict();
+
+const flowCommon = {
+  name: dnsLabel('flow name').describe('Unique flow name; it becomes the `flow` label on every metric and alert.'),
+  rate: z
+    .number()
+    .positive({ message: 'must be above 0 requests per second' })
+    .max(10000, { message: 'must be at most 10000 requests per second per injector pod' })
+    .default(10)
+    .describe('Requests per second, per injector pod (constant arrival rate, open model).'),
+  timeout: duration().default('5s').describe('Request timeout.'),
+  preAllocatedVUs: z.number().int().positive().optional().describe('k6 VUs allocated at start. @default derived from rate and latency objective'),
+  maxVUs: z.number().int().positive().optional().describe('Upper bound of k6 VUs. @default derived from rate and timeout'),
+  objectives: flowObjectives.optional().describe('Objectives for this flow; missing fields use the global objectives.'),
+};
+
+export const httpServiceFlow = z
+  .object({
+    type: z.literal('http-service').describe('HTTP over keep-alive connections to the target ClusterIP Service.'),
+    ...flowCommon,
+    path: z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path starting with '/'" }).default('/api/info'),
+  })
+  .strict();
+
+export const flowSchema = z.discriminatedUnion('type', [httpServiceFlow]);
+
+export const DEFAULT_FLOWS = [{ type: 'http-service' as const, name: 'http-service', rate: 10 }];
+
+const existingStack = z
+  .object({
+    namespace: dnsLabel('monitoring.existing.namespace')
+      .default('monitoring')
+      .describe('Namespace of the existing kube-prometheus-stack.'),
+    release: z
+      .string()
+      .min(1)
+      .default('kube-prometheus-stack')
+      .describe('Helm release name of kube-prometheus-stack; it selects monitors and rules by `release: <name>`.'),
+    grafana: z
+      .object({
+        instanceLabels: labels()
+          .default({ dashboards: 'grafana' })
+          .describe('Labels of the existing Grafana CR; our dashboard and folder select it with them.'),
+        datasource: z
+          .object({
+            name: z.string().min(1).default('Prometheus').describe('Name of the Prometheus datasource in that Grafana.'),
+            uid: z.string().min(1).default('prometheus').describe('UID of the Prometheus datasource in that Grafana.'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const demoStack = z
+  .object({
+    prometheus: z
+      .object({
+        version: z.string().regex(/^v\d+\.\d+\.\d+$/).default('v3.13.1').describe('Prometheus version the operator deploys.'),
+        replicas: z.number().int().positive().default(1),
+        retention: duration().default('7d'),
+        scrapeInterval: duration().default('15s'),
+        evaluationInterval: duration().default('15s'),
+        resources: resources({ cpu: '200m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
+      })
+      .strict()
+      .prefault({}),
+    grafana: z
+      .object({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/).default('13.0.1').describe('Grafana version the operator deploys.'),
+        adminSecret: z
+          .object({
+            name: dnsLabel('monitoring.demo.grafana.adminSecret.name'),
+            userKey: z.string().min(1).default('admin-user'),
+            passwordKey: z.string().min(1).default('admin-password'),
+          })
+          .strict()
+          .optional()
+          .describe("Existing Secret with Grafana's admin credentials. @default the operator generates them"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    name: dnsLabel('name').default('continuous-load').describe('Instance name; prefix of every object name.'),
+    namespace: dnsLabel('namespace').default('continuous-load').describe('Namespace of the load, the targets and (demo mode) the monitoring stack.'),
+    labels: labels().default({}).describe('Extra labels on every object.'),
+    target: z
+      .object({
+        image: image().default('ghcr.io/stefanprodan/podinfo:6.14.1').describe('podinfo image.'),
+        replicas: z.number().int().min(1).default(3).describe('podinfo replicas, spread across nodes.'),
+        resources: resources({ cpu: '50m', memory: '32Mi' }, { cpu: '500m', memory: '128Mi' }),
+      })
+      .strict()
+      .prefault({}),
+    injector: z
+      .object({
+        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54.'),
+        output: z.enum(['statsd']).default('statsd').describe('How k6 exports metrics: `statsd` to the statsd-exporter sidecar.'),
+        replicas: z.number().int().min(1).default(1).describe('Injector replicas; every replica drives every flow at its full rate.'),
+        resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
+        statsdExporter: z
+          .object({
+            image: image().default('prom/statsd-exporter:v0.30.0'),
+            resources: resources({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    flows: z.array(flowSchema).min(1, { message: 'needs at least one flow' }).prefault(DEFAULT_FLOWS).describe('The flows the injector drives.'),
+    objectives: objectivesSchema.prefault({}).describe('Service-level objectives used by the alerts and the dashboard.'),
+    monitoring: z
+      .object({
+        mode: z.enum(['demo', 'existing']).default('demo').describe('`demo` bundles Prometheus and Grafana; `existing` plugs into kube-prometheus-stack and an existing Grafana.'),
+        demo: demoStack.prefault({}),
+        existing: existingStack.prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** The config as written by a user (every field optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated config with every default filled in. */
+export type Config = z.output<typeof configSchema>;
+export type FlowConfig = z.output<typeof flowSchema>;
+export type Objectives = z.output<typeof objectivesSchema>;

@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { INJECTOR_PORTS, Model } from '../model/model';
+import { K6_STATSD_TAG_BLOCKLIST } from '../model/metrics';
+import { contentHash, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
+import { packageRoot } from '../paths';
+import { loadPlan } from './plan';
+import { statsdMapping } from './statsd-mapping';
+
+/** The k6 image runs as user k6 (12345); statsd-exporter's as nobody (65534). */
+export const K6_UID = 12345;
+export const STATSD_EXPORTER_UID = 65534;
+export const K6_SCRIPT_FILE = 'continuous-load.js';
+
+/** The fixed k6 script, read from the package. */
+export function k6Script(): string {
+  return fs.readFileSync(path.join(packageRoot(), 'lib', 'injector', 'script', K6_SCRIPT_FILE), 'utf8');
+}
+
+export interface LoadInjectorProps {
+  readonly model: Model;
+}
+
+/**
+ * The load injector: a long-lived k6 Deployment (never a CronJob, so load has no gaps) with a
+ * statsd-exporter sidecar. Script, plan and mapping live in content-hashed ConfigMaps, so any change
+ * rolls the pods.
+ */
+export class LoadInjector extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly scriptConfigMap: k8s.KubeConfigMap;
+  public readonly planConfigMap: k8s.KubeConfigMap;
+  public readonly mappingConfigMap: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: LoadInjectorProps) {
+    super(scope, id);
+    const { model } = props;
+    const inj = model.injector;
+    const cfg = model.config.injector;
+    const metadata = (name: string): ApiObjectMetadata => ({ name, namespace: model.namespace, labels: { ...inj.labels } });
+
+    const script = k6Script();
+    const plan = JSON.stringify(loadPlan(model), null, 2) + '\n';
+    const mapping = stringify(statsdMapping(model), { lineWidth: 0 });
+    this.scriptConfigMap = new k8s.KubeConfigMap(this, 'script', {
+      metadata: metadata(`${inj.name}-script-${contentHash(script)}`),
+      data: { [K6_SCRIPT_FILE]: script },
+    });
+    this.planConfigMap = new k8s.KubeConfigMap(this, 'plan', {
+      metadata: metadata(`${inj.name}-plan-${contentHash(plan)}`),
+      data: { 'plan.json': plan },
+    });
+    this.mappingConfigMap = new k8s.KubeConfigMap(this, 'mapping', {
+      metadata: metadata(`${inj.name}-statsd-mapping-${contentHash(mapping)}`),
+      data: { 'mapping.yaml': mapping },
+    });
+
+    const statsdAddr = `127.0.0.1:${INJECTOR_PORTS.statsdUdp}`;
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(inj.name),
+      spec: {
+        replicas: cfg.replicas,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: { ...inj.selector } },
+        // Start the new pod before stopping the old one: load never stops during a rollout.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: { ...inj.labels } },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurity(K6_UID),
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'k6',
+                image: cfg.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['run', '--no-summary', '--no-thresholds', `--address=127.0.0.1:${INJECTOR_PORTS.k6Api}`, '--out=statsd', `/scripts/${K6_SCRIPT_FILE}`],
+                env: [
+                  { name: 'K6_STATSD_ADDR', value: statsdAddr },
+                  { name: 'K6_STATSD_ENABLE_TAGS', value: 'true' },
+                  { name: 'K6_STATSD_NAMESPACE', value: 'k6.' },
+                  { name: 'K6_STATSD_PUSH_INTERVAL', value: '1s' },
+                  { name: 'K6_STATSD_TAG_BLOCKLIST', value: K6_STATSD_TAG_BLOCKLIST.join(',') },
+                  { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' },
+                ],
+                // k6's REST API listens on loopback only; the probe asks it from inside the pod.
+                livenessProbe: {
+                  exec: { command: ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${INJECTOR_PORTS.k6Api}/v1/status`] },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 20,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  exec: { command: ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${INJECTOR_PORTS.k6Api}/v1/status`] },
+                  initialDelaySeconds: 2,
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                },
+                resources: resourceRequirements(cfg.resources),
+                securityContext: restrictedContainerSecurity(),
+                volumeMounts: [
+                  { name: 'script', mountPath: '/scripts', readOnly: true },
+                  { name: 'plan', mountPath: '/etc/continuous-load', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+              {
+                name: inj.statsdExporterName,
+                image: cfg.statsdExporter.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  '--statsd.mapping-config=/etc/statsd-exporter/mapping.yaml',
+                  `--statsd.listen-udp=:${INJECTOR_PORTS.statsdUdp}`,
+                  '--statsd.listen-tcp=',
+                  `--web.listen-address=:${INJECTOR_PORTS.statsdMetrics}`,
+                ],
+                ports: [
+                  { name: 'statsd-udp', containerPort: INJECTOR_PORTS.statsdUdp, protocol: 'UDP' },
+                  { name: 'metrics', containerPort: INJECTOR_PORTS.statsdMetrics, protocol: 'TCP' },
+                ],
+                livenessProbe: {
+                  httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('metrics') },
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                },
+                readinessProbe: {
+                  httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('metrics') },
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                },
+                resources: resourceRequirements(cfg.statsdExporter.resources),
+                securityContext: restrictedContainerSecurity(STATSD_EXPORTER_UID),
+                volumeMounts: [{ name: 'mapping', mountPath: '/etc/statsd-exporter', readOnly: true }],
+              },
+            ],
+            volumes: [
+              { name: 'script', configMap: { name: this.scriptConfigMap.name } },
+              { name: 'plan', configMap: { name: this.planConfigMap.name } },
+              { name: 'mapping', configMap: { name: this.mappingConfigMap.name } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}

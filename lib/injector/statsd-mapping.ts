@@ -1,0 +1,72 @@
+import { Model } from '../model/model';
+import { METRICS } from '../model/metrics';
+
+/** One statsd_exporter mapping rule (the subset of its schema we use). */
+export interface StatsdMapping {
+  readonly match: string;
+  readonly name: string;
+  readonly match_metric_type?: 'counter' | 'gauge' | 'observer';
+  readonly observer_type?: 'histogram';
+  readonly labels?: Record<string, string>;
+  readonly help?: string;
+  readonly action?: 'drop';
+}
+
+export interface StatsdMappingConfig {
+  readonly defaults: {
+    readonly observer_type: 'histogram';
+    readonly match_type: 'glob';
+    readonly glob_disable_ordering: boolean;
+    readonly ttl: string;
+    readonly histogram_options: { readonly buckets: readonly number[] };
+  };
+  readonly mappings: readonly StatsdMapping[];
+}
+
+/** k6 metrics that k6 v0.54 sends but the contract does not use: dropped explicitly, so they do not count as unmapped. */
+const DROPPED = [
+  'k6.http_req_sending',
+  'k6.http_req_receiving',
+  'k6.iteration_duration',
+  'k6.grpc_streams',
+  'k6.grpc_streams_msgs_sent',
+  'k6.grpc_streams_msgs_received',
+  'k6.data_sent',
+  'k6.data_received',
+];
+
+/**
+ * The statsd-exporter mapping that turns k6 v0.54's DogStatsD stream into the metric contract
+ * (`lib/model/metrics.ts`). k6 sends trends as `|ms` timers (statsd-exporter divides by 1000, hence
+ * `_seconds`), counters as `|c` (no automatic `_total`, so names carry it), checks as
+ * `k6.check.<name>.<pass|fail>` counters. DogStatsD tags become labels.
+ */
+export function statsdMapping(model: Model): StatsdMappingConfig {
+  const counter = (match: string, name: string, help: string): StatsdMapping => ({ match, name, match_metric_type: 'counter', help });
+  const histogram = (match: string, name: string, help: string): StatsdMapping => ({ match, name, match_metric_type: 'observer', observer_type: 'histogram', help });
+  return {
+    defaults: {
+      observer_type: 'histogram',
+      match_type: 'glob',
+      glob_disable_ordering: false,
+      ttl: '0s',
+      histogram_options: { buckets: [...model.buckets] },
+    },
+    mappings: [
+      counter('k6.http_reqs', METRICS.httpReqs, 'HTTP requests k6 made.'),
+      counter('k6.http_req_failed', METRICS.httpReqFailed, 'HTTP requests that failed (unexpected status or transport error).'),
+      histogram('k6.http_req_duration', METRICS.httpReqDuration, 'HTTP request duration (sending + waiting + receiving).'),
+      histogram('k6.http_req_blocked', METRICS.httpReqBlocked, 'Time blocked before the request could start, including DNS lookup.'),
+      histogram('k6.http_req_connecting', METRICS.httpReqConnecting, 'TCP connect time (0 on a reused connection).'),
+      histogram('k6.http_req_tls_handshaking', METRICS.httpReqTlsHandshaking, 'TLS handshake time.'),
+      histogram('k6.http_req_waiting', METRICS.httpReqWaiting, 'Time to first byte.'),
+      histogram('k6.grpc_req_duration', METRICS.grpcReqDuration, 'gRPC unary request duration.'),
+      counter('k6.iterations', METRICS.iterations, 'Iterations k6 started.'),
+      counter('k6.dropped_iterations', METRICS.droppedIterations, 'Iterations k6 could not start for lack of VUs: the injector cannot keep its rate.'),
+      { match: 'k6.vus', name: METRICS.vus, match_metric_type: 'gauge', help: 'Active k6 VUs.' },
+      { match: 'k6.vus_max', name: METRICS.vusMax, match_metric_type: 'gauge', help: 'Allocated k6 VUs.' },
+      { match: 'k6.check.*.*', name: METRICS.checks, match_metric_type: 'counter', labels: { check: '$1', result: '$2' }, help: 'k6 check results.' },
+      ...DROPPED.map((match) => ({ match, name: 'dropped', action: 'drop' as const })),
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The metric contract: every Prometheus series name the stack produces and consumes.
+ * The statsd-exporter mapping, the recording/alerting rules and the dashboard all take names from here.
+ */
+export const METRICS = {
+  /** Counter of HTTP requests, labelled flow, method, status, expected_response. */
+  httpReqs: 'k6_http_reqs_total',
+  /** Counter of failed HTTP requests (k6's http_req_failed rate, counted on failure). */
+  httpReqFailed: 'k6_http_req_failed_total',
+  /** Histogram of HTTP request duration in seconds (k6 sends ms; statsd-exporter converts). */
+  httpReqDuration: 'k6_http_req_duration_seconds',
+  /** Histogram of time spent blocked (waiting for a free connection slot, incl. DNS lookup). */
+  httpReqBlocked: 'k6_http_req_blocked_seconds',
+  /** Histogram of TCP connect time. */
+  httpReqConnecting: 'k6_http_req_connecting_seconds',
+  /** Histogram of TLS handshake time. */
+  httpReqTlsHandshaking: 'k6_http_req_tls_handshaking_seconds',
+  /** Histogram of time to first byte. */
+  httpReqWaiting: 'k6_http_req_waiting_seconds',
+  /** Histogram of gRPC request duration in seconds, labelled flow and status. */
+  grpcReqDuration: 'k6_grpc_req_duration_seconds',
+  iterations: 'k6_iterations_total',
+  droppedIterations: 'k6_dropped_iterations_total',
+  vus: 'k6_vus',
+  vusMax: 'k6_vus_max',
+  /** Counter of check results, labelled check and result (pass|fail). */
+  checks: 'k6_checks_total',
+  dataSent: 'k6_data_sent_bytes_total',
+  dataReceived: 'k6_data_received_bytes_total',
+  /** podinfo's own server-side request histogram. */
+  podinfoRequestDuration: 'http_request_duration_seconds',
+  /** statsd-exporter self-metrics used for injector saturation. */
+  statsdUdpPackets: 'statsd_exporter_udp_packets_total',
+  statsdEventsUnmapped: 'statsd_exporter_events_unmapped_total',
+  statsdEventsConflict: 'statsd_exporter_events_conflict_total',
+  statsdSampleErrors: 'statsd_exporter_sample_errors_total',
+} as const;
+
+/**
+ * Tags k6 must not send: they are unbounded (url, name, error text, vu, iter) or redundant.
+ * Passed as K6_STATSD_TAG_BLOCKLIST; what is left is flow, scenario, method, status,
+ * expected_response and (on failures) error_code, all bounded.
+ */
+export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
+
+/** Histogram buckets (seconds) always present, before flow thresholds are merged in. */
+export const BASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

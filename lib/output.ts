@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ManifestFile } from './app';
+
+/**
+ * Writes the manifests into `outdir` all at once: everything goes to a fresh sibling directory first,
+ * which then replaces `outdir` by rename. If anything fails before the swap, `outdir` is untouched;
+ * `outdir` never holds a half-written set or a non-manifest file.
+ */
+export function writeAtomically(outdir: string, files: readonly ManifestFile[]): void {
+  if (files.length === 0) throw new Error('refusing to write an empty output directory');
+  const target = path.resolve(outdir);
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.new-`));
+  fs.chmodSync(staging, 0o755);
+  try {
+    for (const f of files) {
+      if (f.file.includes('/') || f.file.startsWith('.')) throw new Error(`bad manifest file name ${f.file}`);
+      fs.writeFileSync(path.join(staging, f.file), f.content);
+    }
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  // Swap: old → aside, new → in place, then drop the old one.
+  const aside = `${staging}.old`;
+  const hadOld = fs.existsSync(target);
+  if (hadOld) fs.renameSync(target, aside);
+  try {
+    fs.renameSync(staging, target);
+  } catch (e) {
+    if (hadOld) fs.renameSync(aside, target);
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  if (hadOld) fs.rmSync(aside, { recursive: true, force: true });
+}

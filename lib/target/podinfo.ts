@@ -1,0 +1,128 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Model, PODINFO_PORTS } from '../model/model';
+import { resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
+
+/** podinfo's image runs as `USER app`; Kubernetes needs the numeric id to enforce runAsNonRoot. */
+export const PODINFO_UID = 100;
+export const PODINFO_GID = 101;
+
+export interface PodinfoProps {
+  readonly model: Model;
+}
+
+/**
+ * The target: podinfo 6.14.1 as a Deployment spread across zones and nodes, a ClusterIP Service
+ * with named http, grpc and metrics ports, and a PodDisruptionBudget.
+ */
+export class Podinfo extends Construct {
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly pdb: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: PodinfoProps) {
+    super(scope, id);
+    const { model } = props;
+    const t = model.target;
+    const cfg = model.config.target;
+    const metadata = (name: string): ApiObjectMetadata => ({ name, namespace: model.namespace, labels: { ...t.labels } });
+    const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
+      topologyKey,
+      maxSkew: 1,
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: { ...t.selector } },
+      nodeAffinityPolicy: 'Honor',
+      nodeTaintsPolicy: 'Honor',
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(t.name),
+      spec: {
+        replicas: cfg.replicas,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: { ...t.selector } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: { ...t.labels } },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurity(PODINFO_UID, PODINFO_GID),
+            topologySpreadConstraints: [spread('topology.kubernetes.io/zone', 'ScheduleAnyway'), spread('kubernetes.io/hostname', 'ScheduleAnyway')],
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'podinfo',
+                image: cfg.image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['./podinfo'],
+                args: podinfoArgs(),
+                env: [
+                  { name: 'PODINFO_UI_MESSAGE', value: 'continuous-load target' },
+                  { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ],
+                ports: [
+                  { name: 'http', containerPort: PODINFO_PORTS.http, protocol: 'TCP' },
+                  { name: 'grpc', containerPort: PODINFO_PORTS.grpc, protocol: 'TCP' },
+                  { name: 'http-metrics', containerPort: PODINFO_PORTS.metrics, protocol: 'TCP' },
+                ],
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http') },
+                  initialDelaySeconds: 1,
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http') },
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                  failureThreshold: 2,
+                },
+                resources: resourceRequirements(cfg.resources),
+                securityContext: restrictedContainerSecurity(),
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+            volumes: [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'service', {
+      metadata: metadata(t.serviceName),
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...t.selector },
+        ports: [
+          { name: 'http', port: PODINFO_PORTS.http, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' },
+          { name: 'grpc', port: PODINFO_PORTS.grpc, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+          { name: 'http-metrics', port: PODINFO_PORTS.metrics, targetPort: k8s.IntOrString.fromString('http-metrics'), protocol: 'TCP', appProtocol: 'http' },
+        ],
+      },
+    });
+
+    this.pdb = new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: metadata(t.name),
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: { ...t.selector } },
+      },
+    });
+  }
+}
+
+/** podinfo's command-line flags (the loopback e2e starts the real binary with these). */
+export function podinfoArgs(): string[] {
+  return [
+    `--port=${PODINFO_PORTS.http}`,
+    `--port-metrics=${PODINFO_PORTS.metrics}`,
+    `--grpc-port=${PODINFO_PORTS.grpc}`,
+    '--grpc-service-name=podinfo',
+    '--level=info',
+    '--data-path=/data',
+  ];
+}

@@ -1,0 +1,45 @@
+import { parseAllDocuments } from 'yaml';
+import { buildApp, renderApp, ManifestFile } from '../lib/app';
+import { parseConfig } from '../lib/config/load';
+import { ConfigInput } from '../lib/config/schema';
+import { buildModel, Model } from '../lib/model/model';
+
+/** A Kubernetes object as synthesized (loosely typed for assertions). */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  spec?: any;
+  data?: Record<string, string>;
+  [k: string]: any;
+}
+
+export function synthFiles(input: ConfigInput = {}): ManifestFile[] {
+  return renderApp(buildApp(parseConfig(input, 'test config')));
+}
+
+/** GIVEN a config, WHEN it is synthesized: every object of every file, in order. */
+export function synth(input: ConfigInput = {}): Manifest[] {
+  return synthFiles(input).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Manifest));
+}
+
+export function model(input: ConfigInput = {}): Model {
+  return buildModel(parseConfig(input, 'test config'));
+}
+
+export function find(manifests: Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected exactly one ${kind}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  return found[0];
+}
+
+export function all(manifests: Manifest[], kind: string): Manifest[] {
+  return manifests.filter((m) => m.kind === kind);
+}
+
+/** Pod templates of every workload kind. */
+export function podSpecs(manifests: Manifest[]): { owner: string; spec: any; labels: Record<string, string> }[] {
+  return manifests
+    .filter((m) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(m.kind))
+    .map((m) => ({ owner: `${m.kind}/${m.metadata.name}`, spec: m.spec.template.spec, labels: m.spec.template.metadata.labels }));
+}
