@@ -14,7 +14,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { out: 'dist', debug: process.env.CL_DEBUG === '1' };
+  const args: Args = { out: process.env.CDK8S_OUTDIR || 'dist', debug: process.env.CL_DEBUG === '1' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
