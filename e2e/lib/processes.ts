@@ -283,6 +283,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
 export interface StatsdExporterOptions {
   /** Mapping config: YAML text (e.g. the data of the mapping ConfigMap in dist/) or a file path. */
   mapping?: string;
+  /** Extra flags (e.g. the Deployment's args); listen flags in them are dropped, loopback ports are chosen here. */
   args?: string[];
   binary?: string;
   name?: string;
@@ -316,7 +317,9 @@ export async function startStatsdExporter(opts: StatsdExporterOptions = {}): Pro
     }
     args.push(`--statsd.mapping-config=${file}`);
   }
-  args.push(...(opts.args ?? []));
+  // Listen flags (e.g. from the Deployment in dist/) are replaced by the loopback ones above.
+  const listenFlags = ['web.listen-address', 'statsd.listen-udp', 'statsd.listen-tcp', 'statsd.listen-unixgram'];
+  args.push(...withoutFlags(opts.args ?? [], opts.mapping !== undefined ? [...listenFlags, 'statsd.mapping-config'] : listenFlags));
   const url = `http://127.0.0.1:${webPort}`;
   const proc = await startProcess({
     name: opts.name ?? 'statsd_exporter',
@@ -393,7 +396,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${path.join(configDir, 'data')}`,
       '--web.enable-lifecycle',
-      ...(opts.args ?? []),
+      ...withoutFlags(opts.args ?? [], ['config.file', 'web.listen-address', 'storage.tsdb.path', 'web.enable-lifecycle']),
     ],
     logFile: opts.logFile,
     ready: { url: `${url}/-/ready` },
