@@ -186,7 +186,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
   sli.push(
     {
       key: 'error-budget',
-      title: `Error budget left (${period})`,
+      title: `Budget left ${period}`,
       description: `Share of the ${period} error budget (${pct(budget)} of requests) not yet spent. Negative: overspent.`,
       queries: [{ expr: errorBudgetRemaining(view, flow, period), legend: 'left', source: 'k6', instant: true }],
       w: 3,
