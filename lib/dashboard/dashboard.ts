@@ -207,7 +207,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
       w: 3,
       build: () =>
         new stat.PanelBuilder()
-          .unit('x')
+          .unit('suffix:×')
           .decimals(2)
           .colorMode(common.BigValueColorMode.Background)
           .graphMode(common.BigValueGraphMode.Area)
