@@ -28,6 +28,9 @@ import {
   requestRateBy,
   servedByRate,
   serverLatencyQuantile,
+  serverLatencyQuantileBy,
+  serverRequestRate,
+  serverSuccessRatio,
 } from '../model/queries';
 import {
   DASHBOARD_UID,
@@ -308,6 +311,36 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
   return out;
 }
 
+/** The target as podinfo sees it (the predecessor's server row): all flows to the target together. */
+function targetLine(view: Model): PanelSpec[] {
+  return [
+    {
+      key: 'server-requests',
+      title: 'Requests/s served by status',
+      description: 'Requests/s podinfo answered, by HTTP status (probes excluded). Compare with the injectors\' requests/s: the difference never reached the target.',
+      queries: [{ expr: serverRequestRate(view, ['status'], PANEL_WINDOW), legend: '{{status}}', source: 'podinfo' }],
+      w: 8,
+      build: () => lines('reqps').min(0),
+    },
+    {
+      key: 'server-success',
+      title: 'Served without 5xx',
+      description: 'Share of podinfo responses that were not 5xx. High here but low at the client: the failures happen on the way.',
+      queries: [{ expr: serverSuccessRatio(view, PANEL_WINDOW), legend: 'not 5xx', source: 'podinfo' }],
+      w: 8,
+      build: () => lines('percentunit').max(1),
+    },
+    {
+      key: 'server-latency-by-path',
+      title: 'Server p99 latency by path',
+      description: 'p99 of the request duration podinfo measures, per route.',
+      queries: [{ expr: serverLatencyQuantileBy(view, 0.99, ['path'], PANEL_WINDOW), legend: '{{path}}', source: 'podinfo' }],
+      w: 8,
+      build: () => lines('s'),
+    },
+  ];
+}
+
 /** Node views: who serves whom, and which source node fails. */
 function nodeLine(f: ViewFilter): PanelSpec[] {
   return [
@@ -484,6 +517,8 @@ function build(model: Model): Catalog {
     row(flowIdBase(flow.name), `Flow ${flow.name}${flow.type === flow.name ? '' : ` (${flow.type})`} · ${flow.rate}/s per injector`);
     flowLines(model, view, flow).forEach((line, i) => place(flow.name, line, i === 0 ? 5 : 8));
   }
+  row(SECTION_ROW_IDS.target, 'Target (podinfo)');
+  place(undefined, targetLine(view), 7);
   row(SECTION_ROW_IDS.nodes, 'Nodes');
   place(undefined, nodeLine(filter), 8);
   row(SECTION_ROW_IDS.injector, 'Injector health');

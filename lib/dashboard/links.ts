@@ -41,6 +41,9 @@ export const SHARED_PANELS = [
   'vus',
   'cpu-throttling',
   'exporter-drops',
+  'server-requests',
+  'server-success',
+  'server-latency-by-path',
 ] as const;
 export type SharedPanel = (typeof SHARED_PANELS)[number];
 
@@ -72,7 +75,7 @@ export function flowIdBase(flowName: string): number {
 }
 
 /**
- * A stable Grafana panel id. Shared panels use 1..99; a flow's panels use a block of 1000 derived from
+ * A stable Grafana panel id. Shared panels use 10..99 (rows 1..9); a flow's panels use a block of 1000 derived from
  * the flow's name, so adding, removing or reordering flows never moves another flow's panel.
  */
 export function panelId(flowName: string | undefined, panel: FlowPanel | SharedPanel): number {
@@ -87,7 +90,7 @@ export function panelId(flowName: string | undefined, panel: FlowPanel | SharedP
 }
 
 /** Row ids of the shared sections (rows of flows use their `flowIdBase`). */
-export const SECTION_ROW_IDS = { nodes: 1, injector: 2 } as const;
+export const SECTION_ROW_IDS = { nodes: 1, injector: 2, target: 3 } as const;
 
 /** Link to the runbook section of an alert (`docs/runbooks.md#<alertname lowercase>`), or to the runbook. */
 export function runbookLink(alert?: string): string {

@@ -129,9 +129,30 @@ export const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
 
 /** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
 export function serverLatencyQuantile(model: Model, q: number, window: string): string {
+  return serverLatencyQuantileBy(model, q, [], window);
+}
+
+function serverSelector(model: Model, extra = ''): string {
   const sel = selector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
-  const notProbe = `path!~"${PODINFO_PROBE_PATHS.join('|')}"`;
-  return `histogram_quantile(${q}, sum by (le) (rate(${METRICS.podinfoRequestDuration}_bucket${sel},${notProbe}}[${window}])))`;
+  return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
+}
+
+/** Requests/s podinfo served (all flows to the target, probes excluded), kept apart by `by`. */
+export function serverRequestRate(model: Model, by: readonly string[], window: string): string {
+  return `sum by (${by.join(', ')}) (rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`;
+}
+
+/** Share (0..1) of podinfo responses that were not 5xx. */
+export function serverSuccessRatio(model: Model, window: string): string {
+  return (
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model, ',status!~"5.."')}[${window}]))\n/\n` +
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`
+  );
+}
+
+/** Server-side latency quantile of podinfo, by `by` labels (e.g. `path`). */
+export function serverLatencyQuantileBy(model: Model, q: number, by: readonly string[], window: string): string {
+  return `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (rate(${METRICS.podinfoRequestDuration}_bucket${serverSelector(model)}[${window}])))`;
 }
 
 /** Label filters of the cross-flow views: exact namespace, regex flow and node (dashboard variables). */

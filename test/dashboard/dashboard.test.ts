@@ -111,8 +111,8 @@ describe.each(MODELS)('dashboard of %s', (_name, m) => {
     }
   });
 
-  test('the node views and injector health panels are there once', () => {
-    expect(SHARED_PANELS.map((k) => byId(d, panelId(undefined, k))?.type)).toEqual(['table', 'timeseries', 'timeseries', 'timeseries', 'timeseries', 'timeseries', 'timeseries']);
+  test('the target, node views and injector health panels are there once', () => {
+    expect(SHARED_PANELS.map((k) => byId(d, panelId(undefined, k))?.type)).toEqual(['table', ...Array(SHARED_PANELS.length - 1).fill('timeseries')]);
   });
 });
 
@@ -152,6 +152,11 @@ describe('what the panels show', () => {
     expect(q('api/server-latency', 'C').expr).toBe(
       'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="load",service="continuous-load-target",path!~"healthz|readyz"}[5m])))',
     );
+  });
+
+  test("the target section keeps the predecessor's server row: requests/s by status and success ratio from podinfo", () => {
+    expect(q('server-requests').expr).toBe('sum by (status) (rate(http_request_duration_seconds_count{namespace="load",service="continuous-load-target",path!~"healthz|readyz"}[5m]))');
+    expect(q('server-success').expr).toContain('status!~"5.."');
   });
 
   test('only fresh-connection flows get DNS (blocked) and connect timings', () => {
