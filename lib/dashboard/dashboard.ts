@@ -77,6 +77,11 @@ export interface DashboardQuery {
   /** PromQL as stored in the dashboard (with variables). */
   readonly rawExpr: string;
   readonly source: QuerySource;
+  /**
+   * The series appears only once what it counts has happened (k6 sends dropped_iterations only when it
+   * drops; statsd-exporter creates sample_errors per reason on the first error): empty on a healthy stack.
+   */
+  readonly sparse: boolean;
 }
 
 const DS: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
@@ -113,6 +118,8 @@ interface Query {
   readonly expr: string;
   readonly legend: string;
   readonly source: QuerySource;
+  /** @default false */
+  readonly sparse?: boolean;
   readonly instant?: boolean;
   readonly format?: prometheus.PromQueryFormat;
 }
@@ -382,7 +389,7 @@ function injectorLine(model: Model, f: ViewFilter): PanelSpec[] {
       key: 'dropped-iterations',
       title: 'Dropped iterations/s',
       description: 'Iterations k6 could not start because no VU was free: the injector sends less than configured.',
-      queries: [{ expr: droppedIterationsRate(f, PANEL_WINDOW), legend: '{{flow}} {{pod}}', source: 'k6' }],
+      queries: [{ expr: droppedIterationsRate(f, PANEL_WINDOW), legend: '{{flow}} {{pod}}', source: 'k6', sparse: true }],
       w: 6,
       build: () => lines('ops').min(0),
     },
@@ -412,7 +419,7 @@ function injectorLine(model: Model, f: ViewFilter): PanelSpec[] {
       queries: [
         { expr: exporterDrops(f, METRICS.statsdUdpPacketDrops, PANEL_WINDOW), legend: 'udp drops {{pod}}', source: 'statsd-exporter' },
         { expr: exporterDrops(f, METRICS.statsdEventsUnmapped, PANEL_WINDOW), legend: 'unmapped {{pod}}', source: 'statsd-exporter' },
-        { expr: exporterDrops(f, METRICS.statsdSampleErrors, PANEL_WINDOW), legend: 'sample errors {{pod}}', source: 'statsd-exporter' },
+        { expr: exporterDrops(f, METRICS.statsdSampleErrors, PANEL_WINDOW), legend: 'sample errors {{pod}}', source: 'statsd-exporter', sparse: true },
       ],
       w: 6,
       build: () => lines('ops').min(0),
@@ -506,6 +513,7 @@ function build(model: Model): Catalog {
           rawExpr: q.expr,
           expr: interpolate(model, q.expr),
           source: q.source,
+          sparse: q.sparse ?? false,
         }),
       );
       x += spec.w;

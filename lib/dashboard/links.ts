@@ -111,3 +111,16 @@ export function panelLink(model: Model, flowName: string | undefined, panel: Flo
   params.set('viewPanel', `panel-${panelId(flowName, panel)}`);
   return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
 }
+
+/**
+ * The link an alert's `dashboard_url` annotation should carry: the panel `ALERT_PANELS` names (that
+ * flow's panel for per-flow ones), else the dashboard with the namespace (and flow) selected.
+ */
+export function alertPanelLink(model: Model, alert: string, flowName?: string): string {
+  const panel = ALERT_PANELS[alert];
+  const perFlow = panel !== undefined && (FLOW_PANELS as readonly string[]).includes(panel);
+  if (panel !== undefined && (!perFlow || flowName !== undefined)) return panelLink(model, perFlow ? flowName : undefined, panel);
+  const params = new URLSearchParams({ 'var-namespace': model.namespace });
+  if (flowName !== undefined) params.set('var-flow', flowName);
+  return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
+}

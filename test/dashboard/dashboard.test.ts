@@ -178,7 +178,12 @@ describe('what the panels show', () => {
   test('CPU throttling is marked as needing cAdvisor, exporter drops as statsd-exporter self-metrics', () => {
     expect(q('cpu-throttling').source).toBe('cadvisor');
     expect(q('cpu-throttling').expr).toContain('pod=~"continuous-load-injector-.+"');
-    expect(qs.filter((x) => x.panel === 'exporter-drops').map((x) => x.source)).toEqual(['statsd-exporter', 'statsd-exporter', 'statsd-exporter']);
+    expect(qs.filter((x) => x.panel === 'exporter-drops').map((x) => [x.source, x.sparse])).toEqual([
+      ['statsd-exporter', false],
+      ['statsd-exporter', false],
+      ['statsd-exporter', true],
+    ]);
+    expect(qs.filter((x) => x.sparse).map((x) => x.panel)).toEqual(['dropped-iterations', 'exporter-drops']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
-import { ALERT_PANELS, FLOW_PANELS, SHARED_PANELS, panelId, panelLink, runbookLink } from '../../lib/dashboard/links';
+import { ALERT_PANELS, FLOW_PANELS, SHARED_PANELS, alertPanelLink, panelId, panelLink, runbookLink } from '../../lib/dashboard/links';
 import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
 import { TWO_FLOWS } from './fixtures';
@@ -38,6 +38,18 @@ describe('panelLink', () => {
     expect(() => panelLink(m, 'nope', 'requests')).toThrow("panelLink: no flow named 'nope' (flows: api, slow)");
     expect(() => panelLink(m, undefined, 'requests')).toThrow("'requests' is a per-flow panel; give the flow name");
     expect(() => panelLink(m, 'api', 'vus')).toThrow("'vus' is a shared panel");
+  });
+});
+
+describe('alertPanelLink', () => {
+  test("opens the alert's panel of its flow, the shared panel, or the dashboard for unmapped alerts", () => {
+    // GIVEN alerts with and without a flow WHEN linking THEN each gets the panel ALERT_PANELS names
+    expect(alertPanelLink(m, 'ContinuousLoadLatencyBudgetBurn', 'api')).toBe(panelLink(m, 'api', 'latency-slo'));
+    expect(alertPanelLink(m, 'ContinuousLoadDroppedIterations')).toBe(panelLink(m, undefined, 'dropped-iterations'));
+    expect(alertPanelLink(m, 'ContinuousLoadDroppedIterations', 'api')).toBe(panelLink(m, undefined, 'dropped-iterations'));
+    // AND a per-flow panel without a flow, or an unknown alert, falls back to the dashboard
+    expect(alertPanelLink(m, 'ContinuousLoadTrafficLow')).toBe('/d/continuous-load/continuous-load?var-namespace=load');
+    expect(alertPanelLink(m, 'SomethingElse', 'slow')).toBe('/d/continuous-load/continuous-load?var-namespace=load&var-flow=slow');
   });
 });
 
