@@ -24,6 +24,13 @@ function parseErrors(expr: string): number[] {
   return errors;
 }
 
+test('the lezer-promql check catches broken PromQL (so its passing means something)', () => {
+  // GIVEN a query with a dangling operator and one with an unclosed matcher THEN both have error nodes
+  expect(parseErrors('sum(rate(k6_http_reqs_total[5m])) /')).not.toEqual([]);
+  expect(parseErrors('k6_http_reqs_total{flow="a"')).not.toEqual([]);
+  expect(parseErrors('sum(rate(k6_http_reqs_total{flow=~"$flow"}[5m]))')).toEqual([]);
+});
+
 const MODELS: [string, Model][] = [
   ['default config', model()],
   ['two flows in namespace load', model(TWO_FLOWS)],
