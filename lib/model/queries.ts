@@ -76,3 +76,132 @@ export function errorBudget(objective: number): number {
 export function burnThreshold(factor: number, objective: number): number {
   return Math.round(factor * errorBudget(objective) * 1e9) / 1e9;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Dashboard queries. Same building blocks as the rules above; where a panel shows what an alert
+ * evaluates (burn rate), it reads the recording rule the alert reads.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Label matchers with equality (`eq`) and regex (`re`) matchers, sorted by label name. */
+export function selector(eq: Record<string, string>, re: Record<string, string> = {}): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const parts = [
+    ...Object.keys(eq).map((k) => [k, `${k}="${esc(eq[k])}"`]),
+    ...Object.keys(re).map((k) => [k, `${k}=~"${esc(re[k])}"`]),
+  ]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((p) => p[1]);
+  return `{${parts.join(',')}}`;
+}
+
+/** Availability SLI (0..1): the share of a flow's requests that succeeded over a window. */
+export function availability(model: Model, flow: ResolvedFlow, window: string): string {
+  return `1 - (\n${errorRatio(model, flow, window)}\n)`;
+}
+
+/** Share of the error budget left (1 = untouched, 0 = spent, negative = overspent) over the SLO period. */
+export function errorBudgetRemaining(model: Model, flow: ResolvedFlow, period: string): string {
+  return `1 - (\n${errorRatio(model, flow, period)}\n) / ${errorBudget(flow.availability)}`;
+}
+
+/** Burn rate (1 = spending exactly the budget) over a window, from the recording rule the alerts read. */
+export function burnRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `${RECORD.errorRatio(window)}${matchers(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
+}
+
+/** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
+export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly string[], window: string): string {
+  return `sum by (${[...FLOW_LABELS, ...by].join(', ')}) (rate(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}]))`;
+}
+
+/** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
+export function histogramQuantile(model: Model, flow: ResolvedFlow, histogram: string, q: number, window: string): string {
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
+}
+
+/** Per-bucket request rate of a flow's histogram, for a heatmap. */
+export function histogramBuckets(model: Model, flow: ResolvedFlow, histogram: string, window: string): string {
+  return `sum by (le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}]))`;
+}
+
+/** Health-check paths of podinfo that are not load (kubelet probes). */
+export const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
+
+/** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
+export function serverLatencyQuantile(model: Model, q: number, window: string): string {
+  return serverLatencyQuantileBy(model, q, [], window);
+}
+
+function serverSelector(model: Model, extra = ''): string {
+  const sel = selector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
+  return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
+}
+
+/** Requests/s podinfo served (all flows to the target, probes excluded), kept apart by `by`. */
+export function serverRequestRate(model: Model, by: readonly string[], window: string): string {
+  return `sum by (${by.join(', ')}) (rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`;
+}
+
+/** Share (0..1) of podinfo responses that were not 5xx. */
+export function serverSuccessRatio(model: Model, window: string): string {
+  return (
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model, ',status!~"5.."')}[${window}]))\n/\n` +
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`
+  );
+}
+
+/** Server-side latency quantile of podinfo, by `by` labels (e.g. `path`). */
+export function serverLatencyQuantileBy(model: Model, q: number, by: readonly string[], window: string): string {
+  return `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (rate(${METRICS.podinfoRequestDuration}_bucket${serverSelector(model)}[${window}])))`;
+}
+
+/** Label filters of the cross-flow views: exact namespace, regex flow and node (dashboard variables). */
+export interface ViewFilter {
+  readonly namespace: string;
+  /** Regex on `flow`. */
+  readonly flow: string;
+  /** Regex on `node` (the injector's node). */
+  readonly node: string;
+}
+
+const viewSelector = (f: ViewFilter) => selector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
+
+/** Requests/s by source node (injector) and serving node (target pod). */
+export function servedByRate(f: ViewFilter, window: string): string {
+  return `sum by (node, served_by_node) (rate(${METRICS.servedBy}${viewSelector(f)}[${window}]))`;
+}
+
+/** Error ratio (0..1) by the injector's node. */
+export function errorRatioByNode(f: ViewFilter, window: string): string {
+  const s = viewSelector(f);
+  return `sum by (node) (rate(${METRICS.httpReqFailed}${s}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
+}
+
+/** Client latency quantile by the injector's node. */
+export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
+  return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
+}
+
+/** Iterations/s k6 could not start (no free VU): the injector is below its plan. */
+export function droppedIterationsRate(f: ViewFilter, window: string): string {
+  return `sum by (flow, pod) (rate(${METRICS.droppedIterations}${viewSelector(f)}[${window}]))`;
+}
+
+/** Active and allocated VUs per injector pod (gauges; k6 sends them without a flow tag). */
+export function injectorVus(f: Omit<ViewFilter, 'flow'>, gauge: string): string {
+  return `sum by (pod) (${gauge}${selector({ namespace: f.namespace }, { node: f.node })})`;
+}
+
+/** Share (0..1) of CFS periods in which an injector container was throttled (cAdvisor). */
+export function injectorCpuThrottling(model: Model, namespace: string, window: string): string {
+  const s = selector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
+  return (
+    `sum by (pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${s}[${window}]))\n/\n` +
+    `sum by (pod, container) (rate(${METRICS.containerCpuCfsPeriods}${s}[${window}]))`
+  );
+}
+
+/** Samples/s the statsd-exporter lost or could not map, per injector pod and reason. */
+export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, window: string): string {
+  return `sum by (pod) (rate(${counter}${selector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
+}
