@@ -1,5 +1,5 @@
 import { Model, ResolvedFlow } from './model';
-import { METRICS } from './metrics';
+import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -146,6 +146,16 @@ export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string
 export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
   const h = latencyHistogram(model, flow);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
+}
+
+/**
+ * Sampled responses per second from each source node (`node`, the injector's node) to each serving
+ * node (`served_by_node`) of a flow: the source × destination matrix. Only flows with served-by
+ * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
+ * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
+ */
+export function servedByRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */

@@ -3,7 +3,7 @@ import { PODINFO_PORTS } from '../../lib/model/model';
 import { all, find, synth } from '../helpers';
 
 const podinfos = (ms: ReturnType<typeof synth>) => all(ms, 'Deployment').filter((d) => d.spec.template.metadata.labels['app.kubernetes.io/name'] === 'podinfo');
-const args = (d: { spec: any }): string[] => d.spec.template.spec.containers[0].args;
+const args = (d: { spec?: any }): string[] => d.spec.template.spec.containers[0].args;
 
 describe('podinfo targets (default flows)', () => {
   // GIVEN the default config WHEN it is synthesized
