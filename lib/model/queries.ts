@@ -1,5 +1,5 @@
 import { Model, ResolvedFlow } from './model';
-import { METRICS } from './metrics';
+import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -23,8 +23,14 @@ const BY_FLOW = `sum by (${FLOW_LABELS.join(', ')})`;
  * values to float form ("1" becomes "1.0"), Prometheus 2 keeps the exporter's text ("1").
  */
 export function leMatcher(seconds: number): string {
-  if (Number.isInteger(seconds)) return `le=~"${seconds}(\\\\.0)?"`;
-  return `le="${seconds}"`;
+  const [op, v] = leMatcherParts(seconds);
+  return `le${op}"${v.replace(/\\/g, '\\\\')}"`;
+}
+
+/** The operator and value of `leMatcher` (the value unescaped: a regex for integers). */
+export function leMatcherParts(seconds: number): ['=' | '=~', string] {
+  if (Number.isInteger(seconds)) return ['=~', `${seconds}(\\.0)?`];
+  return ['=', `${seconds}`];
 }
 
 export function flowSelector(model: Model, flow: ResolvedFlow): Record<string, string> {
@@ -38,14 +44,88 @@ export const RECORD = {
   latencyBadRatio: (w: string) => `flow:cl_latency_bad_ratio:rate${w}`,
 } as const;
 
-/** Requests per second of a flow over a window, from the raw counter. */
-export function requestRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${BY_FLOW} (rate(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}]))`;
+/** A label matcher with an operator: `=`, `!=`, `=~` or `!~`. */
+export type Matcher = readonly [label: string, op: '=' | '!=' | '=~' | '!~', value: string];
+
+/** A selector from matchers with operators, e.g. `{__name__=~"a|b",flow="x",status!~"0"}`; sorted by label. */
+export function selector(ms: readonly Matcher[]): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const parts = [...ms].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, op, v]) => `${k}${op}"${esc(v)}"`);
+  return `{${parts.join(',')}}`;
 }
 
-/** Failed requests per second of a flow over a window. */
+/** A regex that matches exactly the given strings. */
+export const oneOf = (values: readonly (string | number)[]) => values.map((v) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+
+/** k6 sends gRPC server-reflection RPCs (once per connect) as grpc_req_duration samples too; they are not the flow's requests. */
+export const GRPC_REFLECTION_METHODS = '/grpc\\.reflection\\..*';
+
+const isGrpc = (flow: ResolvedFlow) => flow.request.kind === 'grpc';
+
+function flowMatchers(model: Model, flow: ResolvedFlow): Matcher[] {
+  return Object.entries(flowSelector(model, flow)).map(([k, v]) => [k, '=', v] as const);
+}
+
+/**
+ * The series that count a flow's requests, one sample per request attempt: HTTP flows
+ * `k6_http_reqs_total`; gRPC flows the RPC histogram's `_count` (without reflection RPCs) and
+ * failed connects, which send no RPC. A flow's request rate is the sum of their rates.
+ */
+export function requestSelectors(model: Model, flow: ResolvedFlow): string[] {
+  if (!isGrpc(flow)) return [`${METRICS.httpReqs}${matchers(flowSelector(model, flow))}`];
+  return [
+    `${METRICS.grpcReqDuration}_count${selector([...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]])}`,
+    `${METRICS.grpcConnectFailed}${matchers(flowSelector(model, flow))}`,
+  ];
+}
+
+/**
+ * The series that count a flow's failed requests: HTTP `k6_http_req_failed_total` (unexpected status or
+ * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
+ * status code is not an expected one, failed connects and wrong answers (health not SERVING).
+ */
+export function errorSelectors(model: Model, flow: ResolvedFlow): string[] {
+  const sel = matchers(flowSelector(model, flow));
+  const unexpected = `${METRICS.unexpectedResponse}${sel}`;
+  if (!isGrpc(flow)) return [`${METRICS.httpReqFailed}${sel}`, unexpected];
+  return [
+    // k6 v0.54 tags gRPC samples with the numeric status code ("0" = OK).
+    `${METRICS.grpcReqDuration}_count${selector([
+      ...flowMatchers(model, flow),
+      ['method', '!~', GRPC_REFLECTION_METHODS],
+      ['status', '!~', oneOf(flow.request.expectedStatuses)],
+    ])}`,
+    `${METRICS.grpcConnectFailed}${sel}`,
+    unexpected,
+  ];
+}
+
+/**
+ * The sum of the per-flow rates of several counters. Each term falls back to 0 while its series does not
+ * exist yet (statsd-exporter creates a series at its first event), as long as the flow runs at all
+ * (k6 counts every iteration); separate sums, because one regex selector over several names can hold
+ * equal label sets once rate() drops the name.
+ */
+function sumOfRates(model: Model, flow: ResolvedFlow, selectors: readonly string[], window: string): string {
+  if (selectors.length === 1) return `${BY_FLOW} (rate(${selectors[0]}[${window}]))`;
+  const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
+}
+
+/** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
+function latencyHistogram(model: Model, flow: ResolvedFlow): { name: string; matchers: Matcher[] } {
+  if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowMatchers(model, flow) };
+  return { name: METRICS.grpcReqDuration, matchers: [...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]] };
+}
+
+/** Requests per second of a flow over a window, from the raw counters. */
+export function requestRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return sumOfRates(model, flow, requestSelectors(model, flow), window);
+}
+
+/** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
 export function errorRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${BY_FLOW} (rate(${METRICS.httpReqFailed}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
 /** Ratio of failed requests (0..1) of a flow over a window. */
@@ -55,16 +135,27 @@ export function errorRatio(model: Model, flow: ResolvedFlow, window: string): st
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
 export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string): string {
-  const sel = flowSelector(model, flow);
-  const le = leMatcher(flow.latency.thresholdSeconds);
-  const good = `${BY_FLOW} (rate(${METRICS.httpReqDuration}_bucket${matchers(sel).slice(0, -1)},${le}}[${window}]))`;
-  const all = `${BY_FLOW} (rate(${METRICS.httpReqDuration}_count${matchers(sel)}[${window}]))`;
+  const h = latencyHistogram(model, flow);
+  const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
+  const good = `${BY_FLOW} (rate(${h.name}_bucket${selector([...h.matchers, le])}[${window}]))`;
+  const all = `${BY_FLOW} (rate(${h.name}_count${selector(h.matchers)}[${window}]))`;
   return `1 - (\n${good}\n/\n${all}\n)`;
 }
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
 export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
-  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${METRICS.httpReqDuration}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
+  const h = latencyHistogram(model, flow);
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
+}
+
+/**
+ * Sampled responses per second from each source node (`node`, the injector's node) to each serving
+ * node (`served_by_node`) of a flow: the source × destination matrix. Only flows with served-by
+ * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
+ * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
+ */
+export function servedByRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */
