@@ -1,4 +1,5 @@
 import { CliError } from './errors';
+import { listInstanceObjects } from './inventory';
 import { firstErrorLine } from './kubectl';
 import { describe, groupOf, toYaml, type ManifestObject } from './manifests';
 import type { Session } from './session';
@@ -6,7 +7,7 @@ import type { Session } from './session';
 /** How one object differs from the cluster. */
 export interface ObjectChange {
   readonly object: string;
-  readonly change: 'create' | 'change';
+  readonly change: 'create' | 'change' | 'prune';
 }
 
 export interface DiffResult {
@@ -61,13 +62,14 @@ export function renderMarkdown(r: Pick<DiffResult, 'changes' | 'diff'>, context:
   if (!r.changes.length) {
     return `### continuous-load diff: no changes\n\nContext \`${context}\` matches all ${total} objects of \`${dist}/\`.\n`;
   }
-  const created = r.changes.filter((c) => c.change === 'create').length;
-  const rows = r.changes.map((c) => `| ${c.object} | ${c.change === 'create' ? 'created' : 'changed'} |`);
+  const n = (c: ObjectChange['change']): number => r.changes.filter((x) => x.change === c).length;
+  const word = { create: 'created', change: 'changed', prune: 'pruned (no longer in dist/)' } as const;
+  const rows = r.changes.map((c) => `| ${c.object} | ${word[c.change]} |`);
   const f = fence(r.diff);
   return [
-    `### continuous-load diff: ${r.changes.length} of ${total} objects differ`,
+    `### continuous-load diff: ${r.changes.length} object${r.changes.length === 1 ? '' : 's'} differ${r.changes.length === 1 ? 's' : ''}`,
     '',
-    `Context \`${context}\`, \`${dist}/\`: ${created} would be created, ${r.changes.length - created} changed.`,
+    `Context \`${context}\`, \`${dist}/\`: ${n('create')} would be created, ${n('change')} changed, ${n('prune')} pruned by \`deploy\`.`,
     '',
     '| object | change |',
     '| --- | --- |',
@@ -110,6 +112,11 @@ export async function diff(s: Session): Promise<DiffResult> {
     if (r.code > 1) throw new CliError(`kubectl diff failed: ${firstErrorLine(r)}`, 2);
     result = parseDiff(r.stdout, objects);
     if (r.code === 1 && !result.changes.length) throw new CliError(`kubectl diff reported differences it did not print: ${firstErrorLine(r)}`, 2);
+    // kubectl diff knows nothing of objects that left dist/; deploy prunes them, so show them.
+    const wanted = new Set(objects.map((o) => `${groupOf(o.apiVersion)}/${o.kind}/${o.namespace ?? ''}/${o.name}`));
+    for (const l of await listInstanceObjects(s, objects)) {
+      if (!l.owned && !wanted.has(`${l.group}/${l.kind}/${l.namespace ?? ''}/${l.name}`)) result.changes.push({ object: describe(l), change: 'prune' });
+    }
   }
   const exitCode = result.changes.length ? 1 : 0;
   s.io.out(renderMarkdown(result, context, objects.length, s.args.dist));

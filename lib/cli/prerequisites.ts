@@ -45,8 +45,9 @@ export function sourceArgs(source: string): string[] {
   return ['-f', source];
 }
 
-/** `Kind/namespace/name` lines printed by the apply below. */
-const PRINT = `-o=jsonpath={.kind}/{.metadata.namespace}/{.metadata.name}{"\\n"}`;
+/** `Kind/namespace/name` lines printed by the apply below, whether kubectl prints one object or a List. */
+const ONE = '{{.kind}}/{{with .metadata.namespace}}{{.}}{{end}}/{{.metadata.name}}{{"\\n"}}';
+const PRINT = `-o=go-template={{if .items}}{{range .items}}${ONE}{{end}}{{else}}${ONE}{{end}}`;
 
 /**
  * Installs the operators with server-side apply (their CRDs exceed the 256 KiB annotation limit of
