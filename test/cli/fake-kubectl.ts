@@ -57,6 +57,10 @@ export class FakeKubectl implements Runner {
       const s = this.objects.get(`${a[1]}/${a.includes('-n') ? ns() : ''}/${a[2]}`);
       return ok(s ? String(s.rv) : '');
     }
+    if (a[0] === 'get' && a.length === 7 && a[3] === '-n' && a[5] === '-o' && a[6] === 'name') {
+      const s = this.objects.get(`${a[1]}/${a[4]}/${a[2]}`);
+      return s ? ok(`${a[1]}/${a[2]}\n`) : { code: 1, stdout: '', stderr: `Error from server (NotFound): ${a[1]}s "${a[2]}" not found\n` };
+    }
     if (a[0] === 'apply' && a.includes('--server-side') && a.includes('-')) {
       const body = parse(opts.input ?? '') as Record<string, any>;
       const err = this.reject(body);
@@ -88,9 +92,17 @@ export class FakeKubectl implements Runner {
     throw new Error(`fake kubectl does not understand: kubectl ${args.join(' ')}`);
   }
 
+  /** Port-forwards run; the fake returns at once. */
+  readonly attached: string[][] = [];
+
   async attach(command: string, args: readonly string[]): Promise<number> {
-    this.calls.push({ args: [command, ...args] });
+    this.attached.push([command, ...args]);
     return 0;
+  }
+
+  /** Makes an object exist, as an operator would create it. */
+  put(body: Record<string, any>): void {
+    this.objects.set(`${resourceType(body as any)}/${body.metadata.namespace ?? ''}/${body.metadata.name}`, { body, text: JSON.stringify(body), rv: this.nextRv++ });
   }
 
   /** The kubectl argument lists of every call, joined by spaces. */
