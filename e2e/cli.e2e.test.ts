@@ -1,7 +1,7 @@
 /**
  * The continuous-load CLI (bin/continuous-load.js, as `npm run deploy` runs it) against a real etcd +
  * kube-apiserver on loopback. No kubelet and no controller-manager run here, so workloads never
- * become ready and `status` must say exactly that.
+ * become ready and `status` must say exactly that. Runs once per pinned kube-apiserver version.
  *
  * The operators are installed by `deploy --with-prerequisites` from their pinned Go modules (no
  * network): the Prometheus Operator's release bundle (bundle.yaml) and the Grafana Operator's
@@ -50,9 +50,8 @@ function operatorSources(): { prometheus: string; grafana: string } {
   return sources;
 }
 
-const version = kubeApiserverVersions()[0];
-
-describe(`continuous-load CLI against kube-apiserver ${version}`, () => {
+// Every pinned kube-apiserver (newest and oldest; CL_KUBE_VERSIONS=1.37.2 to pick one).
+describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserver %s', (version) => {
   let server: ApiServer;
   let work: string;
   let sources: { prometheus: string; grafana: string };
