@@ -80,6 +80,13 @@ export class FakeKubectl implements Runner {
         .map((s) => `${s.body.apiVersion}\t${s.body.kind}\t${s.body.metadata.namespace ?? ''}\t${s.body.metadata.name}\t\n`);
       return ok(rows.join(''));
     }
+    if (a[0] === 'api-resources' && a.includes('--namespaced=true')) return ok('configmaps\nevents\nservices\ndeployments.apps\n');
+    if (a[0] === 'get' && a.includes('--ignore-not-found') && a.includes('json') && a.includes('-n')) {
+      const plural: Record<string, string> = { configmaps: 'configmap', services: 'service', 'deployments.apps': 'deployment.v1.apps' };
+      const types = new Set(a[1].split(',').map((t) => plural[t] ?? t));
+      const items = [...this.objects.values()].filter((o) => o.body.metadata.namespace === ns() && types.has(resourceType(o.body as any))).map((o) => o.body);
+      return ok(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    }
     if (a[0] === 'delete' && a.length >= 3 && !a[1].startsWith('-')) {
       this.objects.delete(`${a[1]}/${a.includes('-n') ? ns() : ''}/${a[2]}`);
       return ok();
