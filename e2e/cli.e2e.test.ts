@@ -10,6 +10,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { GRAFANA_OPERATOR_MODULE, PROMETHEUS_OPERATOR_MODULE, startApiServer, type ApiServer } from './lib/apiserver';
 import { makeTempDir } from './lib/processes';
 import { kubeApiserverVersions, REPO_ROOT } from './lib/tools';
@@ -22,6 +23,24 @@ interface CliRun {
   stdout: string;
   stderr: string;
 }
+
+interface DistObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: { replicas?: number };
+}
+
+/** The objects of a synthesized directory, in file and document order. */
+function distObjects(dir: string): DistObject[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as DistObject))
+    .filter(Boolean);
+}
+
+const name = (o: DistObject): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** Where `go mod download -json` put the pinned operator modules (the module cache when warm). */
 function operatorSources(): { prometheus: string; grafana: string } {
@@ -91,6 +110,9 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
 
   let defaults: string[];
   let changed: string[];
+  /** The default dist/'s objects and their number. */
+  let objects: DistObject[];
+  let n: number;
 
   beforeAll(async () => {
     work = makeTempDir('continuous-load-cli-');
@@ -98,6 +120,8 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     server = await startApiServer({ version });
     defaults = synth('defaults', '{}\n');
     changed = synth('changed', 'target:\n  replicas: 2\n');
+    objects = distObjects(defaults[3]);
+    n = objects.length;
   });
 
   afterAll(async () => {
@@ -112,7 +136,7 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     // THEN it succeeds, reporting each step and each object
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("deployed 18 objects to context 'e2e': 18 created, 0 configured, 0 unchanged, 0 pruned\n");
+    expect(r.stdout).toBe(`deployed ${n} objects to context 'e2e': ${n} created, 0 configured, 0 unchanged, 0 pruned\n`);
     expect(r.stderr).toContain('[1/4] prerequisites: installing Prometheus Operator v0.93.0');
     expect(r.stderr).toContain('applied CustomResourceDefinition prometheuses.monitoring.coreos.com');
     expect(r.stderr).toContain('applied Deployment grafana/grafana-operator-controller-manager');
@@ -120,9 +144,9 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     // AND objects were applied in synthesized order: namespace first, dashboard last
     const applied = r.stderr.split('\n').filter((l) => l.startsWith('  created')).map((l) => l.replace(/^ {2}created +/, ''));
     expect(applied[0]).toBe('Namespace continuous-load');
-    expect(applied[applied.length - 1]).toBe('GrafanaDashboard continuous-load/continuous-load');
+    expect(applied).toEqual(objects.map(name));
     // AND every object is on the server, with the operators
-    expect(Object.keys(await ourObjects())).toHaveLength(18);
+    expect(Object.keys(await ourObjects()).sort()).toEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort());
     expect((await server.kubectl(['get', 'deployment', '-n', 'default', 'prometheus-operator', '-o', 'name'])).code).toBe(0);
   });
 
@@ -133,7 +157,7 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     const r = await cli(['deploy', ...defaults, '--no-wait']);
     // THEN every object is reported unchanged and no resourceVersion moved
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("deployed 18 objects to context 'e2e': 0 created, 0 configured, 18 unchanged, 0 pruned\n");
+    expect(r.stdout).toBe(`deployed ${n} objects to context 'e2e': 0 created, 0 configured, ${n} unchanged, 0 pruned\n`);
     expect(await ourObjects()).toEqual(before);
   });
 
@@ -141,41 +165,63 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     const r = await cli(['diff', ...defaults]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`### continuous-load diff: no changes\n\nContext \`e2e\` matches all 18 objects of \`${defaults[3]}/\`.\n`);
+    expect(r.stdout).toBe(`### continuous-load diff: no changes\n\nContext \`e2e\` matches all ${n} objects of \`${defaults[3]}/\`.\n`);
   });
 
   test('diff shows the change after a config change (exit 1), as Markdown', async () => {
     // GIVEN a config with 2 instead of 3 target replicas, synthesized
     // WHEN we diff it against the cluster
     const r = await cli(['diff', ...changed]);
-    // THEN exactly the target Deployment differs, in the summary table and in the diff
+    // THEN the summary table lists exactly the objects whose synthesized YAML differs, and the diff shows the change
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('### continuous-load diff: 1 object differs');
-    expect(r.stdout).toContain('| Deployment continuous-load/continuous-load-target | changed |');
+    const before = new Map(objects.map((o) => [name(o), JSON.stringify(o)]));
+    const expected = distObjects(changed[3])
+      .filter((o) => before.get(name(o)) !== JSON.stringify(o))
+      .map((o) => `| ${name(o)} | ${before.has(name(o)) ? 'changed' : 'created'} |`);
+    expect(expected).toContain('| Deployment continuous-load/continuous-load-target | changed |');
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| object') && !l.startsWith('| ---'));
+    expect(rows.sort()).toEqual(expected.sort());
+    expect(r.stdout).toContain(`### continuous-load diff: ${expected.length} object${expected.length === 1 ? ' differs' : 's differ'}`);
     expect(r.stdout).toMatch(/```diff\n[\s\S]*-  replicas: 3\n\+  replicas: 2\n[\s\S]*```/);
     // AND the cluster was not changed
     expect((await server.kubectl(['get', 'deployment', '-n', 'continuous-load', 'continuous-load-target', '-o', 'jsonpath={.spec.replicas}'])).stdout).toBe('3');
   });
 
   test('status reports exactly that nothing runs: no controller, no kubelet, no Prometheus (exit 1)', async () => {
+    // GIVEN everything applied to an API server without controllers, kubelets or Prometheus
+    // WHEN asking for the status
     const r = await cli(['status', ...defaults]);
+    // THEN every workload of dist/ is reported not ready, for the reason that holds here
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(
-      [
-        "continuous-load 'continuous-load' in context 'e2e', namespace 'continuous-load'",
-        'workloads',
-        '  FAIL  Prometheus continuous-load/continuous-load: not reconciled by the Prometheus Operator (no status); is the operator running? (`deploy --with-prerequisites` installs it)',
-        '  FAIL  Grafana continuous-load/continuous-load: not reconciled by the Grafana Operator (no status); is the operator running? (`deploy --with-prerequisites` installs it)',
-        '  FAIL  Deployment continuous-load/continuous-load-target: 0/3 ready; no controller has observed generation 1 yet (observedGeneration 0)',
-        '  FAIL  Deployment continuous-load/continuous-load-injector: 0/1 ready; no controller has observed generation 1 yet (observedGeneration 0)',
-        'flows',
-        '  FAIL  http-service (10/s per injector pod): 0/1 injector pods running, 0/3 target pods running',
-        'prometheus',
-        "  FAIL  cannot query Prometheus at /api/v1/namespaces/continuous-load/services/prometheus-operated:9090/proxy/api/v1/targets?state=active through the API server's service proxy: NotFound: services \"prometheus-operated\" not found",
-        '6 problems',
-        '',
-      ].join('\n'),
+    const lines = r.stdout.trimEnd().split('\n');
+    const section = (title: string): string[] => {
+      const start = lines.indexOf(title);
+      const end = lines.findIndex((l, i) => i > start && !l.startsWith('  '));
+      return start < 0 ? [] : lines.slice(start + 1, end);
+    };
+    const noOperator = (op: string): string => `not reconciled by the ${op} (no status); is the operator running? (\`deploy --with-prerequisites\` installs it)`;
+    expect(lines[0]).toBe("continuous-load 'continuous-load' in context 'e2e', namespace 'continuous-load'");
+    expect(section('workloads')).toEqual(
+      objects
+        .filter((o) => ['Prometheus', 'Grafana', 'Deployment', 'DaemonSet'].includes(o.kind))
+        .map((o) =>
+          o.kind === 'Prometheus'
+            ? `  FAIL  ${name(o)}: ${noOperator('Prometheus Operator')}`
+            : o.kind === 'Grafana'
+              ? `  FAIL  ${name(o)}: ${noOperator('Grafana Operator')}`
+              : `  FAIL  ${name(o)}: 0/${o.spec?.replicas ?? 1} ready; no controller has observed generation 1 yet (observedGeneration 0)`,
+        ),
     );
+    // AND no flow has a running pod
+    const targetReplicas = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'continuous-load-target')!.spec!.replicas;
+    const flows = section('flows');
+    expect(flows.length).toBeGreaterThan(0);
+    for (const f of flows) expect(f).toMatch(new RegExp(`^  FAIL  [a-z0-9-]+ \\(\\d+/s per injector pod\\): 0/1 injector pods running, 0/${targetReplicas} target pods running$`));
+    // AND Prometheus is reported unreachable through the service proxy, naming the missing Service
+    expect(section('prometheus')).toEqual([
+      "  FAIL  cannot query Prometheus at /api/v1/namespaces/continuous-load/services/prometheus-operated:9090/proxy/api/v1/targets?state=active through the API server's service proxy: NotFound: services \"prometheus-operated\" not found",
+    ]);
+    expect(lines[lines.length - 1]).toBe(`${section('workloads').length + flows.length + 1} problems`);
   });
 
   test('deploy waits for rollouts and names the Deployment that did not roll out', async () => {
@@ -214,7 +260,8 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     expect(d.code).toBe(1);
     expect(d.stdout).toContain(`| ${oldPlan!.replace(/^ConfigMap\//, 'ConfigMap ')} | pruned (no longer in dist/) |`);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/: 1 created, \d+ configured, \d+ unchanged, 1 pruned\n$/);
+    expect(r.stdout).toMatch(/: [1-9]\d* created, \d+ configured, \d+ unchanged, [1-9]\d* pruned\n$/);
+    expect(r.stderr).toContain(`pruned     ${oldPlan!.replace(/^ConfigMap\//, 'ConfigMap ')}`);
     expect(await ourObjects()).not.toHaveProperty(oldPlan!);
   });
 
@@ -229,7 +276,7 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
     const r = await cli(['delete', ...defaults]);
     // THEN all of ours are gone except the namespace, kept because of the foreign object
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("deleted 17 objects of instance 'continuous-load' from context 'e2e'; kept Namespace continuous-load (1 foreign object(s) in it)\n");
+    expect(r.stdout).toBe(`deleted ${n - 1} objects of instance 'continuous-load' from context 'e2e'; kept Namespace continuous-load (1 foreign object(s) in it)\n`);
     expect(r.stderr).toContain('kept       Namespace continuous-load: it holds 1 object(s) continuous-load did not create: ConfigMap continuous-load/foreign');
     expect(await ourObjects()).toEqual({ 'Namespace//continuous-load': expect.any(String) });
     // AND the foreign objects and the operators survive

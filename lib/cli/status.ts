@@ -178,39 +178,48 @@ export async function status(s: Session): Promise<{ checks: Check[]; exitCode: n
   const checks: Check[] = [];
 
   const judged = objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Prometheus', 'Grafana'].includes(o.kind));
-  if (judged.length) {
-    const r = await s.kubectl.run(['get', ...judged.map((o) => `${resourceType(o)}/${o.name}`), '-n', s.namespace, '--ignore-not-found', '-o', 'json']);
-    if (r.code !== 0) throw new Error(`cannot read the workloads: ${firstErrorLine(r)}`);
+  const live: K8sObject[] = [];
+  for (const namespace of [...new Set(judged.map((o) => o.namespace ?? s.namespace))]) {
+    const here = judged.filter((o) => (o.namespace ?? s.namespace) === namespace);
+    const r = await s.kubectl.run(['get', ...here.map((o) => `${resourceType(o)}/${o.name}`), '-n', namespace, '--ignore-not-found', '-o', 'json']);
+    if (r.code !== 0) throw new Error(`cannot read the workloads in namespace ${namespace}: ${firstErrorLine(r)}`);
     const parsed = JSON.parse(r.stdout || '{"items":[]}') as { items?: K8sObject[] } & K8sObject;
-    const live: K8sObject[] = parsed.items ?? (parsed.kind ? [parsed] : []);
-    for (const o of judged) {
-      const l = live.find((x) => x.kind === o.kind && x.metadata.name === o.name);
-      if (!l) {
-        checks.push({ section: 'workloads', ok: false, text: `${describe(o)}: not found (run deploy)` });
-        continue;
-      }
-      const v = o.kind === 'Prometheus' || o.kind === 'Grafana' ? operatorReadiness(l) : workloadReadiness(l);
-      checks.push({ section: 'workloads', ok: v.ok, text: `${describe(o)}: ${v.text}` });
+    live.push(...(parsed.items ?? (parsed.kind ? [parsed] : [])));
+  }
+  const liveOf = (o: Pick<ManifestObject, 'kind' | 'name' | 'namespace'>): K8sObject | undefined =>
+    live.find((x) => x.kind === o.kind && x.metadata.name === o.name && (x.metadata.namespace ?? s.namespace) === (o.namespace ?? s.namespace));
+  for (const o of judged) {
+    const l = liveOf(o);
+    if (!l) {
+      checks.push({ section: 'workloads', ok: false, text: `${describe(o)}: not found (run deploy)` });
+      continue;
     }
+    const v = o.kind === 'Prometheus' || o.kind === 'Grafana' ? operatorReadiness(l) : workloadReadiness(l);
+    checks.push({ section: 'workloads', ok: v.ok, text: `${describe(o)}: ${v.text}` });
   }
 
+  // Desired pods as the live workloads say (a DaemonSet injector wants one per node), else as dist/ says.
+  const desired = (name: string): number => {
+    const o = judged.find((x) => x.name === name && (x.namespace ?? s.namespace) === s.namespace && (x.kind === 'Deployment' || x.kind === 'DaemonSet'));
+    const l = o && liveOf(o);
+    if (l?.kind === 'DaemonSet') return l.status?.desiredNumberScheduled ?? 0;
+    return (l?.spec?.replicas as number | undefined) ?? ((o?.body.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+  };
   const pods = async (labels: Readonly<Record<string, string>>): Promise<Pod[]> => {
     const r = await s.kubectl.run(['get', 'pods', '-n', s.namespace, '-l', selector(labels), '-o', 'json']);
     if (r.code !== 0) throw new Error(`cannot list pods: ${firstErrorLine(r)}`);
     return (JSON.parse(r.stdout) as { items: Pod[] }).items;
   };
-  const injectorPods = await pods(model.injector.selector);
-  const targetPods = await pods(model.target.selector);
-  const injectorRunning = runningPods(injectorPods);
-  const targetRunning = runningPods(targetPods);
+  const injectorRunning = runningPods(await pods(model.injector.selector));
+  const targetRunning = runningPods(await pods(model.target.selector));
+  const injectorWanted = desired(model.injector.name);
+  const targetWanted = desired(model.target.name);
   for (const f of model.flows) {
-    const ok = injectorRunning >= model.config.injector.replicas && targetRunning >= model.config.target.replicas;
+    const ok = injectorWanted > 0 && injectorRunning >= injectorWanted && targetRunning >= targetWanted;
     checks.push({
       section: 'flows',
       ok,
-      text:
-        `${f.name} (${f.rate}/s per injector pod): ${injectorRunning}/${model.config.injector.replicas} injector pods running, ` +
-        `${targetRunning}/${model.config.target.replicas} target pods running`,
+      text: `${f.name} (${f.rate}/s per injector pod): ${injectorRunning}/${injectorWanted} injector pods running, ${targetRunning}/${targetWanted} target pods running`,
     });
   }
 

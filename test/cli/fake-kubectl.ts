@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { RunOptions, RunResult, Runner } from '../../lib/cli/kubectl';
-import { resourceType } from '../../lib/cli/manifests';
+import { readManifests, resourceType, type ManifestObject } from '../../lib/cli/manifests';
+import { parseConfig } from '../../lib/config/load';
 import { synthFiles } from '../helpers';
 import type { ConfigInput } from '../../lib/config/schema';
 
@@ -118,13 +119,13 @@ export class FakeKubectl implements Runner {
   }
 }
 
-/** GIVEN a config: its synthesized dist/ in a temp dir, and that config as a file. */
-export function synthToDir(input: ConfigInput = {}): { dist: string; config: string } {
+/** GIVEN a config: its synthesized dist/ in a temp dir, that config as a file, and dist/'s objects. */
+export function synthToDir(input: ConfigInput = {}): { dist: string; config: string; objects: ManifestObject[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuous-load-cli-test-'));
   const dist = path.join(dir, 'dist');
   fs.mkdirSync(dist);
   for (const f of synthFiles(input)) fs.writeFileSync(path.join(dist, f.file), f.content);
   const config = path.join(dir, 'continuous-load.yaml');
   fs.writeFileSync(config, JSON.stringify(input));
-  return { dist, config };
+  return { dist, config, objects: readManifests(dist, parseConfig(input).name) };
 }
