@@ -13,7 +13,7 @@ import { REPO_ROOT, toolPath } from './tools';
 
 export interface ApiServerOptions {
   /** kube-apiserver version as pinned in scripts/e2e-tools.sh, e.g. "1.37.2". Default: newest pinned. */
-  version?: string;
+  version?: string | undefined;
   /** Explicit binaries (override the tool cache). */
   kubeApiserverBinary?: string;
   etcdBinary?: string;
@@ -306,6 +306,11 @@ export function resolveCrdDirs(): string[] {
   ];
 }
 
+interface CrdItem {
+  metadata: { name: string };
+  spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
+}
+
 /**
  * Server-side-applies every CRD under `dirs` (recursively) and waits until all are Established.
  * Returns the CRD names.
@@ -318,13 +323,21 @@ export async function installCrds(server: ApiServer, dirs: string[] = resolveCrd
   }
   const w = await server.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   if (w.code !== 0) throw new Error(`CRDs did not become Established:\n${w.stderr}${w.stdout}`);
-  const names = await server.kubectl(['get', 'crd', '-o', 'jsonpath={.items[*].metadata.name}']);
-  const list = names.stdout.split(/\s+/).filter(Boolean);
-  // Wait until discovery serves every CRD's group/version, so applies right after do not race it.
-  await waitFor('CRDs in discovery', async () => {
-    const r = await server.kubectl(['api-resources', '-o', 'name']);
-    const served = new Set(r.stdout.split('\n'));
-    return list.every((n) => served.has(n));
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  const got = await server.kubectl(['get', 'crd', '-o', 'json']);
+  if (got.code !== 0) throw new Error(`kubectl get crd failed: ${got.stderr}`);
+  const items = (JSON.parse(got.stdout) as { items: CrdItem[] }).items;
+  const list = items.map((c) => c.metadata.name);
+  // Wait until discovery serves every CRD's resources, so applies right after do not race it.
+  for (const c of items) {
+    for (const v of c.spec.versions.filter((x) => x.served)) {
+      const p = `/apis/${c.spec.group}/${v.name}`;
+      await waitFor(`${c.spec.names.plural}.${c.spec.group}/${v.name} in discovery`, async () => {
+        const r = await server.get(p);
+        if (r.status !== 200) return false;
+        const rl = JSON.parse(r.body) as { resources?: { name: string }[] };
+        return (rl.resources ?? []).some((x) => x.name === c.spec.names.plural);
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    }
+  }
   return list;
 }
