@@ -1,3 +1,4 @@
+import { describe as describeObject } from '../../lib/cli/manifests';
 import { FakeKubectl, synthToDir } from './fake-kubectl';
 import { errorLines, runCli } from './run';
 
@@ -50,15 +51,17 @@ describe('deploy', () => {
 
   test('refuses custom resources whose CRD is missing, naming them and the fix', async () => {
     // GIVEN a cluster without the Grafana Operator's CRDs
-    const { dist, config } = synthToDir();
+    const { dist, config, objects } = synthToDir();
     const kubectl = new FakeKubectl();
     for (const k of [...kubectl.crds.keys()]) if (k.startsWith('grafana.')) kubectl.crds.delete(k);
+    const grafanaKinds = [...new Set(objects.filter((o) => o.apiVersion.startsWith('grafana.')).map((o) => `${o.kind} (${o.apiVersion})`))];
+    expect(grafanaKinds).toContain('GrafanaDashboard (grafana.integreatly.org/v1beta1)');
     // WHEN deploying
     const r = await runCli(['deploy', '--config', config, '--dist', dist], kubectl);
     // THEN one line naming each missing kind, and nothing applied
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([
-      'error: the cluster has no CRD for Grafana (grafana.integreatly.org/v1beta1), GrafanaDatasource (grafana.integreatly.org/v1beta1), GrafanaDashboard (grafana.integreatly.org/v1beta1); install the operators first with `deploy --with-prerequisites` (or your own Prometheus/Grafana Operator)',
+      `error: the cluster has no CRD for ${grafanaKinds.join(', ')}; install the operators first with \`deploy --with-prerequisites\` (or your own Prometheus/Grafana Operator)`,
     ]);
     expect(kubectl.commands().filter((c) => c.startsWith('apply'))).toEqual([]);
   });
@@ -86,10 +89,14 @@ describe('deploy', () => {
     // WHEN the flow rate changes (new plan ConfigMap name) and we deploy
     const after = synthToDir({ flows: [{ type: 'http-service', name: 'http-service', rate: 20 }] });
     const r = await runCli(['deploy', '--config', after.config, '--dist', after.dist, '--no-wait'], kubectl);
-    // THEN the old plan is pruned and the other instance is untouched
-    expect(r.stdout).toMatch(/1 created, \d+ configured, \d+ unchanged, 1 pruned/);
-    expect(r.stderr).toMatch(/pruned {5}ConfigMap continuous-load\/continuous-load-injector-plan-/);
-    expect(kubectl.objects.size).toBe(count);
+    // THEN exactly the objects that left dist/ are pruned (among them the old plan), and the other instance is untouched
+    const key = (o: { kind: string; namespace?: string; name: string }): string => describeObject(o);
+    const gone = before.objects.filter((o) => !after.objects.some((a) => key(a) === key(o))).map(key);
+    const added = after.objects.filter((o) => !before.objects.some((b) => key(b) === key(o))).length;
+    expect(gone).toEqual(expect.arrayContaining([expect.stringMatching(/^ConfigMap continuous-load\/continuous-load-injector-plan-/)]));
+    expect(r.stdout).toMatch(new RegExp(`: ${added} created, \\d+ configured, \\d+ unchanged, ${gone.length} pruned`));
+    for (const g of gone) expect(r.stderr).toContain(`pruned     ${g}\n`);
+    expect(kubectl.objects.size).toBe(count - gone.length + added);
     expect([...kubectl.objects.keys()].filter((k) => k.includes('/other/'))).toHaveLength(others);
   });
 });

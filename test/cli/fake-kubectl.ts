@@ -24,15 +24,14 @@ export class FakeKubectl implements Runner {
   readonly calls: { args: string[]; input?: string }[] = [];
   currentContext = 'dev';
   /** `group/Kind` → CRD name of the installed CRDs. */
-  crds = new Map<string, string>([
-    ['monitoring.coreos.com/Prometheus', 'prometheuses.monitoring.coreos.com'],
-    ['monitoring.coreos.com/PodMonitor', 'podmonitors.monitoring.coreos.com'],
-    ['monitoring.coreos.com/ServiceMonitor', 'servicemonitors.monitoring.coreos.com'],
-    ['monitoring.coreos.com/PrometheusRule', 'prometheusrules.monitoring.coreos.com'],
-    ['grafana.integreatly.org/Grafana', 'grafanas.grafana.integreatly.org'],
-    ['grafana.integreatly.org/GrafanaDatasource', 'grafanadatasources.grafana.integreatly.org'],
-    ['grafana.integreatly.org/GrafanaDashboard', 'grafanadashboards.grafana.integreatly.org'],
-  ]);
+  crds = new Map<string, string>(
+    [
+      ...['Alertmanager', 'AlertmanagerConfig', 'PodMonitor', 'Probe', 'Prometheus', 'PrometheusAgent', 'PrometheusRule', 'ScrapeConfig', 'ServiceMonitor', 'ThanosRuler'].map(
+        (k) => ['monitoring.coreos.com', k] as const,
+      ),
+      ...['Grafana', 'GrafanaAlertRuleGroup', 'GrafanaContactPoint', 'GrafanaDashboard', 'GrafanaDatasource', 'GrafanaFolder'].map((k) => ['grafana.integreatly.org', k] as const),
+    ].map(([group, kind]) => [`${group}/${kind}`, `${kind.toLowerCase()}${kind.endsWith('s') ? 'es' : 's'}.${group}`]),
+  );
   readonly objects = new Map<string, Stored>();
   /** Returns the API server's error for an object it should reject. */
   reject: (body: Record<string, any>) => string | undefined = () => undefined;
