@@ -118,9 +118,15 @@ export class FakeKubectl implements Runner {
   }
 }
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 /** GIVEN a config: its synthesized dist/ in a temp dir, that config as a file, and dist/'s objects. */
 export function synthToDir(input: ConfigInput = {}): { dist: string; config: string; objects: ManifestObject[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuous-load-cli-test-'));
+  tempDirs.push(dir);
   const dist = path.join(dir, 'dist');
   fs.mkdirSync(dist);
   for (const f of synthFiles(input)) fs.writeFileSync(path.join(dist, f.file), f.content);
