@@ -45,15 +45,18 @@ const name = (o: DistObject): string => `${o.kind} ${o.metadata.namespace ? `${o
 /** Where `go mod download -json` put the pinned operator modules (the module cache when warm). */
 function operatorSources(): { prometheus: string; grafana: string } {
   let out: string;
+  const cwd = makeTempDir('continuous-load-cli-mod-');
   try {
     out = execFileSync('go', ['mod', 'download', '-json', PROMETHEUS_OPERATOR_MODULE, GRAFANA_OPERATOR_MODULE], {
       encoding: 'utf8',
-      cwd: makeTempDir('continuous-load-cli-mod-'),
+      cwd,
       env: { ...process.env, GOFLAGS: '-mod=mod' },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (err) {
     throw new Error(`go mod download -json ${PROMETHEUS_OPERATOR_MODULE} ${GRAFANA_OPERATOR_MODULE} failed (needs go and the module proxy or a warm module cache): ${(err as Error).message}`);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
   }
   const dirs: Record<string, string> = {};
   for (const chunk of out.split(/\n}\n?/).filter((c) => c.trim())) {
