@@ -429,6 +429,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    deploy: z
+      .object({
+        requireContext: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Production safety switch: `deploy` and `delete` refuse to run unless `--context` names exactly this kube context. @default any context (the current one when --context is not given)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('How the continuous-load CLI (`npm run deploy`, `delete`) operates this config.'),
   })
   .strict();
 
