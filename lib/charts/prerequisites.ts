@@ -1,4 +1,3 @@
-import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Grafana, GrafanaDatasource } from '../../imports/grafana.integreatly.org';
@@ -14,7 +13,8 @@ export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
 
-export interface PrerequisitesChartProps extends ChartProps {
+export interface PrerequisitesChartProps {
+  /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
@@ -23,13 +23,13 @@ export interface PrerequisitesChartProps extends ChartProps {
  * ServiceAccount and least-privilege RBAC, a Grafana whose admin credentials never appear in YAML,
  * and the Prometheus datasource.
  */
-export class PrerequisitesChart extends Chart {
+export class PrerequisitesChart extends Construct {
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
   public readonly datasource: GrafanaDatasource;
 
   constructor(scope: Construct, id: string, props: PrerequisitesChartProps) {
-    super(scope, id, { ...props, disableResourceNameHashes: true });
+    super(scope, id);
     const { model } = props;
     const ns = model.namespace;
     const demo = model.config.monitoring.demo;
