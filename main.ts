@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { buildApp, renderApp } from './lib/app';
+import { renderDirectory } from './lib/app';
 import { ConfigError } from './lib/config/errors';
 import { loadConfig } from './lib/config/load';
 import { writeAtomically } from './lib/output';
@@ -45,7 +45,7 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     debug = args.debug;
     const config = loadConfig(args.config);
-    const files = renderApp(buildApp(config));
+    const files = renderDirectory(config);
     writeAtomically(args.out, files);
     process.stdout.write(`synthesized ${files.length} files into ${args.out}/ from ${args.config ?? 'the embedded defaults'}\n`);
     return 0;

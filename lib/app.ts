@@ -1,6 +1,8 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Config } from './config/schema';
+import { parseConfig } from './config/load';
 import { ContinuousLoad } from './continuous-load';
+import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
 
 /** A rendered manifest file: its name in `dist/` and its YAML. */
 export interface ManifestFile {
@@ -47,4 +49,15 @@ export function renderApp(app: App): ManifestFile[] {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`two parts render to the same file ${dup}; give each ContinuousLoad its own chart`);
   return files;
+}
+
+/**
+ * Everything one output directory holds: the manifests (`renderApp`), then the `Kustomization` listing
+ * them in apply order with the replacements that make a kustomize namespace override complete.
+ */
+export function renderDirectory(config: Config): ManifestFile[] {
+  const files = renderApp(buildApp(config));
+  const sentinel = renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel')));
+  const k = kustomization(config, files, sentinel);
+  return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }];
 }

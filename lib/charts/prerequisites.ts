@@ -50,7 +50,6 @@ export class PrerequisitesChart extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: promName, namespace: ns }],
     });
 
-    const ourNamespace = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
     const ours = { matchLabels: { ...model.monitoring.selectorLabels } };
     const p = demo.prometheus;
     this.prometheus = new Prometheus(this, 'prometheus', {
@@ -62,12 +61,11 @@ export class PrerequisitesChart extends Construct {
         scrapeInterval: p.scrapeInterval,
         evaluationInterval: p.evaluationInterval,
         serviceAccountName: promName,
+        // No *NamespaceSelector: a null namespace selector matches the Prometheus's own namespace only
+        // (CRD docs), so the CR is right in whatever namespace it is applied to.
         serviceMonitorSelector: ours,
-        serviceMonitorNamespaceSelector: ourNamespace,
         podMonitorSelector: ours,
-        podMonitorNamespaceSelector: ourNamespace,
         ruleSelector: ours,
-        ruleNamespaceSelector: ourNamespace,
         resources: {
           requests: { cpu: PrometheusSpecResourcesRequests.fromString(p.resources.requests.cpu), memory: PrometheusSpecResourcesRequests.fromString(p.resources.requests.memory) },
           limits: { cpu: PrometheusSpecResourcesLimits.fromString(p.resources.limits.cpu), memory: PrometheusSpecResourcesLimits.fromString(p.resources.limits.memory) },
@@ -109,7 +107,8 @@ export class PrerequisitesChart extends Construct {
           uid: model.monitoring.datasource.uid,
           type: 'prometheus',
           access: 'proxy',
-          url: `http://prometheus-operated.${ns}.svc:${PROMETHEUS_PORT}`,
+          // Grafana runs in this namespace: the short Service name resolves there, in any namespace.
+          url: `http://prometheus-operated:${PROMETHEUS_PORT}`,
           isDefault: true,
           jsonData: { timeInterval: p.scrapeInterval, httpMethod: 'POST' },
         },

@@ -56,7 +56,11 @@ export interface Model {
   readonly commonLabels: Readonly<Record<string, string>>;
   readonly target: WorkloadModel & {
     readonly serviceName: string;
-    /** Cluster DNS name of the ClusterIP Service. */
+    /**
+     * Host name of the ClusterIP Service as the injector (same namespace) resolves it: the short name, which
+     * the pod's first DNS search domain (`<namespace>.svc.cluster.local`) completes on the first query, and
+     * which keeps the plan namespace-agnostic for kustomize namespace overrides.
+     */
     readonly serviceHost: string;
   };
   readonly injector: WorkloadModel & {
@@ -152,7 +156,7 @@ export function buildModel(config: Config): Model {
     return { name, selector, labels: { ...commonLabels, ...selector } };
   };
   const targetName = `${config.name}-target`;
-  const serviceHost = `${targetName}.${config.namespace}.svc.cluster.local`;
+  const serviceHost = targetName;
   const k6Version = parseVersion(imageTag(config.injector.image));
   if (!k6Version) throw new Error(`injector.image: cannot read a k6 version from '${config.injector.image}'`);
   const flows = config.flows.map((f) => resolveFlow(config, f, serviceHost));

@@ -16,7 +16,9 @@ export interface MonitorsProps {
 
 /**
  * One PodMonitor for the injector (statsd-exporter sidecar) and one ServiceMonitor for podinfo.
- * Both add a `node` label from the pod's node, so a bad node stands out.
+ * Both add a `node` label from the pod's node, so a bad node stands out. Neither has a namespaceSelector:
+ * a monitor then discovers targets in its own namespace only, which keeps the output namespace-agnostic
+ * (a kustomize `namespace:` override needs no string rewriting here).
  */
 export class Monitors extends Construct {
   public readonly podMonitor: PodMonitor;
@@ -31,7 +33,6 @@ export class Monitors extends Construct {
       metadata: { name: model.injector.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'injector' }) },
       spec: {
         selector: { matchLabels: { ...model.injector.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
         podMetricsEndpoints: [
           {
             port: 'metrics',
@@ -53,7 +54,6 @@ export class Monitors extends Construct {
       metadata: { name: model.target.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'target' }) },
       spec: {
         selector: { matchLabels: { ...model.target.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
         endpoints: [
           {
             port: 'http-metrics',
