@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { renderDirectory } from './lib/app';
+import { buildApp, renderApp, renderDirectory } from './lib/app';
+import { helmTemplates } from './lib/helm';
 import { ConfigError } from './lib/config/errors';
 import { loadConfig } from './lib/config/load';
 import { writeAtomically } from './lib/output';
@@ -11,10 +12,12 @@ interface Args {
   config?: string;
   out: string;
   debug: boolean;
+  /** `helm`: write only the manifests, escaped as Helm templates (cdk8s synth --format helm runs us so). */
+  format: 'plain' | 'helm';
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { out: process.env.CDK8S_OUTDIR || 'dist', debug: process.env.CL_DEBUG === '1' };
+  const args: Args = { out: process.env.CDK8S_OUTDIR || 'dist', debug: process.env.CL_DEBUG === '1', format: 'plain' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -27,10 +30,15 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--out' || a === '-o') args.out = value();
     else if (a.startsWith('--out=')) args.out = a.slice('--out='.length);
     else if (a === '--debug') args.debug = true;
+    else if (a === '--format' || a.startsWith('--format=')) {
+      const f = a === '--format' ? value() : a.slice('--format='.length);
+      if (f !== 'plain' && f !== 'helm') throw new UsageError(`--format '${f}' is not supported (expected plain or helm)`);
+      args.format = f;
+    }
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run synth -- [--config continuous-load.yaml] [--out dist] [--debug]\n');
+      process.stdout.write('usage: npm run synth -- [--config continuous-load.yaml] [--out dist] [--format plain|helm] [--debug]\n');
       process.exit(0);
-    } else throw new UsageError(`unknown argument '${a}' (expected --config FILE, --out DIR, --debug)`);
+    } else throw new UsageError(`unknown argument '${a}' (expected --config FILE, --out DIR, --format plain|helm, --debug)`);
   }
   if (!args.config && process.env.CL_CONFIG) args.config = process.env.CL_CONFIG;
   if (!args.config && fs.existsSync(DEFAULT_CONFIG_FILE)) args.config = DEFAULT_CONFIG_FILE;
@@ -45,7 +53,7 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     debug = args.debug;
     const config = loadConfig(args.config);
-    const files = renderDirectory(config);
+    const files = args.format === 'helm' ? helmTemplates(renderApp(buildApp(config))) : renderDirectory(config);
     writeAtomically(args.out, files);
     process.stdout.write(`synthesized ${files.length} files into ${args.out}/ from ${args.config ?? 'the embedded defaults'}\n`);
     return 0;
