@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
-import { buildApp, renderApp, renderDirectory } from './lib/app';
+import { buildApp, renderApp, renderOutput } from './lib/app';
 import { helmTemplates } from './lib/helm';
 import { ConfigError } from './lib/config/errors';
-import { loadConfig } from './lib/config/load';
+import { loadFleet } from './lib/config/fleet';
 import { writeAtomically } from './lib/output';
+import { formatSummary, summarize } from './lib/summary';
 
 /** The default config file, used when it exists and no --config is given. */
 export const DEFAULT_CONFIG_FILE = 'continuous-load.yaml';
@@ -52,10 +53,18 @@ export function main(argv: string[]): number {
   try {
     const args = parseArgs(argv);
     debug = args.debug;
-    const config = loadConfig(args.config);
-    const files = args.format === 'helm' ? helmTemplates(renderApp(buildApp(config))) : renderDirectory(config);
+    const clusters = loadFleet(args.config);
+    const source = args.config ?? 'the embedded defaults';
+    if (args.format === 'helm') {
+      if (clusters.length !== 1 || clusters[0].name) throw new UsageError('--format helm renders one cluster; the config has clusters: synthesize the chart per cluster config');
+      const files = helmTemplates(renderApp(buildApp(clusters[0].config)));
+      writeAtomically(args.out, files);
+      process.stdout.write(`synthesized ${files.length} Helm templates into ${args.out}/ from ${source}\n`);
+      return 0;
+    }
+    const files = renderOutput(clusters);
     writeAtomically(args.out, files);
-    process.stdout.write(`synthesized ${files.length} files into ${args.out}/ from ${args.config ?? 'the embedded defaults'}\n`);
+    process.stdout.write(formatSummary(summarize(args.out, files, clusters), source));
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Config } from './config/schema';
+import type { ClusterConfig } from './config/fleet';
 import { parseConfig } from './config/load';
 import { ContinuousLoad } from './continuous-load';
 import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
@@ -60,4 +61,16 @@ export function renderDirectory(config: Config): ManifestFile[] {
   const sentinel = renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel')));
   const k = kustomization(config, files, sentinel);
   return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }];
+}
+
+/**
+ * The whole output tree: one cluster's directory straight in the output root (the default), or for a fleet
+ * one self-contained `<cluster>/` directory per cluster (manifests and Kustomization each).
+ */
+export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[] {
+  if (clusters.length === 1 && clusters[0].name === undefined) return renderDirectory(clusters[0].config);
+  return clusters.flatMap((c) => {
+    if (!c.name) throw new Error('every cluster of a fleet needs a name');
+    return renderDirectory(c.config).map((f) => ({ file: `${c.name}/${f.file}`, content: f.content }));
+  });
 }

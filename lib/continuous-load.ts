@@ -3,6 +3,7 @@ import { LoadChart } from './charts/load';
 import { MonitoringChart } from './charts/monitoring';
 import { NamespaceChart } from './charts/namespace';
 import { PrerequisitesChart } from './charts/prerequisites';
+import { ConfigError } from './config/errors';
 import { parseConfig } from './config/load';
 import { ContinuousLoadProps } from './config/props';
 import { Config } from './config/schema';
@@ -41,6 +42,9 @@ export class ContinuousLoad extends Construct {
     super(scope, id);
     // ContinuousLoadProps is generated from the zod schema; test/continuous-load.test.ts checks it is ConfigInput.
     this.config = parseConfig(props, `ContinuousLoad ${this.node.path}`);
+    if (this.config.clusters) {
+      throw new ConfigError([{ path: 'clusters', message: 'a ContinuousLoad renders one cluster: create one per cluster (clusterConfigs() resolves a fleet config into per-cluster props)' }], `ContinuousLoad ${this.node.path}`);
+    }
     this.model = buildModel(this.config);
     const model = this.model;
     const parts: ContinuousLoadPart[] = [];

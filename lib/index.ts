@@ -10,5 +10,7 @@ export { parseConfig, loadConfig } from './config/load';
 export type { Config, ConfigInput } from './config/schema';
 export { buildModel } from './model/model';
 export type { Model, ResolvedFlow } from './model/model';
-export { buildApp, renderApp } from './app';
+export { buildApp, renderApp, renderDirectory, renderOutput } from './app';
+export { clusterConfigs, loadFleet, mergeOverrides } from './config/fleet';
+export type { ClusterConfig } from './config/fleet';
 export type { ManifestFile } from './app';

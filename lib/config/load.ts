@@ -18,7 +18,7 @@ export function parseConfig(input: unknown, source = 'config'): Config {
         };
       }
       if (i.code === 'invalid_union' && (i as { discriminator?: string }).discriminator) {
-        return { path: `${path}.type`, value: (i as { input?: unknown }).input && ((i as { input?: { type?: unknown } }).input?.type), message: i.message };
+        return { path: path.endsWith('.type') ? path : `${path}.type`, value: (i as { input?: unknown }).input && ((i as { input?: { type?: unknown } }).input?.type), message: i.message };
       }
       return { path, value: (i as { input?: unknown }).input, message: i.message };
     });
@@ -32,6 +32,11 @@ export function parseConfig(input: unknown, source = 'config'): Config {
 /** Reads and validates a YAML (or JSON) config file; no file means the embedded defaults. */
 export function loadConfig(file?: string): Config {
   if (!file) return parseConfig({}, 'embedded defaults');
+  return parseConfig(readConfigDocument(file), file);
+}
+
+/** Reads a YAML (or JSON) config file into plain data, without validating it. */
+export function readConfigDocument(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -45,5 +50,5 @@ export function loadConfig(file?: string): Config {
       file,
     );
   }
-  return parseConfig(doc.toJS(), file);
+  return doc.toJS();
 }

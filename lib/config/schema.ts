@@ -246,6 +246,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    clusters: z
+      .record(dnsLabel('cluster name'), z.record(z.string(), z.unknown()))
+      .optional()
+      .describe(
+        'A fleet: one entry per cluster (the key names its output directory, dist/<cluster>/), each holding overrides of the fields above, deep-merged into them. Objects merge key by key; `flows` merge by flow name (a new name adds a flow); other lists replace; `null` removes a field. Without `clusters`, one cluster is written to dist/. @default not set (one cluster)',
+      ),
   })
   .strict();
 
