@@ -3,6 +3,7 @@ import { Config } from './config/schema';
 import type { ClusterConfig } from './config/fleet';
 import { parseConfig } from './config/load';
 import { ContinuousLoad } from './continuous-load';
+import { FLOW_MAP_FILE, flowMap } from './docs/flow-map';
 import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
 
 /** A rendered manifest file: its name in `dist/` and its YAML. */
@@ -54,13 +55,14 @@ export function renderApp(app: App): ManifestFile[] {
 
 /**
  * Everything one output directory holds: the manifests (`renderApp`), then the `Kustomization` listing
- * them in apply order with the replacements that make a kustomize namespace override complete.
+ * them in apply order with the replacements that make a kustomize namespace override complete, then the
+ * flow map `FLOWS.md` (documentation; `kubectl apply -f` reads only .yaml, .yml and .json files).
  */
 export function renderDirectory(config: Config): ManifestFile[] {
   const files = renderApp(buildApp(config));
   const sentinel = renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel')));
   const k = kustomization(config, files, sentinel);
-  return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }];
+  return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
 }
 
 /**

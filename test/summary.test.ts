@@ -32,7 +32,7 @@ describe('the summary printed after synth', () => {
     const r = run(['--out', out]);
     // THEN the summary names the directory, counts what is in it, and says what to run next
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`${out}/: 5 files, 18 objects (3 ConfigMap, 2 Deployment, `);
+    expect(r.out).toContain(`${out}/: 6 files, 18 objects (3 ConfigMap, 2 Deployment, `);
     expect(r.out).toContain('flows: http-service 10/s');
     expect(r.out).toMatch(/warning: injector.output 'statsd' pins k6 0\.54\.0/);
     expect(r.out).toContain(`kubectl apply -f ${out}/`);
@@ -43,7 +43,7 @@ describe('the summary printed after synth', () => {
     const r = run(['--config', config('fleet.yaml', { clusters: { eu: { flows: [{ name: 'http-service', rate: 5 }] }, us: {} } }), '--out', out]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('into 2 directories');
-    expect(r.out).toContain(`${path.join(out, 'eu')}/: 5 files`);
+    expect(r.out).toContain(`${path.join(out, 'eu')}/: 6 files`);
     expect(r.out).toContain('flows: http-service 5/s');
     expect(r.out).toContain(`kubectl apply -f ${path.join(out, 'us')}/`);
     // the same warning for both clusters is printed once

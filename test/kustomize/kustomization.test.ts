@@ -15,7 +15,7 @@ const byKey = (objs: any[]) => [...objs].sort((a, b) => key(a).localeCompare(key
 
 function dir(input: ConfigInput): { dir: string; objects: any[] } {
   const files = renderDirectory(parseConfig(input, 'test config'));
-  const objects = files.filter((f) => f.file !== KUSTOMIZATION_FILE).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
+  const objects = files.filter((f) => f.file.endsWith('.yaml')).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS()));
   return { dir: writeTree(files), objects };
 }
 
