@@ -61,6 +61,8 @@ export class PrerequisitesChart extends Construct {
         scrapeInterval: p.scrapeInterval,
         evaluationInterval: p.evaluationInterval,
         serviceAccountName: promName,
+        // prometheus-rw: k6 pushes to /api/v1/write; its trends arrive as native histograms.
+        ...(model.injector.output === 'prometheus-rw' ? { enableRemoteWriteReceiver: true, enableFeatures: ['native-histograms'] } : {}),
         // No *NamespaceSelector: a null namespace selector matches the Prometheus's own namespace only
         // (CRD docs), so the CR is right in whatever namespace it is applied to.
         serviceMonitorSelector: ours,

@@ -77,15 +77,30 @@ export interface ContinuousLoadProps {
    */
   readonly injector?: {
     /**
-     * k6 image. The statsd output needs k6 <= 0.54.
+     * k6 image. The statsd output needs k6 <= 0.54; prometheus-rw needs k6 >= 0.55.
      * @default "grafana/k6:0.54.0"
      */
     readonly image?: string;
     /**
-     * How k6 exports metrics: `statsd` to the statsd-exporter sidecar.
+     * How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).
      * @default "statsd"
      */
-    readonly output?: 'statsd';
+    readonly output?: 'statsd' | 'prometheus-rw';
+    /**
+     * @default {}
+     */
+    readonly remoteWrite?: {
+      /**
+       * Remote-write endpoint (prometheus-rw only).
+       * @default demo mode: http://prometheus-operated:9090/api/v1/write; existing mode: http://prometheus-operated.<monitoring.existing.namespace>.svc:9090/api/v1/write
+       */
+      readonly url?: string;
+      /**
+       * How often k6 pushes (prometheus-rw only).
+       * @default "5s"
+       */
+      readonly pushInterval?: string;
+    };
     /**
      * Injector replicas; every replica drives every flow at its full rate.
      * Allowed: ≥ 1.

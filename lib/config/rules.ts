@@ -24,6 +24,12 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
       value: config.injector.image,
       message: "injector.output 'statsd' needs k6 <= 0.54: the statsd output was removed in k6 v0.55.0. Use grafana/k6:0.54.0",
     });
+  } else if (config.injector.output === 'prometheus-rw' && !versionAtLeast(k6, 0, 55)) {
+    problems.push({
+      path: 'injector.image',
+      value: config.injector.image,
+      message: "injector.output 'prometheus-rw' is supported from k6 0.55 (native-histogram remote write); use e.g. grafana/k6:0.55.2 or newer, or injector.output 'statsd' for k6 <= 0.54",
+    });
   }
 
   config.flows.forEach((f, i) => {

@@ -222,8 +222,26 @@ export const configSchema = z
       .prefault({}),
     injector: z
       .object({
-        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54.'),
-        output: z.enum(['statsd']).default('statsd').describe('How k6 exports metrics: `statsd` to the statsd-exporter sidecar.'),
+        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54; prometheus-rw needs k6 >= 0.55.'),
+        output: z
+          .enum(['statsd', 'prometheus-rw'])
+          .default('statsd')
+          .describe(
+            'How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).',
+          ),
+        remoteWrite: z
+          .object({
+            url: z
+              .string()
+              .regex(/^https?:\/\/[^\s]+$/, { message: "must be an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090/api/v1/write'" })
+              .optional()
+              .describe(
+                "Remote-write endpoint (prometheus-rw only). @default demo mode: http://prometheus-operated:9090/api/v1/write; existing mode: http://prometheus-operated.<monitoring.existing.namespace>.svc:9090/api/v1/write",
+              ),
+            pushInterval: duration().default('5s').describe('How often k6 pushes (prometheus-rw only).'),
+          })
+          .strict()
+          .prefault({}),
         replicas: z.number().int().min(1).default(1).describe('Injector replicas; every replica drives every flow at its full rate.'),
         resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
         statsdExporter: z

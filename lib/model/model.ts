@@ -66,6 +66,10 @@ export interface Model {
   readonly injector: WorkloadModel & {
     readonly k6Version: SemVer;
     readonly statsdExporterName: string;
+    /** How k6 exports metrics (`injector.output`). */
+    readonly output: 'statsd' | 'prometheus-rw';
+    /** Remote-write endpoint (prometheus-rw only). */
+    readonly remoteWriteUrl?: string;
   };
   readonly flows: readonly ResolvedFlow[];
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
@@ -147,6 +151,20 @@ function resolveFlow(config: Config, flow: FlowConfig, targetHost: string): Reso
   }
 }
 
+/** The Service the Prometheus Operator creates beside every Prometheus, and its port. */
+export const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
+
+/**
+ * Where k6 remote-writes: the configured URL, else the operator's `prometheus-operated` Service, by short
+ * name in demo mode (same namespace) and by namespace-qualified name in existing-stack mode.
+ */
+export function remoteWriteUrl(config: Config): string {
+  if (config.injector.remoteWrite.url) return config.injector.remoteWrite.url;
+  const { service, port } = PROMETHEUS_OPERATED;
+  const host = config.monitoring.mode === 'demo' ? service : `${service}.${config.monitoring.existing.namespace}.svc`;
+  return `http://${host}:${port}/api/v1/write`;
+}
+
 /** Resolves a validated config into the model every builder reads. Pure: no I/O, no clock. */
 export function buildModel(config: Config): Model {
   const partOf = { 'app.kubernetes.io/part-of': 'continuous-load', 'app.kubernetes.io/instance': config.name };
@@ -170,7 +188,13 @@ export function buildModel(config: Config): Model {
     namespace: config.namespace,
     commonLabels,
     target: { ...workload(targetName, 'target', 'podinfo'), serviceName: targetName, serviceHost },
-    injector: { ...workload(`${config.name}-injector`, 'injector', 'k6'), k6Version, statsdExporterName: 'statsd-exporter' },
+    injector: {
+      ...workload(`${config.name}-injector`, 'injector', 'k6'),
+      k6Version,
+      statsdExporterName: 'statsd-exporter',
+      output: config.injector.output,
+      remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
+    },
     flows,
     buckets,
     monitoring: {

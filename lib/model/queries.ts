@@ -1,5 +1,6 @@
 import { Model, ResolvedFlow } from './model';
 import { METRICS } from './metrics';
+import { errorRateRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -45,6 +46,7 @@ export function requestRate(model: Model, flow: ResolvedFlow, window: string): s
 
 /** Failed requests per second of a flow over a window. */
 export function errorRate(model: Model, flow: ResolvedFlow, window: string): string {
+  if (isRemoteWrite(model)) return errorRateRw(model, flow, window);
   return `${BY_FLOW} (rate(${METRICS.httpReqFailed}${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
@@ -55,6 +57,7 @@ export function errorRatio(model: Model, flow: ResolvedFlow, window: string): st
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
 export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string): string {
+  if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
   const sel = flowSelector(model, flow);
   const le = leMatcher(flow.latency.thresholdSeconds);
   const good = `${BY_FLOW} (rate(${METRICS.httpReqDuration}_bucket${matchers(sel).slice(0, -1)},${le}}[${window}]))`;
@@ -64,6 +67,7 @@ export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
 export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
+  if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${METRICS.httpReqDuration}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
 }
 

@@ -21,7 +21,8 @@ export interface MonitorsProps {
  * (a kustomize `namespace:` override needs no string rewriting here).
  */
 export class Monitors extends Construct {
-  public readonly podMonitor: PodMonitor;
+  /** Scrapes the injector's statsd-exporter; statsd mode only (prometheus-rw pushes instead). */
+  public readonly podMonitor?: PodMonitor;
   public readonly serviceMonitor: ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: MonitorsProps) {
@@ -29,7 +30,7 @@ export class Monitors extends Construct {
     const { model } = props;
     const labels = (extra: Record<string, string>) => ({ ...model.commonLabels, ...extra, ...model.monitoring.selectorLabels });
 
-    this.podMonitor = new PodMonitor(this, 'injector', {
+    if (model.injector.output === 'statsd') this.podMonitor = new PodMonitor(this, 'injector', {
       metadata: { name: model.injector.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'injector' }) },
       spec: {
         selector: { matchLabels: { ...model.injector.selector } },

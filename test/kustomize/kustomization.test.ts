@@ -38,6 +38,7 @@ beforeAll(() => requireKubectl());
 describe.each([
   ['demo mode', { namespace: 'cl-old-ns' }],
   ['existing-stack mode, two flows', { namespace: 'cl-old-ns', monitoring: { mode: 'existing' }, flows: [{ type: 'http-service', name: 'a' }, { type: 'http-service', name: 'b', rate: 2 }] }],
+  ['prometheus-rw output', { namespace: 'cl-old-ns', injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } }],
 ] as [string, ConfigInput][])('the Kustomization (%s)', (_, input) => {
   test('kubectl kustomize renders exactly the manifests of the directory', () => {
     // GIVEN a synthesized directory WHEN kustomize builds it unchanged THEN it yields the same objects
