@@ -3,7 +3,7 @@ import { Model, ResolvedFlow } from './model';
 import { FLOW_LABELS, flowSelector, matchers } from './queries';
 
 /**
- * PromQL for `injector.output: prometheus-rw`. k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55)
+ * PromQL for `injector.output: prometheus-rw` (HTTP flows; config rules refuse gRPC flows in this mode). k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55)
  * names series differently from statsd-exporter, so the SLI functions in queries.ts delegate here and the
  * recording rules give both modes the same SLI series (`flow:cl_*:rate<window>`):
  * - counters keep their names: `k6_http_reqs_total` (tags become labels; namespace/pod/node come from
@@ -23,8 +23,9 @@ export function isRemoteWrite(model: Model): boolean {
 /** A function, not a constant: queries.ts imports this module, so FLOW_LABELS is read at call time. */
 const byFlow = () => `sum by (${FLOW_LABELS.join(', ')})`;
 
-export function errorRateRw(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${byFlow()} (rate(${METRICS.httpReqs}${matchers({ ...flowSelector(model, flow), expected_response: 'false' })}[${window}]))`;
+/** HTTP requests that failed (unexpected status or transport error): the counterpart of k6_http_req_failed_total. */
+export function httpFailedRw(model: Model, flow: ResolvedFlow): string {
+  return `${METRICS.httpReqs}${matchers({ ...flowSelector(model, flow), expected_response: 'false' })}`;
 }
 
 export function latencyBadRatioRw(model: Model, flow: ResolvedFlow, window: string): string {
@@ -34,4 +35,9 @@ export function latencyBadRatioRw(model: Model, flow: ResolvedFlow, window: stri
 
 export function latencyQuantileRw(model: Model, flow: ResolvedFlow, q: number, window: string): string {
   return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${matchers(flowSelector(model, flow))}[${window}])))`;
+}
+
+/** Failed HTTP requests per second of a flow over a window, from httpFailedRw. */
+export function errorRateRw(model: Model, flow: ResolvedFlow, window: string): string {
+  return `${byFlow()} (rate(${httpFailedRw(model, flow)}[${window}]))`;
 }
