@@ -54,6 +54,15 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
     }
   });
 
+  if (config.injector.output === 'prometheus-rw') {
+    config.flows.forEach((f, i) => {
+      const flow = f as { type: string; protocol?: string };
+      if (flow.type === 'grpc' || flow.protocol === 'grpc') {
+        problems.push({ path: `flows[${i}].type`, value: flow.type, message: "gRPC flows are not supported with injector.output 'prometheus-rw' yet; use 'statsd' (k6 0.54) for configs with gRPC flows" });
+      }
+    });
+  }
+
   config.objectives.burnRates.forEach((b, i) => {
     if (toSeconds(b.short) >= toSeconds(b.long)) {
       problems.push({ path: `objectives.burnRates[${i}].short`, value: b.short, message: `must be shorter than long (${b.long})` });
