@@ -3,6 +3,7 @@ import { Config } from './config/schema';
 import type { ClusterConfig } from './config/fleet';
 import { parseConfig } from './config/load';
 import { ContinuousLoad } from './continuous-load';
+import { buildModel } from './model/model';
 import { FLOW_MAP_FILE, flowMap } from './docs/flow-map';
 import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
 
@@ -60,7 +61,10 @@ export function renderApp(app: App): ManifestFile[] {
  */
 export function renderDirectory(config: Config): ManifestFile[] {
   const files = renderApp(buildApp(config));
-  const sentinel = renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel')));
+  // Cross-namespace targets live outside our namespace; a kustomize namespace override would move them too,
+  // so such directories get a plain resource list (docs/platform.md) and no namespace replacements.
+  const movable = buildModel(config).remoteNamespaces.length === 0;
+  const sentinel = movable ? renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel'))) : undefined;
   const k = kustomization(config, files, sentinel);
   return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
 }

@@ -29,6 +29,9 @@ export function configWarnings(config: Config): string[] {
       `injector.output 'statsd' pins k6 ${v.major}.${v.minor}.${v.patch}: k6 removed its statsd output in v0.55.0, so this injector gets no newer k6 releases (see docs/upgrading.md: statsd → Prometheus remote-write)`,
     );
   }
+  if (model.remoteNamespaces.length) {
+    out.push(`cross-namespace targets (${model.remoteNamespaces.join(', ')}): do not override the namespace with kustomize (it would move them too); change namespace in the config`);
+  }
   if (config.monitoring.mode === 'demo' && config.monitoring.demo.prometheus.replicas === 1) {
     out.push('monitoring.mode demo runs a single Prometheus replica with local storage: fine to try, not for alerting you depend on');
   }

@@ -32,8 +32,8 @@ describe('the summary printed after synth', () => {
     const r = run(['--out', out]);
     // THEN the summary names the directory, counts what is in it, and says what to run next
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`${out}/: 6 files, 18 objects (3 ConfigMap, 2 Deployment, `);
-    expect(r.out).toContain('flows: http-service 10/s');
+    expect(r.out).toContain(`${out}/: 6 files, 23 objects (3 ConfigMap, 3 Deployment, `);
+    expect(r.out).toContain('flows: http-service 10/s, http-fresh 5/s, http-pod-direct 5/s, grpc 5/s, chain 5/s');
     expect(r.out).toMatch(/warning: injector.output 'statsd' pins k6 0\.54\.0/);
     expect(r.out).toContain(`kubectl apply -f ${out}/`);
   });
@@ -44,7 +44,7 @@ describe('the summary printed after synth', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('into 2 directories');
     expect(r.out).toContain(`${path.join(out, 'eu')}/: 6 files`);
-    expect(r.out).toContain('flows: http-service 5/s');
+    expect(r.out).toContain('flows: http-service 5/s, http-fresh 5/s');
     expect(r.out).toContain(`kubectl apply -f ${path.join(out, 'us')}/`);
     // the same warning for both clusters is printed once
     expect(r.out.match(/pins k6/g)).toHaveLength(1);

@@ -102,11 +102,34 @@ export interface ContinuousLoadProps {
       readonly pushInterval?: string;
     };
     /**
-     * Injector replicas; every replica drives every flow at its full rate.
+     * `deployment`: `replicas` injector pods. `daemonset`: one injector per node (same pod), so every node sources traffic and a bad node stands out.
+     * @default "deployment"
+     */
+    readonly mode?: 'deployment' | 'daemonset';
+    /**
+     * Injector replicas in `deployment` mode; every replica drives every flow at its full rate.
      * Allowed: ≥ 1.
      * @default 1
      */
     readonly replicas?: number;
+    /**
+     * Served-by attribution: which node answered.
+     * @default {}
+     */
+    readonly servedBy?: {
+      /**
+       * Every Nth request of a podinfo HTTP flow asks podinfo's /env and counts the serving node (k6_served_by_total); 0 turns it off.
+       * Allowed: ≥ 0, ≤ 1000000.
+       * @default 10
+       */
+      readonly sampleEvery?: number;
+      /**
+       * Distinct served_by_node values each k6 VU reports; further nodes are counted as 'other'. Bounds the label's cardinality.
+       * Allowed: ≥ 1, ≤ 1000.
+       * @default 100
+       */
+      readonly maxNodes?: number;
+    };
     /**
      * @default {}
      */
@@ -186,11 +209,11 @@ export interface ContinuousLoadProps {
   /**
    * The flows the injector drives.
    * Allowed: at least 1 item.
-   * @default [{"type":"http-service","name":"http-service","rate":10}]
+   * @default [{"type":"http-service","name":"http-service","rate":10},{"type":"http-fresh","name":"http-fresh","rate":5},{"type":"http-pod-direct","name":"http-pod-direct","rate":5},{"type":"grpc","name":"grpc","rate":5},{"type":"chain","name":"chain","rate":5}]
    */
   readonly flows?: readonly ({
     /**
-     * HTTP over keep-alive connections to the target ClusterIP Service.
+     * HTTP over keep-alive connections to the target ClusterIP Service: the kube-proxy or eBPF service path.
      */
     readonly type: 'http-service';
     /**
@@ -249,9 +272,458 @@ export interface ContinuousLoadProps {
       };
     };
     /**
+     * Request path on podinfo.
      * @default "/api/info"
      */
     readonly path?: string;
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request).
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * HTTP to the target Service with a new DNS lookup (CoreDNS over UDP) and a new TCP connection for every request.
+     */
+    readonly type: 'http-fresh';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Request path on podinfo.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+  } | {
+    /**
+     * HTTP to pod IPs resolved through a headless Service (no Service VIP); DNS answers are used round-robin so every pod is hit.
+     */
+    readonly type: 'http-pod-direct';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Request path on podinfo.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). Off by default, so every request resolves the headless name again and round-robin walks all pods.
+     * @default false
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * gRPC to podinfo's port 9999 over one long-lived HTTP/2 connection per VU.
+     */
+    readonly type: 'grpc';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Service name asked by grpc.health.v1.Health/Check; the answer must be SERVING.
+     * Allowed: non-empty.
+     * @default "podinfo"
+     */
+    readonly healthService?: string;
+    /**
+     * Unary method called in turn with the health check.
+     * @default "version.VersionService/Version"
+     */
+    readonly method?: string;
+  } | {
+    /**
+     * k6 → frontend podinfo Service → backend podinfo Service (`--backend-url`): pod → Service → pod → Service → pod.
+     */
+    readonly type: 'chain';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request).
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * HTTP to a podinfo in another namespace, through its Service name: NetworkPolicy and DNS search paths are on the path.
+     */
+    readonly type: 'cross-namespace';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Namespace of the remote target.
+     * Allowed: at most 63 characters.
+     * @default <namespace>-remote
+     */
+    readonly namespace?: string;
+    /**
+     * Request path on podinfo.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request).
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * A user-defined HTTP(S) or gRPC target: an ingress host, an external endpoint, another team's service.
+     */
+    readonly type: 'custom';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Protocol of the target.
+     */
+    readonly protocol: 'http' | 'https' | 'grpc';
+    /**
+     * Target URL with scheme: 'http://host[:port]/path', 'https://…', or for gRPC 'grpc://host:port' (plaintext) / 'grpcs://host:port' (TLS).
+     * Allowed: non-empty.
+     */
+    readonly url: string;
+    /**
+     * HTTP method (GET, HEAD, POST, …) or, for gRPC, the unary method to call.
+     * Allowed: non-empty.
+     * @default GET, or 'grpc.health.v1.Health/Check' for gRPC
+     */
+    readonly method?: string;
+    /**
+     * Statuses that count as success: HTTP status codes, or gRPC status codes for gRPC.
+     * Allowed: at least 1 item.
+     * @default [200], or [0] (OK) for gRPC
+     */
+    readonly expectedStatuses?: readonly (number)[];
+    /**
+     * Request headers (HTTP) or metadata (gRPC).
+     * @default {}
+     */
+    readonly headers?: Readonly<Record<string, string>>;
+    /**
+     * HTTP request body; for gRPC the request message as JSON.
+     * @default none ({} for gRPC)
+     */
+    readonly body?: string;
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). HTTP only; gRPC always keeps one connection per VU.
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
   })[];
   /**
    * Service-level objectives used by the alerts and the dashboard.

@@ -1,5 +1,5 @@
 import { Config } from '../config/schema';
-import { buildModel } from '../model/model';
+import { RequestPlan, buildModel } from '../model/model';
 
 /** The per-directory flow map, written beside the manifests (kubectl apply -f reads only .yaml/.yml/.json). */
 export const FLOW_MAP_FILE = 'FLOWS.md';
@@ -21,10 +21,8 @@ export function flowMap(config: Config, title: string): string {
   lines.push(`  injector["k6 injector<br/>Deployment ${label(inj.name)} x${replicas}<br/>k6 ${inj.k6Version.major}.${inj.k6Version.minor}.${inj.k6Version.patch}, output ${config.injector.output}"]`);
   lines.push(`  target["podinfo target<br/>Service ${label(model.target.serviceName)}<br/>${config.target.replicas} replicas"]`);
   for (const f of model.flows) {
-    const req = f.request;
-    const path = new URL(req.url).pathname;
     lines.push(
-      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${req.method} ${path}`)}<br/>SLO ${round(f.availability * 100)}% ok, ${round(f.latency.target * 100)}% under ${label(f.latency.threshold)}" --> target`,
+      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100)}% ok, ${round(f.latency.target * 100)}% under ${label(f.latency.threshold)}" --> target`,
     );
   }
   const prom = model.monitoring.mode === 'demo' ? `Prometheus ${label(model.monitoring.prometheusName)} (demo)` : `kube-prometheus-stack (release ${label(config.monitoring.existing.release)})`;
@@ -36,7 +34,7 @@ export function flowMap(config: Config, title: string): string {
   lines.push('  prometheus --> alerts');
   lines.push('  prometheus --> grafana');
   const rows = model.flows.map(
-    (f) => `| \`${f.name}\` | ${f.type} | ${f.rate}/s × ${replicas} pod${replicas === 1 ? '' : 's'} | \`${f.request.method} ${f.request.url}\` | ${round(f.availability * 100)} % | ${round(f.latency.target * 100)} % under ${f.latency.threshold} |`,
+    (f) => `| \`${f.name}\` | ${f.type} | ${f.rate}/s × ${replicas} pod${replicas === 1 ? '' : 's'} | \`${requestText(f.request, true)}\` | ${round(f.availability * 100)} % | ${round(f.latency.target * 100)} % under ${f.latency.threshold} |`,
   );
   return [
     `# Flow map: ${title}`,
@@ -52,6 +50,12 @@ export function flowMap(config: Config, title: string): string {
     ...rows,
     '',
   ].join('\n');
+}
+
+/** `GET /api/info` (or the full URL), `gRPC /svc/Method @ host:9999` for gRPC flows. */
+function requestText(req: RequestPlan, full: boolean): string {
+  if (req.kind === 'grpc') return `gRPC ${req.method ?? 'health check'}${full ? ` @ ${req.target}` : ''}`;
+  return `${req.method} ${full ? req.url : new URL(req.url).pathname}`;
 }
 
 function round(n: number): number {

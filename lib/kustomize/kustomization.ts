@@ -100,16 +100,18 @@ export function namespaceTargets(real: readonly Doc[], sentinel: readonly Doc[],
  * copy the namespace (read from the injector Deployment, which kustomize's namespace transformer has
  * already moved) into every string that embeds it. Setting `namespace:` in this file (what Flux's
  * `spec.targetNamespace` and Argo CD's `kustomize.namespace` do) therefore moves everything consistently.
+ * Without `sentinelFiles` (configs with cross-namespace targets, which an override must not move) only
+ * the resource list is written.
  */
 export function kustomization(
   config: Config,
   files: readonly { file: string; content: string }[],
-  sentinelFiles: readonly { file: string; content: string }[],
+  sentinelFiles: readonly { file: string; content: string }[] | undefined,
 ): Record<string, unknown> {
   const real = docs(files);
   const source = real.find((d) => d.kind === 'Deployment' && d.metadata.namespace === config.namespace);
   if (!source) throw new Error('no Deployment to read the namespace from');
-  const targets = namespaceTargets(real, docs(sentinelFiles), config.namespace);
+  const targets = sentinelFiles ? namespaceTargets(real, docs(sentinelFiles), config.namespace) : [];
   return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',

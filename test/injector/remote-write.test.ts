@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../lib/config/errors';
 import { parseConfig } from '../../lib/config/load';
+import { ConfigInput } from '../../lib/config/schema';
 import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
 import { all, find, model, podSpecs, synth } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 
-const RW = { injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } } as const;
+/** prometheus-rw supports HTTP flows (gRPC flows are refused in this mode). */
+const RW: ConfigInput = { flows: [{ type: 'http-service', name: 'http-service' }], injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } };
 
 function problem(input: unknown): string {
   try {
@@ -25,10 +27,12 @@ describe('injector.output: prometheus-rw', () => {
 
   test('is k6-version gated both ways', () => {
     // GIVEN rw with the default k6 0.54 THEN refused, naming the image and the version to use
-    expect(problem({ injector: { output: 'prometheus-rw' } })).toMatch(/injector\.image \(got "grafana\/k6:0\.54\.0"\): injector\.output 'prometheus-rw' is supported from k6 0\.55/);
+    expect(problem({ flows: RW.flows, injector: { output: 'prometheus-rw' } })).toMatch(/injector\.image \(got "grafana\/k6:0\.54\.0"\): injector\.output 'prometheus-rw' is supported from k6 0\.55/);
     // AND statsd with k6 0.55 is refused too
     expect(problem({ injector: { image: 'grafana/k6:0.55.2' } })).toMatch(/statsd output was removed in k6 v0.55.0/);
     expect(() => parseConfig(RW)).not.toThrow();
+    // AND gRPC flows are refused in rw mode, naming the flow
+    expect(problem({ ...RW, flows: [...RW.flows!, { type: 'grpc', name: 'g' }] })).toMatch(/flows\[1\]\.type \(got "grpc"\): gRPC flows are not supported with injector.output 'prometheus-rw'/);
   });
 
   test('k6 pushes with native histograms and tags every sample with namespace, pod and node; no statsd sidecar', () => {
@@ -62,7 +66,7 @@ describe('injector.output: prometheus-rw', () => {
   test('both modes record the same SLI series; only the expressions differ', () => {
     // GIVEN the same flows in both modes WHEN the rule groups are built
     const names = (m: ReturnType<typeof model>) => sloRuleGroups(m).flatMap((g) => g.rules.map((r) => r.record ?? r.alert));
-    const statsd = model({});
+    const statsd = model({ flows: RW.flows });
     const rw = model(RW);
     // THEN the recorded series and alerts are the same, so alerts and dashboard read one contract
     expect(names(rw)).toEqual(names(statsd));

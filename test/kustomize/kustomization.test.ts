@@ -36,9 +36,10 @@ function strings(o: unknown, p = ''): [string, string][] {
 beforeAll(() => requireKubectl());
 
 describe.each([
-  ['demo mode', { namespace: 'cl-old-ns' }],
+  ['demo mode, one flow', { namespace: 'cl-old-ns', flows: [{ type: 'http-service', name: 'api' }] }],
   ['existing-stack mode, two flows', { namespace: 'cl-old-ns', monitoring: { mode: 'existing' }, flows: [{ type: 'http-service', name: 'a' }, { type: 'http-service', name: 'b', rate: 2 }] }],
-  ['prometheus-rw output', { namespace: 'cl-old-ns', injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } }],
+  ['prometheus-rw output', { namespace: 'cl-old-ns', flows: [{ type: 'http-service', name: 'api' }], injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } }],
+  ['every default flow type (chain, pod-direct, gRPC)', { namespace: 'cl-old-ns' }],
 ] as [string, ConfigInput][])('the Kustomization (%s)', (_, input) => {
   test('kubectl kustomize renders exactly the manifests of the directory', () => {
     // GIVEN a synthesized directory WHEN kustomize builds it unchanged THEN it yields the same objects

@@ -31,6 +31,7 @@ const INPUT = {
     { series: `k6_http_reqs_total{${LABELS},expected_response="true"}`, values: '0+9x20' },
     { series: `k6_http_reqs_total{${LABELS},expected_response="false"}`, values: '0+1x20' },
     { series: `k6_http_req_failed_total{${LABELS}}`, values: '0+1x20' },
+    { series: `k6_iterations_total{${LABELS}}`, values: '0+10x20' },
     { series: `k6_http_req_duration_seconds_bucket{${LABELS},le="0.25"}`, values: '0+9x20' },
     { series: `k6_http_req_duration_seconds_bucket{${LABELS},le="+Inf"}`, values: '0+10x20' },
     { series: `k6_http_req_duration_seconds_count{${LABELS}}`, values: '0+10x20' },
@@ -38,6 +39,7 @@ const INPUT = {
   'prometheus-rw': [
     { series: `k6_http_reqs_total{${LABELS},expected_response="true"}`, values: '0+9x20' },
     { series: `k6_http_reqs_total{${LABELS},expected_response="false"}`, values: '0+1x20' },
+    { series: `k6_iterations_total{${LABELS}}`, values: '0+10x20' },
     // schema 0 buckets are (2^(i-1), 2^i]: offset -2 starts at (0.125, 0.25], so 9 good, 1 in (0.25, 0.5]
     { series: `k6_http_req_duration_seconds{${LABELS}}`, values: '{{schema:0 sum:0 count:0}}+{{schema:0 sum:2.5 count:10 offset:-2 buckets:[9 1]}}x20' },
   ],
@@ -46,7 +48,8 @@ const INPUT = {
 describe.each(nativeHistogramPromtools().map((t) => [t.version, t] as const))('both output modes give the same SLI series (promtool %s)', (_v, tool) => {
   test.each(['statsd', 'prometheus-rw'] as const)('%s: error ratio 0.1, latency bad ratio 0.1, 10 requests/min', (output) => {
     // GIVEN the rules of the mode and its input series
-    const m = model(output === 'statsd' ? {} : { injector: { image: 'grafana/k6:0.55.2', output } });
+    const flows = [{ type: 'http-service' as const, name: 'http-service' }];
+    const m = model(output === 'statsd' ? { flows } : { flows, injector: { image: 'grafana/k6:0.55.2', output } });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-rw-behaviour-'));
     fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: sloRuleGroups(m).filter((g) => g.name.endsWith('.sli')) }));
     const sel = '{flow="http-service",namespace="continuous-load"}';
