@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import { buildApp, renderApp } from './lib/app';
+import { buildApp, synthesizeTo } from './lib/app';
 import { ConfigError } from './lib/config/errors';
 import { loadConfig } from './lib/config/load';
-import { writeAtomically } from './lib/output';
+import { ManifestValidationError } from './lib/validate/manifests';
 
 /** The default config file, used when it exists and no --config is given. */
 export const DEFAULT_CONFIG_FILE = 'continuous-load.yaml';
@@ -45,13 +45,14 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     debug = args.debug;
     const config = loadConfig(args.config);
-    const files = renderApp(buildApp(config));
-    writeAtomically(args.out, files);
+    const files = synthesizeTo(buildApp(config), args.out);
     process.stdout.write(`synthesized ${files.length} files into ${args.out}/ from ${args.config ?? 'the embedded defaults'}\n`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`error: invalid config, ${args0(e)}\n${e.message}\n`);
+    } else if (e instanceof ManifestValidationError) {
+      process.stderr.write(`error: synth produced invalid objects (a bug in continuous-load, please report it)\n${e.message}\n`);
     } else if (e instanceof UsageError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;
