@@ -2,12 +2,16 @@ import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
+import { NetworkPolicies } from '../security/network-policies';
 
 export interface NamespaceChartProps extends ChartProps {
   readonly model: Model;
 }
 
-/** The namespace, first in apply order, enforcing Pod Security Standards "restricted". */
+/**
+ * The namespace, first in apply order, enforcing Pod Security Standards "restricted", and (tenant-
+ * perspective mode, on by default) its NetworkPolicies: default deny, then the allowed paths.
+ */
 export class NamespaceChart extends Chart {
   constructor(scope: Construct, id: string, props: NamespaceChartProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
@@ -23,5 +27,6 @@ export class NamespaceChart extends Chart {
         },
       },
     });
+    if (props.model.config.security.networkPolicies) new NetworkPolicies(this, 'network-policies', { model: props.model });
   }
 }

@@ -1,0 +1,113 @@
+import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from './model';
+
+/** Port of the `prometheus-operated` Service and of the Prometheus pods' `web` port. */
+export const PROMETHEUS_PORT = 9090;
+/** Port of the Grafana pods the grafana-operator creates (`GrafanaHTTPPort` in grafana-operator v5.24.0). */
+export const GRAFANA_PORT = 3000;
+export const DNS_PORT = 53;
+
+export type Labels = Readonly<Record<string, string>>;
+
+/**
+ * One end of a network path. `namespace` undefined means our own namespace; `'*'` means any namespace.
+ * `pods` undefined means every pod of the namespace; `cidrs` means addresses outside the pod network.
+ */
+export interface Peer {
+  /** Readable role, used in object names: `injector`, `target`, `dns`… */
+  readonly role: string;
+  readonly pods?: Labels;
+  readonly namespace?: string;
+  readonly cidrs?: readonly string[];
+}
+
+export interface NetworkPort {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** An allowed connection: who opens it, to whom, on which ports, and why. */
+export interface NetworkPath {
+  readonly from: Peer;
+  readonly to: Peer;
+  readonly ports: readonly NetworkPort[];
+  /** One sentence, rendered as the policies' description annotation. */
+  readonly why: string;
+}
+
+const tcp = (port: number): NetworkPort => ({ port, protocol: 'TCP' });
+
+/** The pods the Prometheus operator runs for our Prometheus CR (its documented pod labels). */
+export function prometheusPodLabels(model: Model): Labels {
+  return { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': model.monitoring.prometheusName };
+}
+
+/** The pods the grafana-operator runs for our Grafana CR (its Deployment selector, `app: <name>`). */
+export function grafanaPodLabels(model: Model): Labels {
+  return { app: model.monitoring.grafanaName };
+}
+
+/**
+ * The paths one flow needs, from the flow's resolved request. Each flow type contributes its own
+ * (a chain flow would add frontend → backend here), so a new type must say what it opens.
+ */
+export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
+  const injector: Peer = { role: 'injector', pods: model.injector.selector };
+  const target: Peer = { role: 'target', pods: model.target.selector };
+  switch (flow.type) {
+    case 'http-service':
+      return [{ from: injector, to: target, ports: [tcp(PODINFO_PORTS.http)], why: `flow ${flow.name}: the injector's requests to the target` }];
+  }
+}
+
+/** Every connection our pods need, and nothing else: the allow-list behind the default deny. */
+export function networkPaths(model: Model): NetworkPath[] {
+  const sec = model.config.security;
+  const everyPod: Peer = { role: 'pods' };
+  const dns: Peer = { role: 'dns', namespace: sec.dns.namespace, pods: sec.dns.podLabels };
+  const injector: Peer = { role: 'injector', pods: model.injector.selector };
+  const target: Peer = { role: 'target', pods: model.target.selector };
+  const paths: NetworkPath[] = [
+    ...mergePaths(model.flows.flatMap((f) => flowPaths(model, f))),
+    { from: everyPod, to: dns, ports: [{ port: DNS_PORT, protocol: 'UDP' }, tcp(DNS_PORT)], why: 'every pod here resolves names with the cluster DNS' },
+  ];
+  if (model.monitoring.mode === 'demo') {
+    const prometheus: Peer = { role: 'prometheus', pods: prometheusPodLabels(model) };
+    const grafana: Peer = { role: 'grafana', pods: grafanaPodLabels(model) };
+    paths.push(
+      { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'Prometheus scrapes the statsd-exporter sidecar' },
+      { from: prometheus, to: target, ports: [tcp(PODINFO_PORTS.metrics)], why: 'Prometheus scrapes the podinfo metrics port' },
+      { from: prometheus, to: { role: 'apiserver', cidrs: sec.apiServer.cidrs }, ports: sec.apiServer.ports.map(tcp), why: 'Prometheus discovers pods and endpoints through the Kubernetes API' },
+      { from: grafana, to: prometheus, ports: [tcp(PROMETHEUS_PORT)], why: 'Grafana queries Prometheus' },
+      {
+        from: { role: 'grafana-operator', namespace: sec.grafanaOperator.namespace ?? '*', pods: sec.grafanaOperator.podLabels },
+        to: grafana,
+        ports: [tcp(GRAFANA_PORT)],
+        why: 'the grafana-operator loads the datasource and the dashboard through the Grafana API',
+      },
+    );
+  } else {
+    const prometheus: Peer = { role: 'prometheus', namespace: model.config.monitoring.existing.namespace, pods: sec.existingPrometheus.podLabels };
+    paths.push(
+      { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'the existing Prometheus scrapes the statsd-exporter sidecar' },
+      { from: prometheus, to: target, ports: [tcp(PODINFO_PORTS.metrics)], why: 'the existing Prometheus scrapes the podinfo metrics port' },
+    );
+  }
+  return paths;
+}
+
+/** Paths with the same ends become one, with the union of their ports (sorted) and reasons. */
+function mergePaths(paths: readonly NetworkPath[]): NetworkPath[] {
+  const byEnds = new Map<string, NetworkPath>();
+  for (const p of paths) {
+    const key = `${p.from.role}\u0000${p.to.role}`;
+    const seen = byEnds.get(key);
+    if (!seen) {
+      byEnds.set(key, p);
+      continue;
+    }
+    const ports = [...seen.ports, ...p.ports].filter((x, i, a) => a.findIndex((y) => y.port === x.port && y.protocol === x.protocol) === i);
+    ports.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+    byEnds.set(key, { ...seen, ports, why: seen.why === p.why ? seen.why : `${seen.why}; ${p.why}` });
+  }
+  return [...byEnds.values()];
+}
