@@ -17,8 +17,16 @@ export function parseConfig(input: unknown, source = 'config'): Config {
           message: `unknown field${keys.length > 1 ? 's' : ''}; check the spelling against continuous-load.schema.json`,
         };
       }
-      if (i.code === 'invalid_union' && (i as { discriminator?: string }).discriminator) {
-        return { path: `${path}.type`, value: (i as { input?: unknown }).input && ((i as { input?: { type?: unknown } }).input?.type), message: i.message };
+      const discriminator = (i as { discriminator?: string }).discriminator;
+      if (i.code === 'invalid_union' && discriminator) {
+        // zod 4 puts the discriminator on the path already; its input is the whole object.
+        const onPath = i.path[i.path.length - 1] === discriminator;
+        const input = (i as { input?: Record<string, unknown> }).input;
+        return { path: onPath ? path : `${path}.${discriminator}`, value: onPath ? input?.[discriminator] : input, message: i.message };
+      }
+      if (i.code === 'invalid_key') {
+        const inner = (i as { issues?: { message: string }[] }).issues ?? [];
+        return { path, value: (i as { input?: unknown }).input, message: `invalid key: ${inner.map((x) => x.message).join('; ') || i.message}` };
       }
       return { path, value: (i as { input?: unknown }).input, message: i.message };
     });
