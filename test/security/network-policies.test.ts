@@ -1,0 +1,156 @@
+import { all, find, Manifest, model, synth } from '../helpers';
+import { allowedMatrix, cidrContains, connectionAllowed, Endpoint, PodEndpoint } from '../tools/network-policy';
+import { flowPaths, networkPaths } from '../../lib/model/network';
+
+const NS = 'continuous-load';
+/** Every port anything here listens on or might try, both protocols where it matters. */
+const PORTS: [number, string][] = [
+  [9898, 'TCP'], [9999, 'TCP'], [9797, 'TCP'], [9102, 'TCP'], [9125, 'UDP'], [6565, 'TCP'],
+  [9090, 'TCP'], [3000, 'TCP'], [53, 'UDP'], [53, 'TCP'], [443, 'TCP'], [6443, 'TCP'], [80, 'TCP'],
+];
+
+/** The pods of a synth, as the cluster would run them (operator-made pods with the operators' labels). */
+function endpoints(m: Manifest[], mode: 'demo' | 'existing'): Endpoint[] {
+  const tmpl = (name: string) => find(m, 'Deployment', name).spec.template.metadata.labels;
+  const pods: Endpoint[] = [
+    { name: 'injector', namespace: NS, labels: tmpl('continuous-load-injector'), ip: '10.244.1.10' },
+    { name: 'target', namespace: NS, labels: tmpl('continuous-load-target'), ip: '10.244.1.11' },
+    { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2' },
+    { name: 'stranger', namespace: 'default', labels: { app: 'curl' }, ip: '10.244.2.7' },
+    { name: 'apiserver', ip: '10.0.0.1' },
+    { name: 'internet', ip: '1.1.1.1' },
+  ];
+  if (mode === 'demo') {
+    pods.push(
+      // prometheus-operator v0.93.0 makeSelectorLabels() plus the shard label
+      {
+        name: 'prometheus',
+        namespace: NS,
+        labels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'continuous-load', 'operator.prometheus.io/name': 'continuous-load', prometheus: 'continuous-load', 'operator.prometheus.io/shard': '0' },
+        ip: '10.244.1.12',
+      },
+      // grafana-operator v5.24.0 getDeploymentSpec(): the pod label app=<Grafana CR name>
+      { name: 'grafana', namespace: NS, labels: { app: 'continuous-load' }, ip: '10.244.1.13' },
+      { name: 'grafana-operator', namespace: 'grafana-operator', labels: { 'app.kubernetes.io/name': 'grafana-operator' }, ip: '10.244.3.4' },
+    );
+  } else {
+    pods.push(
+      { name: 'existing-prometheus', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus', prometheus: 'kube-prometheus-stack-prometheus' }, ip: '10.244.4.4' },
+      { name: 'existing-grafana', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana' }, ip: '10.244.4.5' },
+    );
+  }
+  return pods;
+}
+
+const DNS = (who: string[]) => who.flatMap((w) => [`${w} -> kube-dns 53/TCP`, `${w} -> kube-dns 53/UDP`]);
+
+describe('tenant-perspective NetworkPolicies', () => {
+  test('demo mode allows exactly the paths the flows and the monitoring need, and nothing else', () => {
+    // GIVEN the demo synth with the API server pinned to one address
+    const m = synth({ security: { apiServer: { cidrs: ['10.0.0.1/32'] } } });
+    const policies = all(m, 'NetworkPolicy');
+    // WHEN every pair of endpoints is tried on every port
+    const allowed = allowedMatrix(policies, endpoints(m, 'demo'), PORTS, NS);
+    // THEN exactly these connections are possible
+    expect(allowed).toEqual(
+      [
+        'injector -> target 9898/TCP',
+        ...DNS(['injector', 'target', 'prometheus', 'grafana']),
+        'prometheus -> target 9797/TCP',
+        'prometheus -> injector 9102/TCP',
+        'prometheus -> apiserver 443/TCP',
+        'prometheus -> apiserver 6443/TCP',
+        'grafana -> prometheus 9090/TCP',
+        'grafana-operator -> grafana 3000/TCP',
+      ].sort(),
+    );
+  });
+
+  test('existing-stack mode lets the existing Prometheus scrape our metrics ports, nothing more', () => {
+    const m = synth({ monitoring: { mode: 'existing' } });
+    const allowed = allowedMatrix(all(m, 'NetworkPolicy'), endpoints(m, 'existing'), PORTS, NS);
+    expect(allowed).toEqual(
+      ['injector -> target 9898/TCP', ...DNS(['injector', 'target']), 'existing-prometheus -> target 9797/TCP', 'existing-prometheus -> injector 9102/TCP'].sort(),
+    );
+  });
+
+  test('every flow reaches its target on the port of its URL: the policy and the load plan agree', () => {
+    const input = { flows: [{ type: 'http-service' as const, name: 'a' }, { type: 'http-service' as const, name: 'b', path: '/status/200', rate: 3 }] };
+    const m = synth(input);
+    const eps = endpoints(m, 'demo');
+    const [injector, target] = eps as PodEndpoint[];
+    for (const f of model(input).flows) {
+      const port = Number(new URL(f.request.url).port);
+      expect([f.name, connectionAllowed(all(m, 'NetworkPolicy'), injector, target, port)]).toEqual([f.name, true]);
+    }
+    // AND both flows share one readable pair of policies, which name both flows
+    const egress = find(m, 'NetworkPolicy', 'continuous-load-injector-to-target-egress');
+    expect(egress.metadata.annotations['continuous-load/description']).toBe("flow a: the injector's requests to the target; flow b: the injector's requests to the target");
+  });
+
+  test('the default deny comes first and selects every pod in both directions', () => {
+    const policies = all(synth(), 'NetworkPolicy');
+    expect(policies[0].metadata.name).toBe('continuous-load-default-deny');
+    expect(policies[0].spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  test('policy names are readable and stable: <name>-<from>-to-<to>-<direction>', () => {
+    const names = all(synth(), 'NetworkPolicy').map((p) => p.metadata.name);
+    expect(names).toEqual([
+      'continuous-load-default-deny',
+      'continuous-load-injector-to-target-egress',
+      'continuous-load-injector-to-target-ingress',
+      'continuous-load-pods-to-dns-egress',
+      'continuous-load-prometheus-to-injector-egress',
+      'continuous-load-prometheus-to-injector-ingress',
+      'continuous-load-prometheus-to-target-egress',
+      'continuous-load-prometheus-to-target-ingress',
+      'continuous-load-prometheus-to-apiserver-egress',
+      'continuous-load-grafana-to-prometheus-egress',
+      'continuous-load-grafana-to-prometheus-ingress',
+      'continuous-load-grafana-operator-to-grafana-ingress',
+    ]);
+  });
+
+  test('DNS, the API server and the grafana-operator are configurable for other clusters', () => {
+    const m = synth({
+      security: { dns: { namespace: 'dns', podLabels: { app: 'coredns' } }, grafanaOperator: { namespace: 'operators' }, apiServer: { cidrs: ['192.168.0.10/32'], ports: [8443] } },
+    });
+    const p = all(m, 'NetworkPolicy');
+    const injector = endpoints(m, 'demo')[0];
+    const prometheus = endpoints(m, 'demo').find((e) => e.name === 'prometheus')!;
+    const grafana = endpoints(m, 'demo').find((e) => e.name === 'grafana')!;
+    expect(connectionAllowed(p, injector, { name: 'coredns', namespace: 'dns', labels: { app: 'coredns' }, ip: '10.244.0.3' }, 53, 'UDP')).toBe(true);
+    expect(connectionAllowed(p, injector, { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2' }, 53, 'UDP')).toBe(false);
+    expect(connectionAllowed(p, prometheus, { name: 'api', ip: '192.168.0.10' }, 8443)).toBe(true);
+    expect(connectionAllowed(p, prometheus, { name: 'api', ip: '192.168.0.10' }, 443)).toBe(false);
+    const operatorIn = (namespace: string) => ({ name: 'op', namespace, labels: { 'app.kubernetes.io/name': 'grafana-operator' }, ip: '10.244.3.4' });
+    expect(connectionAllowed(p, operatorIn('operators'), grafana, 3000)).toBe(true);
+    expect(connectionAllowed(p, operatorIn('elsewhere'), grafana, 3000)).toBe(false);
+  });
+
+  test('switched off, no NetworkPolicy is synthesized', () => {
+    expect(all(synth({ security: { networkPolicies: false } }), 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('flows contribute their own paths: one path per http-service flow, injector to target', () => {
+    const mdl = model({ flows: [{ type: 'http-service', name: 'a' }] });
+    expect(flowPaths(mdl, mdl.flows[0])).toEqual([
+      { from: { role: 'injector', pods: mdl.injector.selector }, to: { role: 'target', pods: mdl.target.selector }, ports: [{ port: 9898, protocol: 'TCP' }], why: "flow a: the injector's requests to the target" },
+    ]);
+    expect(networkPaths(mdl).filter((p) => p.from.role === 'injector')).toHaveLength(1);
+  });
+
+  test('the evaluator itself: CIDRs and isolation behave as the NetworkPolicy docs say', () => {
+    expect(cidrContains('10.0.0.0/8', '10.1.2.3')).toBe(true);
+    expect(cidrContains('10.0.0.1/32', '10.0.0.2')).toBe(false);
+    expect(cidrContains('0.0.0.0/0', '1.1.1.1')).toBe(true);
+    const a: PodEndpoint = { name: 'a', namespace: 'x', labels: { app: 'a' }, ip: '10.0.0.1' };
+    const b: PodEndpoint = { name: 'b', namespace: 'x', labels: { app: 'b' }, ip: '10.0.0.2' };
+    // no policy: everything allowed; a deny-all ingress on b: nothing reaches b
+    expect(connectionAllowed([], a, b, 80)).toBe(true);
+    const denyB = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'd', namespace: 'x' }, spec: { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Ingress'] } };
+    expect(connectionAllowed([denyB], a, b, 80)).toBe(false);
+    expect(connectionAllowed([denyB], b, a, 80)).toBe(true);
+  });
+});
