@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { VALIDATORS } from '../../imports/validators';
 import { packageRoot } from '../paths';
 
@@ -32,6 +35,8 @@ interface AjvError {
 type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
 const loaded = new Map<string, Validate>();
+/** Scripts compiled without a usable code cache; their cache is written once validation has run them. */
+const uncached: { script: vm.Script; cacheFile: string }[] = [];
 
 /** The generated validator of a kind, loaded on first use (the big CRD validators cost a few ms each). */
 function validatorFor(apiVersion: unknown, kind: unknown): Validate | undefined {
@@ -39,12 +44,46 @@ function validatorFor(apiVersion: unknown, kind: unknown): Validate | undefined 
   if (!entry) return undefined;
   let v = loaded.get(entry.file);
   if (!v) {
-    // A runtime path, so the bundler leaves the generated validators out of the synth bundle.
-    const file = path.join(packageRoot(), 'imports', 'validators', entry.file);
-    v = require(file) as Validate;
+    v = loadValidator(path.join(packageRoot(), 'imports', 'validators', entry.file));
     loaded.set(entry.file, v);
   }
   return v;
+}
+
+/**
+ * Loads a generated validator like `require` would, but through V8's code cache: parsing the big CRD
+ * validators is most of their cost, and the cache (kept in build/validator-cache, keyed by Node version
+ * and source hash; V8 rejects a stale one) removes it. Read at run time, so no bundler inlines them.
+ */
+function loadValidator(file: string): Validate {
+  const source = fs.readFileSync(file, 'utf8');
+  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const cacheFile = path.join(packageRoot(), 'build', 'validator-cache', `${process.version}-${process.arch}`, `${path.basename(file, '.js')}-${key}.bin`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: file, cachedData });
+  const mod = { exports: {} as unknown };
+  script.runInThisContext()(mod, mod.exports, require);
+  if (!cachedData || script.cachedDataRejected) uncached.push({ script, cacheFile });
+  return mod.exports as Validate;
+}
+
+/** Writes the code caches of validators loaded without one. A cache that cannot be written is only slower. */
+function writeCodeCaches(): void {
+  for (const { script, cacheFile } of uncached.splice(0)) {
+    try {
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      // read-only checkout: validation still works, just without the cache
+    }
+  }
 }
 
 /** The kinds we can validate: `apiVersion kind`. */
@@ -83,6 +122,7 @@ export function manifestProblems(objects: readonly unknown[]): ManifestProblem[]
     if (validate(o)) continue;
     problems.push(...describe(validate.errors ?? []).map((p) => ({ object: ref, ...p })));
   }
+  writeCodeCaches();
   return problems;
 }
 
