@@ -85,7 +85,7 @@ describe('tenant-perspective NetworkPolicies', () => {
     }
     // AND both flows share one readable pair of policies, which name both flows
     const egress = find(m, 'NetworkPolicy', 'continuous-load-injector-to-target-egress');
-    expect(egress.metadata.annotations['continuous-load/description']).toBe("flow a: the injector's requests to the target; flow b: the injector's requests to the target");
+    expect((egress.metadata.annotations as Record<string, string>)['continuous-load/description']).toBe("flow a: the injector's requests to the target; flow b: the injector's requests to the target");
   });
 
   test('the default deny comes first and selects every pod in both directions', () => {

@@ -123,7 +123,7 @@ describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
   });
 
   test('the namespace enforces PSS restricted in both modes', () => {
-    for (const input of [{}, { monitoring: { mode: 'existing' } }]) {
+    for (const input of [{}, { monitoring: { mode: 'existing' as const } }]) {
       expect(find(synth(input), 'Namespace').metadata.labels).toMatchObject({
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/warn': 'restricted',

@@ -1,3 +1,4 @@
+import { ConfigInput } from '../../lib/config/schema';
 import { find, Manifest, synth } from '../helpers';
 import { readDist } from '../tools/dist';
 
@@ -45,7 +46,7 @@ describe('no secrets in YAML', () => {
     expect(literalSecrets(readDist())).toEqual([]);
   });
 
-  test.each([
+  test.each<[string, ConfigInput]>([
     ['demo mode, operator-generated admin credentials', {}],
     ['demo mode, admin credentials from an existing Secret', { monitoring: { demo: { grafana: { adminSecret: { name: 'grafana-admin' } } } } }],
     ['existing-stack mode', { monitoring: { mode: 'existing' } }],
