@@ -10,6 +10,7 @@ export type Labels = Readonly<Record<string, string>>;
 
 /**
  * One end of a network path. `namespace` undefined means our own namespace; `'*'` means any namespace.
+ * We write policies for an end only when it is in a namespace we own (see ownedNamespaces).
  * `pods` undefined means every pod of the namespace; `cidrs` means addresses outside the pod network.
  */
 export interface Peer {
@@ -59,16 +60,30 @@ export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
   }
 }
 
+/**
+ * The namespaces we own and guard with a default deny: ours, plus any other namespace we create pods in
+ * (a flow type that runs targets elsewhere adds its namespaces here).
+ */
+export function ownedNamespaces(model: Model): string[] {
+  return [model.namespace];
+}
+
 /** Every connection our pods need, and nothing else: the allow-list behind the default deny. */
 export function networkPaths(model: Model): NetworkPath[] {
   const sec = model.config.security;
-  const everyPod: Peer = { role: 'pods' };
   const dns: Peer = { role: 'dns', namespace: sec.dns.namespace, pods: sec.dns.podLabels };
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
   const target: Peer = { role: 'target', pods: model.target.selector };
   const paths: NetworkPath[] = [
     ...mergePaths(model.flows.flatMap((f) => flowPaths(model, f))),
-    { from: everyPod, to: dns, ports: [{ port: DNS_PORT, protocol: 'UDP' }, tcp(DNS_PORT)], why: 'every pod here resolves names with the cluster DNS' },
+    ...ownedNamespaces(model).map(
+      (ns): NetworkPath => ({
+        from: { role: 'pods', namespace: ns === model.namespace ? undefined : ns },
+        to: dns,
+        ports: [{ port: DNS_PORT, protocol: 'UDP' }, tcp(DNS_PORT)],
+        why: 'every pod here resolves names with the cluster DNS',
+      }),
+    ),
   ];
   if (model.monitoring.mode === 'demo') {
     const prometheus: Peer = { role: 'prometheus', pods: prometheusPodLabels(model) };
@@ -99,7 +114,7 @@ export function networkPaths(model: Model): NetworkPath[] {
 function mergePaths(paths: readonly NetworkPath[]): NetworkPath[] {
   const byEnds = new Map<string, NetworkPath>();
   for (const p of paths) {
-    const key = `${p.from.role}\u0000${p.to.role}`;
+    const key = JSON.stringify([p.from.role, p.from.namespace, p.to.role, p.to.namespace]);
     const seen = byEnds.get(key);
     if (!seen) {
       byEnds.set(key, p);

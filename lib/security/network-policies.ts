@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
-import { NetworkPath, networkPaths, Peer } from '../model/network';
+import { NetworkPath, networkPaths, ownedNamespaces, Peer } from '../model/network';
 
 /** Annotation that says, in words, why a policy exists. */
 export const DESCRIPTION_ANNOTATION = 'continuous-load/description';
@@ -13,6 +13,11 @@ export interface NetworkPoliciesProps {
    * @default networkPaths(model): the flows' paths, DNS, and the monitoring's paths
    */
   readonly paths?: readonly NetworkPath[];
+  /**
+   * The namespaces we own: each gets a default deny, and path ends in them get their policies.
+   * @default ownedNamespaces(model)
+   */
+  readonly namespaces?: readonly string[];
 }
 
 /**
@@ -27,11 +32,16 @@ export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const { model } = props;
-    const ns = model.namespace;
-    const ours = (p: Peer) => p.namespace === undefined && p.cidrs === undefined;
-    const policy = (name: string, description: string, spec: k8s.NetworkPolicySpec) =>
+    const owned = props.namespaces ?? ownedNamespaces(model);
+    /** The namespace we write a path end's policy in, or undefined when the end is not ours to guard. */
+    const home = (p: Peer) => {
+      if (p.cidrs) return undefined;
+      const ns = p.namespace ?? model.namespace;
+      return owned.includes(ns) ? ns : undefined;
+    };
+    const policy = (ns: string, name: string, description: string, spec: k8s.NetworkPolicySpec) =>
       this.policies.push(
-        new k8s.KubeNetworkPolicy(this, name, {
+        new k8s.KubeNetworkPolicy(this, `${ns}:${name}`, {
           metadata: {
             name: `${model.name}-${name}`,
             namespace: ns,
@@ -42,26 +52,30 @@ export class NetworkPolicies extends Construct {
         }),
       );
 
-    policy('default-deny', 'deny all ingress and egress of every pod in this namespace unless another policy allows it', {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-    });
+    for (const ns of owned) {
+      policy(ns, 'default-deny', 'deny all ingress and egress of every pod in this namespace unless another policy allows it', {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+      });
+    }
 
     for (const path of props.paths ?? networkPaths(model)) {
       const name = `${path.from.role}-to-${path.to.role}`;
       const ports = path.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
-      if (ours(path.from)) {
-        policy(`${name}-egress`, path.why, {
+      const fromNs = home(path.from);
+      if (fromNs) {
+        policy(fromNs, `${name}-egress`, path.why, {
           podSelector: selector(path.from),
           policyTypes: ['Egress'],
-          egress: [{ to: peers(path.to), ports }],
+          egress: [{ to: peers(path.to, fromNs, model.namespace), ports }],
         });
       }
-      if (ours(path.to)) {
-        policy(`${name}-ingress`, path.why, {
+      const toNs = home(path.to);
+      if (toNs) {
+        policy(toNs, `${name}-ingress`, path.why, {
           podSelector: selector(path.to),
           policyTypes: ['Ingress'],
-          ingress: [{ from: peers(path.from), ports }],
+          ingress: [{ from: peers(path.from, toNs, model.namespace), ports }],
         });
       }
     }
@@ -72,10 +86,14 @@ function selector(p: Peer): k8s.LabelSelector {
   return p.pods ? { matchLabels: { ...p.pods } } : {};
 }
 
-/** A path end as NetworkPolicy peers: pods here, pods in a named or any namespace, or address blocks. */
-function peers(p: Peer): k8s.NetworkPolicyPeer[] {
+/**
+ * A path end as NetworkPolicy peers, seen from a policy in `policyNs`: pods of that namespace, pods of a
+ * named or any namespace, or address blocks.
+ */
+function peers(p: Peer, policyNs: string, ourNs: string): k8s.NetworkPolicyPeer[] {
   if (p.cidrs) return p.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-  if (p.namespace === undefined) return [{ podSelector: selector(p) }];
-  const namespaceSelector = p.namespace === '*' ? {} : { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } };
+  const ns = p.namespace ?? ourNs;
+  if (ns === policyNs) return [{ podSelector: selector(p) }];
+  const namespaceSelector = ns === '*' ? {} : { matchLabels: { 'kubernetes.io/metadata.name': ns } };
   return [{ namespaceSelector, podSelector: selector(p) }];
 }

@@ -1,6 +1,8 @@
 import { all, find, Manifest, model, synth } from '../helpers';
 import { allowedMatrix, cidrContains, connectionAllowed, Endpoint, PodEndpoint } from '../tools/network-policy';
+import { App, Chart } from 'cdk8s';
 import { flowPaths, networkPaths } from '../../lib/model/network';
+import { NetworkPolicies } from '../../lib/security/network-policies';
 
 const NS = 'continuous-load';
 /** Every port anything here listens on or might try, both protocols where it matters. */
@@ -139,6 +141,28 @@ describe('tenant-perspective NetworkPolicies', () => {
       { from: { role: 'injector', pods: mdl.injector.selector }, to: { role: 'target', pods: mdl.target.selector }, ports: [{ port: 9898, protocol: 'TCP' }], why: "flow a: the injector's requests to the target" },
     ]);
     expect(networkPaths(mdl).filter((p) => p.from.role === 'injector')).toHaveLength(1);
+  });
+
+  test('a second namespace we own gets its own default deny, and cross-namespace paths get policies on both sides', () => {
+    // GIVEN a path from the injector to a target in another namespace we own (as a cross-namespace flow would add)
+    const mdl = model();
+    const remote = { role: 'remote-target', namespace: 'continuous-load-remote', pods: mdl.target.selector };
+    const chart = new Chart(new App(), 'c');
+    new NetworkPolicies(chart, 'p', {
+      model: mdl,
+      namespaces: ['continuous-load', 'continuous-load-remote'],
+      paths: [...networkPaths(mdl), { from: { role: 'injector', pods: mdl.injector.selector }, to: remote, ports: [{ port: 9898, protocol: 'TCP' }], why: 'flow x' }],
+    });
+    const policies = chart.toJson() as Manifest[];
+    // THEN both namespaces deny by default, and only the injector reaches the remote target, on 9898 only
+    expect(policies.filter((p) => p.metadata.name === 'continuous-load-default-deny').map((p) => p.metadata.namespace)).toEqual(['continuous-load', 'continuous-load-remote']);
+    const eps = endpoints(synth(), 'demo');
+    const remotePod: PodEndpoint = { name: 'remote-target', namespace: 'continuous-load-remote', labels: { ...mdl.target.labels }, ip: '10.244.5.5' };
+    const [injector, target] = eps as PodEndpoint[];
+    expect(connectionAllowed(policies, injector, remotePod, 9898)).toBe(true);
+    expect(connectionAllowed(policies, injector, remotePod, 9797)).toBe(false);
+    expect(connectionAllowed(policies, target, remotePod, 9898)).toBe(false);
+    expect(connectionAllowed(policies, { ...injector, namespace: 'default' }, remotePod, 9898)).toBe(false);
   });
 
   test('the evaluator itself: CIDRs and isolation behave as the NetworkPolicy docs say', () => {
