@@ -17,12 +17,13 @@ export function parseConfig(input: unknown, source = 'config'): Config {
           message: `unknown field${keys.length > 1 ? 's' : ''}; check the spelling against continuous-load.schema.json`,
         };
       }
-      const discriminator = (i as { discriminator?: string }).discriminator;
-      if (i.code === 'invalid_union' && discriminator) {
-        // zod 4 puts the discriminator on the path already; its input is the whole object.
-        const onPath = i.path[i.path.length - 1] === discriminator;
-        const input = (i as { input?: Record<string, unknown> }).input;
-        return { path: onPath ? path : `${path}.${discriminator}`, value: onPath ? input?.[discriminator] : input, message: i.message };
+      const discriminator = i.code === 'invalid_union' ? (i as { discriminator?: string }).discriminator : undefined;
+      if (discriminator) {
+        // zod 4 puts the discriminator in the path already (flows[0].type) and the bad value in `input`.
+        const input = (i as { input?: unknown }).input;
+        const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : input;
+        const full = i.path[i.path.length - 1] === discriminator ? path : formatPath([...i.path, discriminator]);
+        return { path: full, value, message: i.message };
       }
       if (i.code === 'invalid_key') {
         const inner = (i as { issues?: { message: string }[] }).issues ?? [];

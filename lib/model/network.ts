@@ -19,6 +19,8 @@ export interface Peer {
   readonly pods?: Labels;
   readonly namespace?: string;
   readonly cidrs?: readonly string[];
+  /** Any pod in any namespace and any address: a custom flow's target, which may run anywhere. */
+  readonly anywhere?: boolean;
 }
 
 export interface NetworkPort {
@@ -33,6 +35,14 @@ export interface NetworkPath {
   readonly ports: readonly NetworkPort[];
   /** One sentence, rendered as the policies' description annotation. */
   readonly why: string;
+  /** The flows that need this path, named in the description. */
+  readonly flows?: readonly string[];
+}
+
+/** The description of a path's policies: the flows that need it, then why. */
+export function describePath(path: NetworkPath): string {
+  if (!path.flows?.length) return path.why;
+  return `${path.flows.length === 1 ? 'flow' : 'flows'} ${path.flows.join(', ')}: ${path.why}`;
 }
 
 const tcp = (port: number): NetworkPort => ({ port, protocol: 'TCP' });
@@ -48,16 +58,47 @@ export function grafanaPodLabels(model: Model): Labels {
 }
 
 /**
- * The paths one flow needs, from the flow's resolved request. Each flow type contributes its own
- * (a chain flow would add frontend → backend here), so a new type must say what it opens.
+ * The paths one flow needs, from the flow's type and resolved request. Each flow type contributes its
+ * own, so a new type must say what it opens (this switch does not compile until it does).
  */
 export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
-  const target: Peer = { role: 'target', pods: model.target.selector };
+  const podinfo = (role: 'target' | 'backend' | 'remote', namespace?: string): Peer => {
+    const t = model.targets.find((x) => x.role === role && (namespace === undefined || x.namespace === namespace));
+    if (!t) throw new Error(`flow ${flow.name}: no ${role} podinfo${namespace ? ` in ${namespace}` : ''} in the model`);
+    return { role: role === 'remote' ? `remote-${t.namespace}` : role, pods: t.selector, namespace: t.namespace === model.namespace ? undefined : t.namespace };
+  };
+  const flows = [flow.name];
+  const from = (to: Peer, port: number, why: string): NetworkPath => ({ from: injector, to, ports: [tcp(port)], why, flows });
   switch (flow.type) {
     case 'http-service':
-      return [{ from: injector, to: target, ports: [tcp(PODINFO_PORTS.http)], why: `flow ${flow.name}: the injector's requests to the target` }];
+    case 'http-fresh':
+    case 'http-pod-direct':
+      return [from(podinfo('target'), PODINFO_PORTS.http, "the injector's requests to the target")];
+    case 'grpc':
+      return [from(podinfo('target'), PODINFO_PORTS.grpc, "the injector's requests to the target")];
+    case 'chain':
+      return [
+        from(podinfo('target'), PODINFO_PORTS.http, "the injector's requests to the target"),
+        { from: podinfo('target'), to: podinfo('backend'), ports: [tcp(PODINFO_PORTS.http)], why: 'the target (the chain frontend) forwards to the backend', flows },
+      ];
+    case 'cross-namespace': {
+      const host = new URL((flow.request as { url: string }).url).hostname;
+      const ns = model.remoteNamespaces.find((n) => host.endsWith(`.${n}`));
+      return [from(podinfo('remote', ns), PODINFO_PORTS.http, "the injector's requests to the target in another namespace")];
+    }
+    case 'custom': {
+      const r = flow.request;
+      const port = r.kind === 'grpc' ? Number(r.target.slice(r.target.lastIndexOf(':') + 1)) : urlPort(r.url);
+      return [from({ role: `custom-${flow.name}`, anywhere: true }, port, `the injector's requests to ${r.kind === 'grpc' ? r.target : new URL(r.url).host}, wherever it runs`)];
+    }
   }
+}
+
+/** The port of an http(s) URL, with the scheme's default. */
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
 
 /**
@@ -65,7 +106,7 @@ export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
  * (a flow type that runs targets elsewhere adds its namespaces here).
  */
 export function ownedNamespaces(model: Model): string[] {
-  return [model.namespace];
+  return [model.namespace, ...model.remoteNamespaces];
 }
 
 /** Every connection our pods need, and nothing else: the allow-list behind the default deny. */
@@ -73,7 +114,6 @@ export function networkPaths(model: Model): NetworkPath[] {
   const sec = model.config.security;
   const dns: Peer = { role: 'dns', namespace: sec.dns.namespace, pods: sec.dns.podLabels };
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
-  const target: Peer = { role: 'target', pods: model.target.selector };
   const paths: NetworkPath[] = [
     ...mergePaths(model.flows.flatMap((f) => flowPaths(model, f))),
     ...ownedNamespaces(model).map(
@@ -90,7 +130,7 @@ export function networkPaths(model: Model): NetworkPath[] {
     const grafana: Peer = { role: 'grafana', pods: grafanaPodLabels(model) };
     paths.push(
       { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'Prometheus scrapes the statsd-exporter sidecar' },
-      { from: prometheus, to: target, ports: [tcp(PODINFO_PORTS.metrics)], why: 'Prometheus scrapes the podinfo metrics port' },
+      ...targetPeers(model).map((t): NetworkPath => ({ from: prometheus, to: t, ports: [tcp(PODINFO_PORTS.metrics)], why: 'Prometheus scrapes the podinfo metrics port' })),
       { from: prometheus, to: { role: 'apiserver', cidrs: sec.apiServer.cidrs }, ports: sec.apiServer.ports.map(tcp), why: 'Prometheus discovers pods and endpoints through the Kubernetes API' },
       { from: grafana, to: prometheus, ports: [tcp(PROMETHEUS_PORT)], why: 'Grafana queries Prometheus' },
       {
@@ -104,10 +144,19 @@ export function networkPaths(model: Model): NetworkPath[] {
     const prometheus: Peer = { role: 'prometheus', namespace: model.config.monitoring.existing.namespace, pods: sec.existingPrometheus.podLabels };
     paths.push(
       { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'the existing Prometheus scrapes the statsd-exporter sidecar' },
-      { from: prometheus, to: target, ports: [tcp(PODINFO_PORTS.metrics)], why: 'the existing Prometheus scrapes the podinfo metrics port' },
+      ...targetPeers(model).map((t): NetworkPath => ({ from: prometheus, to: t, ports: [tcp(PODINFO_PORTS.metrics)], why: 'the existing Prometheus scrapes the podinfo metrics port' })),
     );
   }
   return paths;
+}
+
+/** Every podinfo we run (main target, chain backend, remote targets) as a path end. */
+function targetPeers(model: Model): Peer[] {
+  return model.targets.map((t) => ({
+    role: t.role === 'remote' ? `remote-${t.namespace}` : t.role,
+    pods: t.selector,
+    namespace: t.namespace === model.namespace ? undefined : t.namespace,
+  }));
 }
 
 /** Paths with the same ends become one, with the union of their ports (sorted) and reasons. */
@@ -122,7 +171,8 @@ function mergePaths(paths: readonly NetworkPath[]): NetworkPath[] {
     }
     const ports = [...seen.ports, ...p.ports].filter((x, i, a) => a.findIndex((y) => y.port === x.port && y.protocol === x.protocol) === i);
     ports.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
-    byEnds.set(key, { ...seen, ports, why: seen.why === p.why ? seen.why : `${seen.why}; ${p.why}` });
+    const flows = [...new Set([...(seen.flows ?? []), ...(p.flows ?? [])])];
+    byEnds.set(key, { ...seen, ports, why: seen.why === p.why ? seen.why : `${seen.why}; ${p.why}`, ...(flows.length ? { flows } : {}) });
   }
   return [...byEnds.values()];
 }

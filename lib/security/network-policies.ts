@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
-import { NetworkPath, networkPaths, ownedNamespaces, Peer } from '../model/network';
+import { describePath, NetworkPath, networkPaths, ownedNamespaces, Peer } from '../model/network';
 
 /** Annotation that says, in words, why a policy exists. */
 export const DESCRIPTION_ANNOTATION = 'continuous-load/description';
@@ -35,7 +35,7 @@ export class NetworkPolicies extends Construct {
     const owned = props.namespaces ?? ownedNamespaces(model);
     /** The namespace we write a path end's policy in, or undefined when the end is not ours to guard. */
     const home = (p: Peer) => {
-      if (p.cidrs) return undefined;
+      if (p.cidrs || p.anywhere) return undefined;
       const ns = p.namespace ?? model.namespace;
       return owned.includes(ns) ? ns : undefined;
     };
@@ -64,7 +64,7 @@ export class NetworkPolicies extends Construct {
       const ports = path.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
       const fromNs = home(path.from);
       if (fromNs) {
-        policy(fromNs, `${name}-egress`, path.why, {
+        policy(fromNs, `${name}-egress`, describePath(path), {
           podSelector: selector(path.from),
           policyTypes: ['Egress'],
           egress: [{ to: peers(path.to, fromNs, model.namespace), ports }],
@@ -72,7 +72,7 @@ export class NetworkPolicies extends Construct {
       }
       const toNs = home(path.to);
       if (toNs) {
-        policy(toNs, `${name}-ingress`, path.why, {
+        policy(toNs, `${name}-ingress`, describePath(path), {
           podSelector: selector(path.to),
           policyTypes: ['Ingress'],
           ingress: [{ from: peers(path.from, toNs, model.namespace), ports }],
@@ -92,6 +92,8 @@ function selector(p: Peer): k8s.LabelSelector {
  */
 function peers(p: Peer, policyNs: string, ourNs: string): k8s.NetworkPolicyPeer[] {
   if (p.cidrs) return p.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  // Pods anywhere, and any address outside the pod network (whether ipBlock covers pod IPs is up to the CNI).
+  if (p.anywhere) return [{ namespaceSelector: {} }, { ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
   const ns = p.namespace ?? ourNs;
   if (ns === policyNs) return [{ podSelector: selector(p) }];
   const namespaceSelector = ns === '*' ? {} : { matchLabels: { 'kubernetes.io/metadata.name': ns } };

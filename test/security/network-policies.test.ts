@@ -13,7 +13,7 @@ const PORTS: [number, string][] = [
 
 /** The pods of a synth, as the cluster would run them (operator-made pods with the operators' labels). */
 function endpoints(m: Manifest[], mode: 'demo' | 'existing'): Endpoint[] {
-  const tmpl = (name: string) => find(m, 'Deployment', name).spec.template.metadata.labels;
+  const tmpl = (name: string, ns = NS) => m.find((o) => ['Deployment', 'DaemonSet'].includes(o.kind) && o.metadata.name === name && o.metadata.namespace === ns)?.spec.template.metadata.labels;
   const pods: Endpoint[] = [
     { name: 'injector', namespace: NS, labels: tmpl('continuous-load-injector'), ip: '10.244.1.10' },
     { name: 'target', namespace: NS, labels: tmpl('continuous-load-target'), ip: '10.244.1.11' },
@@ -22,6 +22,10 @@ function endpoints(m: Manifest[], mode: 'demo' | 'existing'): Endpoint[] {
     { name: 'apiserver', ip: '10.0.0.1' },
     { name: 'internet', ip: '1.1.1.1' },
   ];
+  if (tmpl('continuous-load-backend')) pods.push({ name: 'backend', namespace: NS, labels: tmpl('continuous-load-backend'), ip: '10.244.1.14' });
+  for (const ns of all(m, 'Namespace').map((n) => n.metadata.name).filter((n) => n !== NS)) {
+    pods.push({ name: `remote-${ns}`, namespace: ns, labels: tmpl('continuous-load-remote', ns), ip: '10.244.6.6' });
+  }
   if (mode === 'demo') {
     pods.push(
       // prometheus-operator v0.93.0 makeSelectorLabels() plus the shard label
@@ -48,7 +52,7 @@ const DNS = (who: string[]) => who.flatMap((w) => [`${w} -> kube-dns 53/TCP`, `$
 
 describe('tenant-perspective NetworkPolicies', () => {
   test('demo mode allows exactly the paths the flows and the monitoring need, and nothing else', () => {
-    // GIVEN the demo synth with the API server pinned to one address
+    // GIVEN the demo synth (default flows: http-service, http-fresh, http-pod-direct, grpc, chain) with the API server pinned to one address
     const m = synth({ security: { apiServer: { cidrs: ['10.0.0.1/32'] } } });
     const policies = all(m, 'NetworkPolicy');
     // WHEN every pair of endpoints is tried on every port
@@ -57,8 +61,11 @@ describe('tenant-perspective NetworkPolicies', () => {
     expect(allowed).toEqual(
       [
         'injector -> target 9898/TCP',
-        ...DNS(['injector', 'target', 'prometheus', 'grafana']),
+        'injector -> target 9999/TCP',
+        'target -> backend 9898/TCP',
+        ...DNS(['injector', 'target', 'backend', 'prometheus', 'grafana']),
         'prometheus -> target 9797/TCP',
+        'prometheus -> backend 9797/TCP',
         'prometheus -> injector 9102/TCP',
         'prometheus -> apiserver 443/TCP',
         'prometheus -> apiserver 6443/TCP',
@@ -72,7 +79,15 @@ describe('tenant-perspective NetworkPolicies', () => {
     const m = synth({ monitoring: { mode: 'existing' } });
     const allowed = allowedMatrix(all(m, 'NetworkPolicy'), endpoints(m, 'existing'), PORTS, NS);
     expect(allowed).toEqual(
-      ['injector -> target 9898/TCP', ...DNS(['injector', 'target']), 'existing-prometheus -> target 9797/TCP', 'existing-prometheus -> injector 9102/TCP'].sort(),
+      [
+        'injector -> target 9898/TCP',
+        'injector -> target 9999/TCP',
+        'target -> backend 9898/TCP',
+        ...DNS(['injector', 'target', 'backend']),
+        'existing-prometheus -> target 9797/TCP',
+        'existing-prometheus -> backend 9797/TCP',
+        'existing-prometheus -> injector 9102/TCP',
+      ].sort(),
     );
   });
 
@@ -82,12 +97,12 @@ describe('tenant-perspective NetworkPolicies', () => {
     const eps = endpoints(m, 'demo');
     const [injector, target] = eps as PodEndpoint[];
     for (const f of model(input).flows) {
-      const port = Number(new URL(f.request.url).port);
+      const port = f.request.kind === "http" ? Number(new URL(f.request.url).port) : Number(f.request.target.split(":").pop());
       expect([f.name, connectionAllowed(all(m, 'NetworkPolicy'), injector, target, port)]).toEqual([f.name, true]);
     }
     // AND both flows share one readable pair of policies, which name both flows
     const egress = find(m, 'NetworkPolicy', 'continuous-load-injector-to-target-egress');
-    expect((egress.metadata.annotations as Record<string, string>)['continuous-load/description']).toBe("flow a: the injector's requests to the target; flow b: the injector's requests to the target");
+    expect((egress.metadata.annotations as Record<string, string>)['continuous-load/description']).toBe("flows a, b: the injector's requests to the target");
   });
 
   test('the default deny comes first and selects every pod in both directions', () => {
@@ -102,11 +117,15 @@ describe('tenant-perspective NetworkPolicies', () => {
       'continuous-load-default-deny',
       'continuous-load-injector-to-target-egress',
       'continuous-load-injector-to-target-ingress',
+      'continuous-load-target-to-backend-egress',
+      'continuous-load-target-to-backend-ingress',
       'continuous-load-pods-to-dns-egress',
       'continuous-load-prometheus-to-injector-egress',
       'continuous-load-prometheus-to-injector-ingress',
       'continuous-load-prometheus-to-target-egress',
       'continuous-load-prometheus-to-target-ingress',
+      'continuous-load-prometheus-to-backend-egress',
+      'continuous-load-prometheus-to-backend-ingress',
       'continuous-load-prometheus-to-apiserver-egress',
       'continuous-load-grafana-to-prometheus-egress',
       'continuous-load-grafana-to-prometheus-ingress',
@@ -138,9 +157,55 @@ describe('tenant-perspective NetworkPolicies', () => {
   test('flows contribute their own paths: one path per http-service flow, injector to target', () => {
     const mdl = model({ flows: [{ type: 'http-service', name: 'a' }] });
     expect(flowPaths(mdl, mdl.flows[0])).toEqual([
-      { from: { role: 'injector', pods: mdl.injector.selector }, to: { role: 'target', pods: mdl.target.selector }, ports: [{ port: 9898, protocol: 'TCP' }], why: "flow a: the injector's requests to the target" },
+      { from: { role: 'injector', pods: mdl.injector.selector }, to: { role: 'target', pods: mdl.target.selector }, ports: [{ port: 9898, protocol: 'TCP' }], why: "the injector's requests to the target", flows: ['a'] },
     ]);
     expect(networkPaths(mdl).filter((p) => p.from.role === 'injector')).toHaveLength(1);
+  });
+
+  test('each flow type opens exactly its own paths', () => {
+    // GIVEN one flow of a type at a time (objectives default), demo mode, the API server pinned
+    const only = (flow: object) => {
+      const m = synth({ flows: [flow as never], security: { apiServer: { cidrs: ['10.0.0.1/32'] } } });
+      return allowedMatrix(all(m, 'NetworkPolicy'), endpoints(m, 'demo'), PORTS, NS).filter((c) => /^(injector|target|backend|remote-\S+) ->/.test(c) && !/kube-dns/.test(c));
+    };
+    // THEN each opens what it sends, and nothing more
+    expect(only({ type: 'http-service', name: 'a' })).toEqual(['injector -> target 9898/TCP']);
+    expect(only({ type: 'http-fresh', name: 'a' })).toEqual(['injector -> target 9898/TCP']);
+    expect(only({ type: 'http-pod-direct', name: 'a' })).toEqual(['injector -> target 9898/TCP']);
+    expect(only({ type: 'grpc', name: 'a' })).toEqual(['injector -> target 9999/TCP']);
+    expect(only({ type: 'chain', name: 'a' })).toEqual(['injector -> target 9898/TCP', 'target -> backend 9898/TCP']);
+    // a cross-namespace target lives in a namespace we create, which gets its own default deny
+    expect(only({ type: 'cross-namespace', name: 'a' })).toEqual(['injector -> remote-continuous-load-remote 9898/TCP']);
+  });
+
+  test('a cross-namespace target is guarded in its own namespace: DNS and Prometheus paths, nothing else', () => {
+    const m = synth({ flows: [{ type: 'cross-namespace', name: 'a', namespace: 'far-away' }], security: { apiServer: { cidrs: ['10.0.0.1/32'] } } });
+    const policies = all(m, 'NetworkPolicy');
+    expect(policies.filter((p) => p.metadata.namespace === 'far-away').map((p) => p.metadata.name)).toEqual([
+      'continuous-load-default-deny',
+      'continuous-load-injector-to-remote-far-away-ingress',
+      'continuous-load-pods-to-dns-egress',
+      'continuous-load-prometheus-to-remote-far-away-ingress',
+    ]);
+    const allowed = allowedMatrix(policies, endpoints(m, 'demo'), PORTS, 'far-away');
+    expect(allowed).toEqual(['injector -> remote-far-away 9898/TCP', 'prometheus -> remote-far-away 9797/TCP', 'remote-far-away -> kube-dns 53/TCP', 'remote-far-away -> kube-dns 53/UDP']);
+  });
+
+  test('a custom flow may reach its URL wherever it runs, on the URL port only', () => {
+    const m = synth({
+      flows: [
+        { type: 'custom', name: 'shop', protocol: 'https', url: 'https://shop.example.com/health' },
+        { type: 'custom', name: 'api', protocol: 'grpc', url: 'grpc://api.other-team:9000' },
+      ],
+    });
+    const p = all(m, 'NetworkPolicy');
+    const [injector] = endpoints(m, 'demo') as PodEndpoint[];
+    const otherTeam: PodEndpoint = { name: 'api', namespace: 'other-team', labels: { app: 'api' }, ip: '10.244.9.9' };
+    expect(connectionAllowed(p, injector, { name: 'shop', ip: '93.184.216.34' }, 443)).toBe(true);
+    expect(connectionAllowed(p, injector, { name: 'shop', ip: '93.184.216.34' }, 80)).toBe(false);
+    expect(connectionAllowed(p, injector, otherTeam, 9000)).toBe(true);
+    expect(connectionAllowed(p, injector, otherTeam, 9001)).toBe(false);
+    expect(p.map((x) => x.metadata.name)).toEqual(expect.arrayContaining(['continuous-load-injector-to-custom-shop-egress', 'continuous-load-injector-to-custom-api-egress']));
   });
 
   test('a second namespace we own gets its own default deny, and cross-namespace paths get policies on both sides', () => {

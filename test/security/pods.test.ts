@@ -62,6 +62,7 @@ const MODES: [string, object][] = [
   ['demo mode (defaults)', {}],
   ['existing-stack mode', { monitoring: { mode: 'existing' } }],
   ['NetworkPolicies off, two replicas, three flows', { security: { networkPolicies: false }, injector: { replicas: 2 }, flows: [{ type: 'http-service', name: 'a' }, { type: 'http-service', name: 'b', path: '/status/200' }, { type: 'http-service', name: 'c', rate: 50 }] }],
+  ['per-node injector (DaemonSet), a cross-namespace and a custom flow', { injector: { mode: 'daemonset' }, flows: [{ type: 'cross-namespace', name: 'x' }, { type: 'custom', name: 'c', protocol: 'https', url: 'https://example.com/' }] }],
   ['images pinned by digest, Grafana admin from a Secret', { target: { image: `ghcr.io/stefanprodan/podinfo:6.14.1@${DIGEST}` }, injector: { image: `grafana/k6:0.54.0@${DIGEST}`, statsdExporter: { image: `prom/statsd-exporter:v0.30.0@${DIGEST}` } }, monitoring: { demo: { grafana: { adminSecret: { name: 'grafana-admin' } } } } }],
 ];
 
@@ -70,6 +71,7 @@ describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
     // GIVEN the committed dist/ WHEN we walk every pod template THEN none has a violation
     const pods = everyPod(readDist());
     expect(pods.map((p) => p.owner).sort()).toEqual([
+      'Deployment/continuous-load-backend',
       'Deployment/continuous-load-injector',
       'Deployment/continuous-load-target',
       'Grafana/continuous-load (operator-rendered Deployment)',
@@ -146,10 +148,10 @@ describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
 
   test('images pinned by digest flow through verbatim, and the k6 version is still read from the tag', () => {
     // GIVEN every image pinned as repo:tag@sha256:digest
-    const m = synth(MODES[3][1]);
+    const m = synth(MODES[4][1]);
     const images = everyPod(m).flatMap((p) => p.spec.containers.map((c: any) => c.image)).filter(Boolean);
     // THEN the Deployments carry exactly those references
-    expect(images.sort()).toEqual([`ghcr.io/stefanprodan/podinfo:6.14.1@${DIGEST}`, `grafana/k6:0.54.0@${DIGEST}`, `prom/statsd-exporter:v0.30.0@${DIGEST}`]);
+    expect([...new Set(images)].sort()).toEqual([`ghcr.io/stefanprodan/podinfo:6.14.1@${DIGEST}`, `grafana/k6:0.54.0@${DIGEST}`, `prom/statsd-exporter:v0.30.0@${DIGEST}`]);
     // AND the statsd output (k6 <= 0.54 only) is still chosen from the tag in front of the digest
     expect(find(m, 'Deployment', 'continuous-load-injector').spec.template.spec.containers[0].args).toContain('--out=statsd');
   });
