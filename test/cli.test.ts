@@ -7,10 +7,7 @@ import { runCli, snapshotDir, tempDir } from './tools/cli';
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 const flow = (extra: object) => ({ flows: [{ type: 'http-service', name: 'a', ...extra }] });
 
-/**
- * The bad-config corpus: each config, the field path the error must name, and what it must say.
- * (When the `custom` flow type with a `url` field lands, add: a url without a scheme.)
- */
+/** The bad-config corpus: each config, the field path the error must name, and what it must say. */
 const BAD_CONFIGS: { name: string; config: unknown; field: string; says: RegExp }[] = [
   { name: 'wrong type: replicas as a word', config: { target: { replicas: 'three' } }, field: 'target.replicas (got "three")', says: /expected number/ },
   { name: 'wrong type: flows as a string', config: { flows: 'http-service' }, field: 'flows (got "http-service")', says: /expected array/ },
@@ -31,6 +28,9 @@ const BAD_CONFIGS: { name: string; config: unknown; field: string; says: RegExp 
   { name: 'invalid DNS-1123 namespace', config: { namespace: 'load.test' }, field: 'namespace (got "load.test")', says: /DNS-1123 label/ },
   { name: 'flow name longer than 63 characters', config: flow({ name: 'a'.repeat(64) }), field: 'flows[0].name', says: /at most 63 characters/ },
   { name: 'flow name with upper case', config: flow({ name: 'Checkout' }), field: 'flows[0].name (got "Checkout")', says: /DNS-1123 label/ },
+  { name: 'custom URL without a scheme', config: { flows: [{ type: 'custom', name: 'shop', protocol: 'https', url: 'shop.example.com/health' }] }, field: 'flows[0].url (got "shop.example.com/health")', says: /absolute URL with a scheme/ },
+  { name: 'custom gRPC URL without a port', config: { flows: [{ type: 'custom', name: 'api', protocol: 'grpc', url: 'grpc://api.example.com' }] }, field: 'flows[0].url', says: /must name the port/ },
+  { name: 'custom flow with a credential header', config: { flows: [{ type: 'custom', name: 'shop', protocol: 'https', url: 'https://shop.example.com/', headers: { Authorization: 'Bearer abc' } }] }, field: 'flows[0].headers.Authorization', says: /credential.*plan ConfigMap/ },
   { name: 'request path without a leading slash', config: flow({ path: 'api/info' }), field: 'flows[0].path (got "api/info")', says: /absolute path starting with '\/'/ },
   { name: 'availability objective of 100 %', config: { objectives: { availability: 100 } }, field: 'objectives.availability (got 100)', says: /below 100 %.*no error budget/ },
   { name: 'availability objective above 100 %', config: { objectives: { availability: 100.5 } }, field: 'objectives.availability (got 100.5)', says: /below 100 %/ },
