@@ -9,13 +9,21 @@ import {
   GrafanaSpecDeploymentSpecTemplateSpecContainersResourcesLimits as GrafanaLimits,
   GrafanaSpecDeploymentSpecTemplateSpecContainersResourcesRequests as GrafanaRequests,
 } from '../../imports/grafana.integreatly.org';
-import { Prometheus, PrometheusSpecResourcesLimits, PrometheusSpecResourcesRequests } from '../../imports/monitoring.coreos.com';
+import {
+  Prometheus,
+  PrometheusSpecContainersLivenessProbeHttpGetPort as ReloaderLivenessPort,
+  PrometheusSpecContainersReadinessProbeHttpGetPort as ReloaderReadinessPort,
+  PrometheusSpecResourcesLimits,
+  PrometheusSpecResourcesRequests,
+} from '../../imports/monitoring.coreos.com';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 import { Model } from '../model/model';
 import { GRAFANA_PORT, PROMETHEUS_PORT } from '../model/network';
 
 export { PROMETHEUS_PORT } from '../model/network';
 
+/** Port of the config-reloader sidecar's web endpoint (`configReloaderPort` in prometheus-operator v0.93.0). */
+export const CONFIG_RELOADER_PORT = 8080;
 /** The Prometheus image runs as nobody. */
 export const PROMETHEUS_UID = 65534;
 /** The numeric user the grafana-operator runs Grafana as (its default container securityContext). */
@@ -101,8 +109,17 @@ export class PrerequisitesChart extends Chart {
         securityContext: { ...restrictedPodSecurity(PROMETHEUS_UID), seccompProfile: { type: 'RuntimeDefault' as never } },
         // Prometheus needs its token for Kubernetes service discovery (the Role above); nothing else gets one.
         automountServiceAccountToken: true,
-        // Merged by name into the containers the operator generates: restricted, explicitly.
-        containers: ['prometheus', 'config-reloader'].map((name) => ({ name, securityContext: restrictedContainerSecurity(PROMETHEUS_UID) as never })),
+        // Merged by name into the containers the operator generates: restricted, explicitly. The operator
+        // probes prometheus itself; the config-reloader gets probes on its /healthz (port 8080) here.
+        containers: [
+          { name: 'prometheus', securityContext: restrictedContainerSecurity(PROMETHEUS_UID) as never },
+          {
+            name: 'config-reloader',
+            securityContext: restrictedContainerSecurity(PROMETHEUS_UID) as never,
+            livenessProbe: { httpGet: { path: '/healthz', port: ReloaderLivenessPort.fromNumber(CONFIG_RELOADER_PORT) }, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
+            readinessProbe: { httpGet: { path: '/healthz', port: ReloaderReadinessPort.fromNumber(CONFIG_RELOADER_PORT) }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          },
+        ],
       },
     });
 

@@ -181,6 +181,12 @@ describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
         seccompProfile: { type: 'RuntimeDefault' },
       });
     }
+    // the operator probes prometheus; we add the config-reloader's probes on its /healthz
+    const reloader = p.containers[1];
+    expect([reloader.livenessProbe.httpGet, reloader.readinessProbe.httpGet]).toEqual([
+      { path: '/healthz', port: 8080 },
+      { path: '/healthz', port: 8080 },
+    ]);
     expect(Object.keys(p.resources.requests).sort()).toEqual(['cpu', 'memory']);
     expect(Object.keys(p.resources.limits).sort()).toEqual(['cpu', 'memory']);
   });
