@@ -113,7 +113,7 @@ describe.each(versions)('kube-apiserver %s', (version) => {
     const t1 = Date.now();
     crds = await installCrds(server, crdDirs);
     console.log(
-      `kube-apiserver ${server.serverVersion} ready at ${server.url} in ${t1 - t0} ms; ` +
+      `kube-apiserver ${server.serverVersion} ready at ${server.url} in ${t1 - t0} ms (kubectl ${server.kubectlPath}); ` +
         `${crds.length} CRDs from ${crdDirs.join(', ')} Established in ${Date.now() - t1} ms`,
     );
   });

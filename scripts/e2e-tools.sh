@@ -6,8 +6,9 @@
 #
 # Usage:
 #   scripts/e2e-tools.sh                 build every tool
-#   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver podinfo statsd_exporter
-#                                        prometheus prometheus-operator; NAME-<version> for one version)
+#   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver kubectl podinfo
+#                                        statsd_exporter prometheus prometheus-operator; NAME-<version>
+#                                        for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -34,6 +35,8 @@ TOOLS=(
   "etcd|3.6.16|etcd|wrapper e2e/tools/etcd ."
   "kube-apiserver|1.37.2|kube-apiserver|wrapper e2e/tools/kube-apiserver/v1.37.2 ."
   "kube-apiserver|1.27.16|kube-apiserver|wrapper e2e/tools/kube-apiserver/v1.27.16 ."
+  "kubectl|1.37.2|kubectl|wrapper e2e/tools/kube-apiserver/v1.37.2 ./kubectl"
+  "kubectl|1.27.16|kubectl|wrapper e2e/tools/kube-apiserver/v1.27.16 ./kubectl"
   "podinfo|6.9.2|podinfo|install github.com/stefanprodan/podinfo/cmd/podinfo@v1.8.1-0.20250910200901-e86405a8674e"
   "statsd_exporter|0.30.0|statsd_exporter|install github.com/prometheus/statsd_exporter@v0.30.0"
   "prometheus|3.16.0|prometheus promtool|install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0 github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
@@ -61,7 +64,7 @@ ldflags_for() { # name version
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module-v0.${2#3.} -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     statsd_exporter)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
-    kube-apiserver)
+    kube-apiserver|kubectl)
       local minor=${2#*.}; minor=${minor%%.*}
       # Like upstream's hack/lib/version.sh: both packages (1.27's /version is served from client-go's).
       local pkg out=""
@@ -170,7 +173,7 @@ for a in "$@"; do
   case "$a" in
     --json) json=1 ;;
     --list) for t in "${TOOLS[@]}"; do IFS='|' read -r n v b h <<<"$t"; printf '%s %s %s\n' "$n" "$v" "$b"; done; exit 0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
     -*) log "unknown option $a"; exit 2 ;;
     *) want+=("$a") ;;
   esac

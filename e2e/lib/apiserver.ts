@@ -1,8 +1,8 @@
 /**
  * A real etcd + kube-apiserver on loopback, envtest style, for API-server acceptance tests.
  *
- * Needs: the binaries from scripts/e2e-tools.sh, `openssl` (certificates) and `kubectl` on PATH
- * (or CL_KUBECTL).
+ * Needs: the binaries from scripts/e2e-tools.sh (etcd, kube-apiserver, and kubectl of the same
+ * release as the API server) and `openssl` (certificates). CL_KUBECTL=<path> uses another kubectl.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +17,8 @@ export interface ApiServerOptions {
   /** Explicit binaries (override the tool cache). */
   kubeApiserverBinary?: string;
   etcdBinary?: string;
+  /** Default: CL_KUBECTL, else kubectl built at the API server's version. */
+  kubectlBinary?: string;
   /** Extra kube-apiserver flags. */
   extraArgs?: string[];
   /** Keep the temp dir (certs, kubeconfig, etcd data, logs) after stop(). Also CL_E2E_KEEP=1. */
@@ -40,6 +42,8 @@ export interface ApiServer {
   dir: string;
   /** gitVersion reported by /version. */
   serverVersion: string;
+  /** The kubectl binary used by kubectl(). */
+  kubectlPath: string;
   etcd: ManagedProcess;
   apiserver: ManagedProcess;
   /** Runs kubectl against this server; never throws on a non-zero exit. */
@@ -49,8 +53,9 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export function kubectlBinary(): string {
-  return process.env['CL_KUBECTL'] ?? 'kubectl';
+/** CL_KUBECTL, else the kubectl built by scripts/e2e-tools.sh at `version` (default: newest pinned). */
+export function kubectlBinary(version?: string): string {
+  return process.env['CL_KUBECTL'] ?? toolPath('kubectl', version);
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -240,8 +245,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, url, certs);
   const cacheDir = path.join(dir, 'kubectl-cache');
+  const kubectlPath = opts.kubectlBinary ?? kubectlBinary(opts.version);
   const kubectl: ApiServer['kubectl'] = (args, o = {}) =>
-    run(kubectlBinary(), [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], o);
+    run(kubectlPath, [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], o);
   const versionBody = (await httpsGet(`${url}/version`, certs)).body;
   const serverVersion = (JSON.parse(versionBody) as { gitVersion: string }).gitVersion;
 
@@ -250,6 +256,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfig,
     dir,
     serverVersion,
+    kubectlPath,
     etcd,
     apiserver,
     kubectl,

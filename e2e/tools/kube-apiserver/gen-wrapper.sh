@@ -7,6 +7,8 @@
 # k8s.io/kubernetes and maps each staging module to its published v0.X.Y twin
 # (same release), then calls cmd/kube-apiserver/app like upstream's main does.
 #
+# The same module also builds kubectl (./kubectl) at that release.
+#
 # Usage: e2e/tools/kube-apiserver/gen-wrapper.sh v1.37.2
 set -euo pipefail
 version=${1:?usage: $0 vMAJOR.MINOR.PATCH}
@@ -59,6 +61,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // CronJob spec.timeZone validation does not depend on the host's zoneinfo
 
 	"k8s.io/component-base/cli"
 	_ "k8s.io/component-base/logs/json/register"
@@ -73,9 +76,29 @@ func main() {
 	os.Exit(code)
 }
 GO
+mkdir -p "$dir/kubectl"
+cat > "$dir/kubectl/main.go" <<'GO'
+// Command kubectl is a thin wrapper around k8s.io/kubectl/pkg/cmd, as upstream's cmd/kubectl, built
+// at the same release as the kube-apiserver next to it so the e2e tests respect the version skew
+// policy and do not depend on the host's kubectl. For e2e tests only.
+package main
+
+import (
+	"k8s.io/component-base/cli"
+	"k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
+)
+
+func main() {
+	command := cmd.NewDefaultKubectlCommand()
+	if err := cli.RunNoErrOutput(command); err != nil {
+		util.CheckErr(err)
+	}
+}
+GO
 cd "$dir"
 # tidy ignores build tags, so with a stub it must tolerate the (compiled-out) missing packages.
 if (( ${#stubbed[@]} )); then go mod tidy -e; else go mod tidy; fi
 # Prove the wrapper builds its package graph with the tag e2e-tools.sh uses.
-go list -tags providerless -deps . >/dev/null
+go list -tags providerless -deps . ./kubectl >/dev/null
 echo "gen-wrapper: wrote $dir (go $gover, ${#staging[@]} staging modules at $staging_version)" >&2

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // CronJob spec.timeZone validation does not depend on the host's zoneinfo
 
 	"k8s.io/component-base/cli"
 	_ "k8s.io/component-base/logs/json/register"
