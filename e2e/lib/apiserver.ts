@@ -276,13 +276,15 @@ export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/promet
 export const GRAFANA_OPERATOR_MODULE = 'github.com/grafana/grafana-operator/v5@v5.24.0';
 
 /**
- * Where the pinned CRDs are: $CL_CRD_DIR, else <repo>/../shared/crds, else the operators' Go modules
- * (downloaded with `go mod download -json`: example/prometheus-operator-crd and config/crd/bases).
+ * Where the pinned CRDs are: $CL_CRD_DIR (a path list), else <repo>/../shared/crds, else the
+ * operators' Go modules (downloaded with `go mod download -json`: example/prometheus-operator-crd
+ * and config/crd/bases). CL_CRD_DIR=modules forces the modules.
  */
 export function resolveCrdDirs(): string[] {
-  if (process.env['CL_CRD_DIR']) return process.env['CL_CRD_DIR'].split(path.delimiter);
+  const env = process.env['CL_CRD_DIR'];
+  if (env && env !== 'modules') return env.split(path.delimiter);
   const shared = path.resolve(REPO_ROOT, '..', 'shared', 'crds');
-  if (fs.existsSync(shared)) return [shared];
+  if (env !== 'modules' && fs.existsSync(shared)) return [shared];
   let out: string;
   try {
     out = execFileSync('go', ['mod', 'download', '-json', PROMETHEUS_OPERATOR_MODULE, GRAFANA_OPERATOR_MODULE], {
