@@ -54,7 +54,12 @@ ldflags_for() { # name version
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     kube-apiserver)
       local minor=${2#*.}; minor=${minor%%.*}
-      echo "-X k8s.io/component-base/version.gitVersion=v$2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.gitCommit=0000000000000000000000000000000000000000 -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z" ;;
+      # Like upstream's hack/lib/version.sh: both packages (1.27's /version is served from client-go's).
+      local pkg out=""
+      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        out+="-X $pkg.gitVersion=v$2 -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.buildDate=1970-01-01T00:00:00Z "
+      done
+      echo "${out% }" ;;
     *) echo "" ;;
   esac
 }
@@ -68,17 +73,31 @@ selected() { # name version -> 0 if selected by the arguments
   return 1
 }
 
+# A digest of everything that decides the binary: the recipe, the flags, the Go version and, for
+# wrapper modules, their go.mod/go.sum/main.go. A cached tool with another digest is rebuilt.
+recipe_digest() { # how ldflags
+  local words=($1) f
+  {
+    printf '%s\n%s\n%s\n' "$1" "$2" "$go_version"
+    if [[ "${words[0]}" == wrapper ]]; then
+      for f in go.mod go.sum main.go; do cat "$repo_root/${words[1]}/$f" 2>/dev/null || true; done
+    fi
+  } | sha256sum | cut -d' ' -f1
+}
+
 build_tool() { # name version "binaries" "how"
   local name=$1 version=$2 bins=$3 how=$4
-  local dest="$tools_dir/$name-$version" b missing=0
+  local dest="$tools_dir/$name-$version" b missing=0 ldflags digest
+  ldflags=$(ldflags_for "$name" "$version")
+  digest=$(recipe_digest "$how" "$ldflags")
   for b in $bins; do [[ -x "$dest/$b" ]] || missing=1; done
+  [[ "$(cat "$dest/.recipe" 2>/dev/null)" == "$digest" ]] || missing=1
   if (( missing == 0 )); then
     log "ok      $name $version ($dest)"
     return 0
   fi
-  local tmp="$dest.partial.$$" start=$SECONDS ldflags
+  local tmp="$dest.partial.$$" start=$SECONDS
   rm -rf "$tmp"; mkdir -p "$tmp"
-  ldflags=$(ldflags_for "$name" "$version")
   local -a common=(nice -n "$nice_level" env CGO_ENABLED=0 go)
   # shellcheck disable=SC2206
   local -a words=($how)
@@ -98,6 +117,7 @@ build_tool() { # name version "binaries" "how"
   for b in $bins; do
     [[ -x "$tmp/$b" ]] || { log "FAILED: $name $version built, but $tmp/$b is missing"; exit 1; }
   done
+  echo "$digest" > "$tmp/.recipe"
   rm -rf "$dest"; mv "$tmp" "$dest"
   log "built   $name $version in $((SECONDS - start))s -> $dest"
 }
@@ -113,6 +133,7 @@ for a in "$@"; do
   esac
 done
 command -v go >/dev/null || { log "FAILED: go is not on PATH"; exit 1; }
+go_version=$(go env GOVERSION)
 mkdir -p "$tools_dir"
 
 total_start=$SECONDS

@@ -34,17 +34,26 @@ describe('the synthesized app (default config)', () => {
     for (const p of svc.spec.ports) expect(containerPorts).toContain(p.targetPort);
   });
 
-  test('the PodDisruptionBudget covers the podinfo pods', () => {
-    const pdb = find(manifests, 'PodDisruptionBudget');
-    const dep = find(manifests, 'Deployment', 'continuous-load-target');
-    expect(selectorMatches(pdb.spec.selector, dep.spec.template.metadata.labels)).toBe(true);
+  test('every podinfo Deployment has a PodDisruptionBudget covering its pods and no other pods', () => {
+    const podinfos = all(manifests, 'Deployment').filter((d) => d.spec.template.metadata.labels['app.kubernetes.io/name'] === 'podinfo');
+    expect(podinfos.map((d) => d.metadata.name)).toEqual(['continuous-load-target', 'continuous-load-backend']);
+    for (const dep of podinfos) {
+      const pdb = find(manifests, 'PodDisruptionBudget', dep.metadata.name);
+      for (const other of podinfos) {
+        expect(selectorMatches(pdb.spec.selector, other.spec.template.metadata.labels)).toBe(other === dep);
+      }
+    }
   });
 
-  test('podinfo spreads across zones and nodes and has a writable /data', () => {
-    const spec = find(manifests, 'Deployment', 'continuous-load-target').spec.template.spec;
-    expect(spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    expect(spec.volumes.find((v: any) => v.name === 'data').emptyDir).toBeDefined();
+  test('every podinfo spreads across zones and nodes and has a writable /data', () => {
+    for (const name of ['continuous-load-target', 'continuous-load-backend']) {
+      const dep = find(manifests, 'Deployment', name);
+      const spec = dep.spec.template.spec;
+      expect(spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      for (const t of spec.topologySpreadConstraints) expect(t.labelSelector).toEqual(dep.spec.selector);
+      expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+      expect(spec.volumes.find((v: any) => v.name === 'data').emptyDir).toBeDefined();
+    }
   });
 
   test('every pod runs with a numeric non-root user and explicit resources', () => {

@@ -10,12 +10,17 @@ export interface LoadChartProps extends ChartProps {
 
 /** The running load: targets and injector. */
 export class LoadChart extends Chart {
+  /** The main target (the chain's frontend). */
   public readonly target: Podinfo;
+  /** Every podinfo: main target, chain backend, remote-namespace targets. */
+  public readonly targets: readonly Podinfo[];
   public readonly injector: LoadInjector;
 
   constructor(scope: Construct, id: string, props: LoadChartProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
-    this.target = new Podinfo(this, 'target', { model: props.model });
+    const { model } = props;
+    this.targets = model.targets.map((t) => new Podinfo(this, t.role === 'remote' ? `remote-${t.namespace}` : t.role, { model, target: t }));
+    this.target = this.targets[0];
     this.injector = new LoadInjector(this, 'injector', { model: props.model });
   }
 }

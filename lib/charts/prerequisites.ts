@@ -50,6 +50,19 @@ export class PrerequisitesChart extends Chart {
       subjects: [{ kind: 'ServiceAccount', name: promName, namespace: ns }],
     });
 
+    // Service discovery of cross-namespace targets: the same Role in each of their namespaces.
+    for (const remote of model.remoteNamespaces) {
+      new k8s.KubeRole(this, `prometheus-role-${remote}`, {
+        metadata: { name: promName, namespace: remote, labels: labels('prometheus') },
+        rules: PROMETHEUS_RULES,
+      });
+      new k8s.KubeRoleBinding(this, `prometheus-rolebinding-${remote}`, {
+        metadata: { name: promName, namespace: remote, labels: labels('prometheus') },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: promName },
+        subjects: [{ kind: 'ServiceAccount', name: promName, namespace: ns }],
+      });
+    }
+
     const ourNamespace = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
     const ours = { matchLabels: { ...model.monitoring.selectorLabels } };
     const p = demo.prometheus;

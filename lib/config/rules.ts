@@ -1,6 +1,6 @@
 import { ConfigProblem } from './errors';
 import { Config } from './schema';
-import { imageTag, parseVersion, versionAtLeast } from '../model/model';
+import { imageTag, parseVersion, remoteNamespace, versionAtLeast } from '../model/model';
 import { toSeconds } from '../model/duration';
 
 /** Rules that span several fields: the schema checks each field, these check how they fit together. */
@@ -45,6 +45,21 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
         value: f.timeout,
         message: `must be longer than the latency objective threshold (${threshold}s), or slow requests time out before they count as slow`,
       });
+    }
+  });
+
+  config.flows.forEach((f, i) => {
+    if (f.type !== 'cross-namespace') return;
+    const ns = remoteNamespace(config, f);
+    const taken = config.monitoring.mode === 'existing' ? [config.namespace, config.monitoring.existing.namespace] : [config.namespace];
+    if (taken.includes(ns)) {
+      problems.push({
+        path: `flows[${i}].namespace`,
+        value: ns,
+        message: `a cross-namespace target needs a namespace of its own, not ${taken.map((t) => `'${t}'`).join(' or ')}`,
+      });
+    } else if (ns.length > 63) {
+      problems.push({ path: `flows[${i}].namespace`, value: ns, message: 'the default <namespace>-remote is longer than 63 characters; set flows[].namespace' });
     }
   });
 

@@ -15,7 +15,19 @@ export interface MonitorsProps {
 }
 
 /**
- * One PodMonitor for the injector (statsd-exporter sidecar) and one ServiceMonitor for podinfo.
+ * The ClusterIP Services of every podinfo (main target, chain backend, remote targets) and no other
+ * Service: the headless Service has another component, so no pod is scraped twice.
+ */
+export function podinfoServiceSelector(model: Model): { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] } {
+  const { ['app.kubernetes.io/component']: _component, ...common } = model.target.selector;
+  return {
+    matchLabels: { ...common },
+    matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: [...new Set(model.targets.map((t) => t.role))] }],
+  };
+}
+
+/**
+ * One PodMonitor for the injector (statsd-exporter sidecar) and one ServiceMonitor for every podinfo.
  * Both add a `node` label from the pod's node, so a bad node stands out.
  */
 export class Monitors extends Construct {
@@ -52,8 +64,8 @@ export class Monitors extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'target', {
       metadata: { name: model.target.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'target' }) },
       spec: {
-        selector: { matchLabels: { ...model.target.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
+        selector: podinfoServiceSelector(model),
+        namespaceSelector: { matchNames: [model.namespace, ...model.remoteNamespaces] },
         endpoints: [
           {
             port: 'http-metrics',

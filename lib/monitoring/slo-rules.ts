@@ -44,10 +44,12 @@ function annotations(model: Model, alert: string, summary: string, description: 
 const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
 
 function recordingRules(model: Model, flow: ResolvedFlow): Rule[] {
+  // The flow label (already in the result) also tells the per-flow rules apart for promtool's duplicate-rule lint.
+  const labels = { flow: flow.name };
   return sliWindows(model).flatMap((w) => [
-    { record: RECORD.requestRate(w), expr: requestRate(model, flow, w) },
-    { record: RECORD.errorRatio(w), expr: errorRatio(model, flow, w) },
-    { record: RECORD.latencyBadRatio(w), expr: latencyBadRatio(model, flow, w) },
+    { record: RECORD.requestRate(w), expr: requestRate(model, flow, w), labels },
+    { record: RECORD.errorRatio(w), expr: errorRatio(model, flow, w), labels },
+    { record: RECORD.latencyBadRatio(w), expr: latencyBadRatio(model, flow, w), labels },
   ]);
 }
 
