@@ -20,7 +20,13 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools_dir=${CL_TOOLS_DIR:-$HOME/.cache/continuous-load/tools}
 nice_level=${CL_TOOLS_NICE:-10}
 
-# name | version label | binaries | how: "install <pkg>@<module version>..." or "wrapper <dir> <pkg>"
+# name | version label | binaries | how:
+#   "install <pkg>@<module version>..."  go install (the module has no replace directives)
+#   "wrapper <dir> <pkg>"                 go build in a wrapper module of ours under e2e/tools/
+#   "module <module>@<version> <pkg>"     the module as the proxy serves it (go mod download), copied
+#                                         to a temp dir, its replace directives dropped (they point
+#                                         at nested modules the proxy publishes at the same version),
+#                                         then go build. Nothing of it lands in the repository.
 # podinfo: the proxy serves no v6.x version of github.com/stefanprodan/podinfo (its tags lack the
 # leading "v" and its module path lacks /v6). The only pseudo-version it serves is 6.9.2's commit
 # e86405a8674e. v6.14.1 (pinned in the issue) is not available; see e2e/README.md.
@@ -31,6 +37,7 @@ TOOLS=(
   "podinfo|6.9.2|podinfo|install github.com/stefanprodan/podinfo/cmd/podinfo@v1.8.1-0.20250910200901-e86405a8674e"
   "statsd_exporter|0.30.0|statsd_exporter|install github.com/prometheus/statsd_exporter@v0.30.0"
   "prometheus|3.16.0|prometheus promtool|install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0 github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
+  "prometheus-operator|0.93.0|prometheus-operator|module github.com/prometheus-operator/prometheus-operator@v0.93.0 ./cmd/operator"
 )
 
 log() { printf '[e2e-tools] %s\n' "$*" >&2; }
@@ -48,6 +55,8 @@ run() {
 
 ldflags_for() { # name version
   case "$1" in
+    prometheus-operator)
+      echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     prometheus)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module-v0.${2#3.} -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     statsd_exporter)
@@ -112,6 +121,22 @@ build_tool() { # name version "binaries" "how"
       local dir="$repo_root/${words[1]}"
       [[ -f "$dir/go.mod" ]] || { log "FAILED: wrapper module $dir/go.mod is missing"; exit 1; }
       (cd "$dir" && run "${common[@]}" build -mod=readonly -trimpath -tags providerless -ldflags "$ldflags" -o "$tmp/$bins" "${words[2]}") ;;
+    module)
+      local src json
+      json=$(run go mod download -json "${words[1]}")
+      src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")
+      [[ -d "$src" ]] || { log "FAILED: go mod download -json ${words[1]} gave no Dir:"; log "$json"; exit 1; }
+      run cp -r "$src" "$tmp/src"
+      run chmod -R u+w "$tmp/src"
+      (
+        cd "$tmp/src"
+        local -a drops=()
+        mapfile -t drops < <(go mod edit -json | awk '/"Old": *\{/ {old=1; next} old && /"Path":/ {gsub(/.*"Path": *"|".*/, ""); print; old=0}' | sort -u)
+        local r
+        for r in "${drops[@]}"; do run go mod edit "-dropreplace=$r"; done
+        run "${common[@]}" build -mod=mod -trimpath -ldflags "$ldflags" -o "$tmp/$bins" "${words[2]}"
+      )
+      rm -rf "$tmp/src" ;;
     *) log "FAILED: unknown build method '${words[0]}' for $name"; exit 1 ;;
   esac
   for b in $bins; do

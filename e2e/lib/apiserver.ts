@@ -13,7 +13,7 @@ import { REPO_ROOT, toolPath } from './tools';
 
 export interface ApiServerOptions {
   /** kube-apiserver version as pinned in scripts/e2e-tools.sh, e.g. "1.37.2". Default: newest pinned. */
-  version?: string;
+  version?: string | undefined;
   /** Explicit binaries (override the tool cache). */
   kubeApiserverBinary?: string;
   etcdBinary?: string;

@@ -26,7 +26,7 @@ import {
   latencyBadRatio,
   latencyQuantileByNode,
   requestRateBy,
-  servedByRate,
+  servedByMatrix,
   serverLatencyQuantile,
   serverLatencyQuantileBy,
   serverRequestRate,
@@ -355,7 +355,7 @@ function nodeLine(f: ViewFilter): PanelSpec[] {
       key: 'served-by-matrix',
       title: 'Source node × serving node (req/s)',
       description: 'Rows: node of the injector; columns: node of the pod that answered. An empty or thin cell means traffic does not cross between those nodes.',
-      queries: [{ expr: servedByRate(f, PANEL_WINDOW), legend: '', source: 'served-by', instant: true, format: prometheus.PromQueryFormat.Table }],
+      queries: [{ expr: servedByMatrix(f, PANEL_WINDOW), legend: '', source: 'served-by', instant: true, format: prometheus.PromQueryFormat.Table }],
       w: 8,
       build: () =>
         new table.PanelBuilder()

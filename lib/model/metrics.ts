@@ -42,11 +42,6 @@ export const METRICS = {
   statsdSampleErrors: 'statsd_exporter_sample_errors_total',
   /** statsd-exporter: UDP packets dropped because its event queue was full (lost k6 samples). */
   statsdUdpPacketDrops: 'statsd_exporter_udp_packet_drops_total',
-  /**
-   * Counter of requests by the node of the injector (`node`) and the node of the pod that answered
-   * (`served_by_node`), labelled flow. Produced by the flow-matrix work.
-   */
-  servedBy: 'k6_served_by_total',
   /** cAdvisor (kubelet) CFS counters, scraped by kube-prometheus-stack; not by the demo Prometheus. */
   containerCpuCfsPeriods: 'container_cpu_cfs_periods_total',
   containerCpuCfsThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',

@@ -174,7 +174,7 @@ export function burnThreshold(factor: number, objective: number): number {
  * ------------------------------------------------------------------------------------------- */
 
 /** Label matchers with equality (`eq`) and regex (`re`) matchers, sorted by label name. */
-export function selector(eq: Record<string, string>, re: Record<string, string> = {}): string {
+export function labelSelector(eq: Record<string, string>, re: Record<string, string> = {}): string {
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const parts = [
     ...Object.keys(eq).map((k) => [k, `${k}="${esc(eq[k])}"`]),
@@ -202,7 +202,9 @@ export function burnRate(model: Model, flow: ResolvedFlow, window: string): stri
 
 /** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
 export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly string[], window: string): string {
-  return `sum by (${[...FLOW_LABELS, ...by].join(', ')}) (rate(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}]))`;
+  const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
+  const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
+  return terms.length === 1 ? terms[0] : terms.map((t) => `(${t})`).join(' + ');
 }
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
@@ -224,7 +226,7 @@ export function serverLatencyQuantile(model: Model, q: number, window: string): 
 }
 
 function serverSelector(model: Model, extra = ''): string {
-  const sel = selector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
+  const sel = labelSelector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
   return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
 }
 
@@ -255,10 +257,10 @@ export interface ViewFilter {
   readonly node: string;
 }
 
-const viewSelector = (f: ViewFilter) => selector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
+const viewSelector = (f: ViewFilter) => labelSelector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
 
 /** Requests/s by source node (injector) and serving node (target pod). */
-export function servedByRate(f: ViewFilter, window: string): string {
+export function servedByMatrix(f: ViewFilter, window: string): string {
   return `sum by (node, served_by_node) (rate(${METRICS.servedBy}${viewSelector(f)}[${window}]))`;
 }
 
@@ -280,12 +282,12 @@ export function droppedIterationsRate(f: ViewFilter, window: string): string {
 
 /** Active and allocated VUs per injector pod (gauges; k6 sends them without a flow tag). */
 export function injectorVus(f: Omit<ViewFilter, 'flow'>, gauge: string): string {
-  return `sum by (pod) (${gauge}${selector({ namespace: f.namespace }, { node: f.node })})`;
+  return `sum by (pod) (${gauge}${labelSelector({ namespace: f.namespace }, { node: f.node })})`;
 }
 
 /** Share (0..1) of CFS periods in which an injector container was throttled (cAdvisor). */
 export function injectorCpuThrottling(model: Model, namespace: string, window: string): string {
-  const s = selector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
+  const s = labelSelector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
   return (
     `sum by (pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${s}[${window}]))\n/\n` +
     `sum by (pod, container) (rate(${METRICS.containerCpuCfsPeriods}${s}[${window}]))`
@@ -294,5 +296,5 @@ export function injectorCpuThrottling(model: Model, namespace: string, window: s
 
 /** Samples/s the statsd-exporter lost or could not map, per injector pod and reason. */
 export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, window: string): string {
-  return `sum by (pod) (rate(${counter}${selector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
+  return `sum by (pod) (rate(${counter}${labelSelector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
 }

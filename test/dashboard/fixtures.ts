@@ -18,5 +18,6 @@ export const TWO_FLOWS: ConfigInput = {
 export function modelWithFreshFlow(): Model {
   const m = model(TWO_FLOWS);
   const [api, slow] = m.flows;
+  if (slow.request.kind !== 'http') throw new Error('fixture expects an HTTP flow');
   return { ...m, flows: [api, { ...slow, name: 'fresh', request: { ...slow.request, freshConnection: true } }] };
 }
