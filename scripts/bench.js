@@ -3,8 +3,10 @@
 // and against the same app under ts-node (type-checking, the way cdk8s's TypeScript template runs it).
 // Plain Node, no dependencies. Every measured synth writes to a temporary directory; dist/ is not touched.
 //
-//   npm run bench -- [--runs 10] [--ts-node-runs 3] [--flows 1,10,100,500] [--no-ts-node] [--check]
+//   npm run bench -- [--runs 10] [--ts-node-runs 3] [--flows 1,10,100,500] [--no-ts-node] [--tests] [--check]
 //
+// --tests also times the unit tests warm (after one unpaced run): `npm run typecheck` and `npx jest` (the two
+// halves of `npm test`; the e2e suite is not part of it).
 // Commands run round-robin (one run of each, then the next round), so a change in machine load hits them
 // alike. Times are wall-clock per process; CPU is user+system of every node process of the command (npm
 // included), reported by a preloaded module (scripts/bench-report.js) through NODE_OPTIONS.
@@ -18,7 +20,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 
 function parseArgs(argv) {
-  const args = { runs: 10, tsNodeRuns: 3, flows: [1, 10, 100, 500], tsNode: true, check: false };
+  const args = { runs: 10, tsNodeRuns: 3, flows: [1, 10, 100, 500], tsNode: true, check: false, tests: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -31,14 +33,15 @@ function parseArgs(argv) {
     else if (a === '--flows') args.flows = argv[++i].split(',').map((s) => Number(s));
     else if (a === '--no-ts-node') args.tsNode = false;
     else if (a === '--check') args.check = true;
-    else throw new Error(`unknown argument ${a} (expected --runs N, --ts-node-runs N, --flows 1,10,..., --no-ts-node, --check)`);
+    else if (a === '--tests') args.tests = true;
+    else throw new Error(`unknown argument ${a} (expected --runs N, --ts-node-runs N, --flows 1,10,..., --no-ts-node, --tests, --check)`);
   }
   if (args.flows.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--flows needs positive integers, e.g. 1,10,100,500');
   return args;
 }
 
 const args = parseArgs(process.argv.slice(2));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-bench-'));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-synth-bench-'));
 const reports = path.join(tmp, 'reports');
 fs.mkdirSync(reports);
 const out = path.join(tmp, 'out');
@@ -138,20 +141,25 @@ function main() {
 
   // Report.
   const lines = [];
-  lines.push('| workload | command | median | min | max | CPU (median) | runs | × floor | ts-node ÷ this |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| workload | command | median | min | max | runs | × floor | ts-node ÷ this | CPU (median) | CPU × floor |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [w, r] of Object.entries(results)) {
     const floor = r.commands.floor.wall.median;
+    const floorCpu = r.commands.floor.cpu.median;
     const tsNode = r.commands['npx ts-node main.ts']?.wall.median;
     for (const [c, m] of Object.entries(r.commands)) {
       const vsTs = tsNode && !c.includes('ts-node') && c !== 'floor' ? `${(tsNode / m.wall.median).toFixed(1)}×` : '';
-      lines.push(`| ${w} | \`${c}\` | ${s3(m.wall.median)} s | ${s3(m.wall.min)} s | ${s3(m.wall.max)} s | ${s3(m.cpu.median)} s | ${m.wall.n} | ${(m.wall.median / floor).toFixed(2)}× | ${vsTs} |`);
+      lines.push(
+        `| ${w} | \`${c}\` | ${s3(m.wall.median)} s | ${s3(m.wall.min)} s | ${s3(m.wall.max)} s | ${m.wall.n} | ${(m.wall.median / floor).toFixed(2)}× | ${vsTs} ` +
+          `| ${s3(m.cpu.median)} s | ${(m.cpu.median / floorCpu).toFixed(2)}× |`,
+      );
     }
   }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
   const sized = Object.values(results).filter((r, i) => i > 0);
   const checks = [];
+  const testTimes = [];
   if (sized.length >= 2) {
     for (const c of ['npm run synth', 'node scripts/synth.js']) {
       const wall = fit(sized.map((r) => [r.flows, r.commands[c].wall.median]));
@@ -171,6 +179,22 @@ function main() {
   if (largest) {
     process.stdout.write(`peak RSS at ${largest.flows} flows: synth ${(largest.commands['node scripts/synth.js'].rss / 1024).toFixed(0)} MiB (node scripts/synth.js); ` +
       `largest process of npm run synth ${(largest.commands['npm run synth'].rss / 1024).toFixed(0)} MiB\n`);
+  }
+
+  if (args.tests) {
+    for (const [name, cmd] of [
+      ['npm run typecheck', [...npm, 'run', 'typecheck']],
+      ['npx jest', [...npx, 'jest']],
+    ]) {
+      process.stderr.write(`${name}: warm-up run, then the measured one\n`);
+      measure(cmd);
+      const m = measure(cmd);
+      testTimes.push([name, m.wall]);
+      process.stdout.write(`warm \`${name}\`: ${s3(m.wall)} s wall, ${s3(m.cpu)} s CPU\n`);
+    }
+    const total = testTimes.reduce((t, [, w]) => t + w, 0);
+    process.stdout.write(`warm \`npm test\` (typecheck + jest): ${s3(total)} s\n`);
+    checks.push(['npm test warm ≤ 30 s', total / 1000, 30, '≤']);
   }
 
   const def = results['default config'].commands;
