@@ -46,11 +46,12 @@ const reports = path.join(tmp, 'reports');
 fs.mkdirSync(reports);
 const out = path.join(tmp, 'out');
 
-/** A config with n flows of the http-service type (JSON is YAML). */
+/** A config with n flows of the http-service type, in block YAML as a user writes it. */
 function config(n) {
   const file = path.join(tmp, `flows-${n}.yaml`);
-  const flows = Array.from({ length: n }, (_, i) => ({ type: 'http-service', name: `flow-${i + 1}`, rate: 10 }));
-  fs.writeFileSync(file, `${JSON.stringify({ flows }, null, 1)}\n`);
+  let text = 'flows:\n';
+  for (let i = 1; i <= n; i++) text += `  - type: http-service\n    name: flow-${i}\n    rate: 10\n`;
+  fs.writeFileSync(file, text);
   return file;
 }
 

@@ -10,6 +10,10 @@ import { DIST, ROOT } from './tools/dist';
  * the bundle was rebuilt and the output follows the edit: a stale bundle must never run.
  */
 
+// Each test rebuilds the bundle (esbuild over ~4 MB of sources) one to four times; on a loaded machine that
+// takes far longer than the default timeout.
+jest.setTimeout(240_000);
+
 const REBUILT = /synth: rebuilt build\/synth\.js in \d+ ms \(changed: (.*)\)/;
 
 interface Run {
