@@ -6,8 +6,11 @@
  *  - kube-prometheus-stack mode: a Prometheus selecting `release: <value>` in all namespaces, as
  *    the chart does, for each `release` label value found on dist's monitors and rules (skipped,
  *    with a message, when dist carries no `release` label).
- * Skipped when dist/ does not exist.
+ * Both run on dist/ (skipped when it does not exist) and on an existing-mode synth made here with
+ * `node scripts/synth.js --config <tmp> --out <tmp>` (monitoring.mode: existing, release kps-e2e;
+ * skipped when scripts/synth.js does not exist).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { installCrds, resolveCrdDirs, startApiServer, type ApiServer } from './lib/apiserver';
@@ -23,9 +26,27 @@ import {
 import { makeTempDir, stopAll } from './lib/processes';
 import { kubeApiserverVersions, REPO_ROOT } from './lib/tools';
 
-const dir = process.env['CL_E2E_MANIFEST_DIR'] ?? path.join(REPO_ROOT, 'dist');
-const hasDist = fs.existsSync(dir) && fs.statSync(dir).isDirectory();
-if (!hasDist) console.warn(`operator.e2e: ${dir} does not exist; skipping (run the synth first)`);
+const distDir = process.env['CL_E2E_MANIFEST_DIR'] ?? path.join(REPO_ROOT, 'dist');
+const hasDist = fs.existsSync(distDir) && fs.statSync(distDir).isDirectory();
+if (!hasDist) console.warn(`operator.e2e: ${distDir} does not exist; skipping (run the synth first)`);
+const synthScript = path.join(REPO_ROOT, 'scripts', 'synth.js');
+const hasSynth = fs.existsSync(synthScript);
+if (!hasSynth) console.warn('operator.e2e: scripts/synth.js does not exist; skipping the existing-mode synth');
+
+/** Synthesizes an existing-mode (kube-prometheus-stack) dist into a temp dir. */
+function synthExistingMode(): string {
+  const work = makeTempDir('continuous-load-existing-');
+  const config = path.join(work, 'continuous-load.yaml');
+  fs.writeFileSync(config, 'monitoring:\n  mode: existing\n  existing:\n    release: kps-e2e\n');
+  const out = path.join(work, 'dist');
+  try {
+    execFileSync('node', [synthScript, '--config', config, '--out', out], { cwd: REPO_ROOT, stdio: 'pipe' });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
+    throw new Error(`node scripts/synth.js --config ${config} --out ${out} failed: ${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}${e.message}`);
+  }
+  return out;
+}
 
 /** Expected job names: "<serviceMonitor|podMonitor>/<ns>/<name>/<endpoint index>". */
 function expectedJobs(objects: KubeObject[], pred: (o: KubeObject) => boolean): string[] {
@@ -45,11 +66,20 @@ function expectedJobs(objects: KubeObject[], pred: (o: KubeObject) => boolean): 
 
 const isMonitor = (o: KubeObject): boolean => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor';
 
-(hasDist ? describe : describe.skip)('prometheus-operator renders dist into Prometheus configuration', () => {
-  const objects = hasDist ? loadObjects(dir) : [];
+/** [label, enabled, manifests dir, the kube-prometheus-stack mode must be exercised] */
+const cases: [string, boolean, () => string, boolean][] = [
+  [path.relative(REPO_ROOT, distDir) || distDir, hasDist, () => distDir, false],
+  ['an existing-mode synth (release kps-e2e)', hasSynth, synthExistingMode, true],
+];
+
+describe.each(cases)('prometheus-operator renders %s into Prometheus configuration', (_label, enabled, source, requireRelease) => {
+  let objects: KubeObject[] = [];
   let server: ApiServer | undefined;
 
   beforeAll(async () => {
+    if (!enabled) return;
+    const dir = source();
+    objects = loadObjects(dir);
     server = await startApiServer({ version: kubeApiserverVersions()[0] });
     await installCrds(server, resolveCrdDirs());
     // File-name order puts the Namespace first, so a plain (non-dry-run) apply suffices here.
@@ -63,7 +93,9 @@ const isMonitor = (o: KubeObject): boolean => o.kind === 'ServiceMonitor' || o.k
     await server?.stop();
   });
 
-  test('demo mode: the Prometheus in dist selects our monitors and rules', async () => {
+  const maybe = enabled ? test : test.skip;
+
+  maybe('demo mode: the Prometheus in dist selects our monitors and rules', async () => {
     if (!server) throw new Error('API server did not start');
     const proms = objects.filter((o) => o.kind === 'Prometheus');
     if (proms.length === 0) {
@@ -83,10 +115,11 @@ const isMonitor = (o: KubeObject): boolean => o.kind === 'ServiceMonitor' || o.k
     }
   });
 
-  test('kube-prometheus-stack mode: a release-label Prometheus selects our labelled monitors and rules', async () => {
+  maybe('kube-prometheus-stack mode: a release-label Prometheus selects our labelled monitors and rules', async () => {
     if (!server) throw new Error('API server did not start');
     const releases = [...new Set(objects.map((o) => o.metadata.labels?.['release']).filter((r): r is string => !!r))];
     if (releases.length === 0) {
+      if (requireRelease) throw new Error('the existing-mode synth carries no `release` label on any object');
       console.warn('no `release` label on any object in dist: kube-prometheus-stack mode not exercised (synthesize in that mode and point CL_E2E_MANIFEST_DIR at it)');
       return;
     }

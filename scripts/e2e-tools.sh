@@ -6,8 +6,8 @@
 #
 # Usage:
 #   scripts/e2e-tools.sh                 build every tool
-#   scripts/e2e-tools.sh NAME...         build only these (podinfo statsd_exporter prometheus etcd
-#                                        kube-apiserver-<version>; `kube-apiserver` means all versions)
+#   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver podinfo statsd_exporter
+#                                        prometheus prometheus-operator; NAME-<version> for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -94,15 +94,31 @@ recipe_digest() { # how ldflags
   } | sha256sum | cut -d' ' -f1
 }
 
+is_built() { # dest "binaries" digest
+  local b
+  for b in $2; do [[ -x "$1/$b" ]] || return 1; done
+  [[ "$(cat "$1/.recipe" 2>/dev/null)" == "$3" ]]
+}
+
 build_tool() { # name version "binaries" "how"
   local name=$1 version=$2 bins=$3 how=$4
-  local dest="$tools_dir/$name-$version" b missing=0 ldflags digest
+  local dest="$tools_dir/$name-$version" ldflags digest
   ldflags=$(ldflags_for "$name" "$version")
   digest=$(recipe_digest "$how" "$ldflags")
-  for b in $bins; do [[ -x "$dest/$b" ]] || missing=1; done
-  [[ "$(cat "$dest/.recipe" 2>/dev/null)" == "$digest" ]] || missing=1
-  if (( missing == 0 )); then
+  if is_built "$dest" "$bins" "$digest"; then
     log "ok      $name $version ($dest)"
+    return 0
+  fi
+  # Several checkouts (worktrees, CI jobs) may share the cache: one builder per tool at a time.
+  local lock_fd
+  exec {lock_fd}>"$tools_dir/.$name-$version.lock"
+  if ! flock -n "$lock_fd"; then
+    log "wait    $name $version: another e2e-tools.sh is building it"
+    flock "$lock_fd"
+  fi
+  if is_built "$dest" "$bins" "$digest"; then
+    log "ok      $name $version ($dest, built meanwhile)"
+    exec {lock_fd}>&-
     return 0
   fi
   local tmp="$dest.partial.$$" start=$SECONDS
@@ -139,11 +155,13 @@ build_tool() { # name version "binaries" "how"
       rm -rf "$tmp/src" ;;
     *) log "FAILED: unknown build method '${words[0]}' for $name"; exit 1 ;;
   esac
+  local b
   for b in $bins; do
     [[ -x "$tmp/$b" ]] || { log "FAILED: $name $version built, but $tmp/$b is missing"; exit 1; }
   done
   echo "$digest" > "$tmp/.recipe"
   rm -rf "$dest"; mv "$tmp" "$dest"
+  exec {lock_fd}>&-
   log "built   $name $version in $((SECONDS - start))s -> $dest"
 }
 

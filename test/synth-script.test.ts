@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { DIST, ROOT } from './tools/dist';
 
 /**
- * scripts/synth.js (`npm run synth`) runs a bundle of main.ts that it rebuilds when anything it was built
- * from changes. These tests run it in a temporary copy of the repository, edit the copy, and check that
- * the bundle was rebuilt and the output follows the edit: a stale bundle must never run.
+ * scripts/synth.js (`npm run synth`) runs a bundle of main.ts (scripts/bundle.js) that is rebuilt when
+ * anything it was built from changes. These tests run it in a temporary copy of the repository, edit the
+ * copy, and check that the bundle was rebuilt and the output follows the edit: a stale bundle must never run.
  */
 
 // Each test rebuilds the bundle (esbuild over ~4 MB of sources) one to four times; on a loaded machine that
@@ -31,7 +31,7 @@ function copyRepo(): string {
   for (const f of ['main.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   for (const d of ['lib', 'imports']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   fs.mkdirSync(path.join(dir, 'scripts'));
-  fs.copyFileSync(path.join(ROOT, 'scripts', 'synth.js'), path.join(dir, 'scripts', 'synth.js'));
+  for (const f of ['synth.js', 'bundle.js']) fs.copyFileSync(path.join(ROOT, 'scripts', f), path.join(dir, 'scripts', f));
   // A source nothing imports; a test deletes it.
   fs.writeFileSync(path.join(dir, 'lib', 'unused.ts'), 'export const UNUSED = 1;\n');
   // node_modules: links to the real packages, except `yaml`, copied so that a test can change it.

@@ -51,6 +51,23 @@ export interface ManagedProcess {
 }
 
 const live = new Set<ManagedProcess>();
+const livePids = new Set<number>();
+let exitHookInstalled = false;
+
+/** If the test process ends without teardown (crash, timeout, Ctrl-C), take the programs with it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pid of livePids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
 
 /** A fresh temporary directory under os.tmpdir(). */
 export function makeTempDir(prefix = 'continuous-load-e2e-'): string {
@@ -177,6 +194,12 @@ export async function startProcess(opts: StartOptions): Promise<ManagedProcess> 
     },
   };
   live.add(proc);
+  if (child.pid !== undefined) {
+    const pid = child.pid;
+    livePids.add(pid);
+    void exited.then(() => livePids.delete(pid));
+    installExitHook();
+  }
 
   if (opts.ready) {
     const ready = opts.ready;

@@ -1,16 +1,16 @@
-import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
 
-export interface NamespaceChartProps extends ChartProps {
+export interface NamespaceChartProps {
+  /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
 /** The namespaces (ours and those of cross-namespace targets), first in apply order, enforcing Pod Security Standards "restricted". */
-export class NamespaceChart extends Chart {
+export class NamespaceChart extends Construct {
   constructor(scope: Construct, id: string, props: NamespaceChartProps) {
-    super(scope, id, { ...props, disableResourceNameHashes: true });
+    super(scope, id);
     const { model } = props;
     const namespace = (id: string, name: string) =>
       new k8s.KubeNamespace(this, id, {

@@ -37,6 +37,11 @@ export function parseConfig(input: unknown, source = 'config'): Config {
 /** Reads and validates a YAML (or JSON) config file; no file means the embedded defaults. */
 export function loadConfig(file?: string): Config {
   if (!file) return parseConfig({}, 'embedded defaults');
+  return parseConfig(readConfigDocument(file), file);
+}
+
+/** Reads a YAML (or JSON) config file into plain data, without validating it. */
+export function readConfigDocument(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -50,5 +55,5 @@ export function loadConfig(file?: string): Config {
       file,
     );
   }
-  return parseConfig(doc.toJS(), file);
+  return doc.toJS();
 }

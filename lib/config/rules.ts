@@ -24,6 +24,12 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
       value: config.injector.image,
       message: "injector.output 'statsd' needs k6 <= 0.54: the statsd output was removed in k6 v0.55.0. Use grafana/k6:0.54.0",
     });
+  } else if (config.injector.output === 'prometheus-rw' && !versionAtLeast(k6, 0, 55)) {
+    problems.push({
+      path: 'injector.image',
+      value: config.injector.image,
+      message: "injector.output 'prometheus-rw' is supported from k6 0.55 (native-histogram remote write); use e.g. grafana/k6:0.55.2 or newer, or injector.output 'statsd' for k6 <= 0.54",
+    });
   }
 
   config.flows.forEach((f, i) => {
@@ -62,6 +68,14 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
       problems.push({ path: `flows[${i}].namespace`, value: ns, message: 'the default <namespace>-remote is longer than 63 characters; set flows[].namespace' });
     }
   });
+
+  if (config.injector.output === 'prometheus-rw') {
+    config.flows.forEach((f, i) => {
+      if (f.type === 'grpc' || (f.type === 'custom' && f.protocol === 'grpc')) {
+        problems.push({ path: `flows[${i}].type`, value: f.type, message: "gRPC flows are not supported with injector.output 'prometheus-rw' yet; use 'statsd' (k6 0.54) for configs with gRPC flows" });
+      }
+    });
+  }
 
   config.objectives.burnRates.forEach((b, i) => {
     if (toSeconds(b.short) >= toSeconds(b.long)) {

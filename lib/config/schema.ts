@@ -381,8 +381,26 @@ export const configSchema = z
       .prefault({}),
     injector: z
       .object({
-        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54.'),
-        output: z.enum(['statsd']).default('statsd').describe('How k6 exports metrics: `statsd` to the statsd-exporter sidecar.'),
+        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54; prometheus-rw needs k6 >= 0.55.'),
+        output: z
+          .enum(['statsd', 'prometheus-rw'])
+          .default('statsd')
+          .describe(
+            'How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).',
+          ),
+        remoteWrite: z
+          .object({
+            url: z
+              .string()
+              .regex(/^https?:\/\/[^\s]+$/, { message: "must be an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090/api/v1/write'" })
+              .optional()
+              .describe(
+                "Remote-write endpoint (prometheus-rw only). @default demo mode: http://prometheus-operated:9090/api/v1/write; existing mode: http://prometheus-operated.<monitoring.existing.namespace>.svc:9090/api/v1/write",
+              ),
+            pushInterval: duration().default('5s').describe('How often k6 pushes (prometheus-rw only).'),
+          })
+          .strict()
+          .prefault({}),
         mode: z
           .enum(['deployment', 'daemonset'])
           .default('deployment')
@@ -429,6 +447,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    deploy: z
+      .object({
+        requireContext: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Production safety switch: `deploy` and `delete` refuse to run unless `--context` names exactly this kube context. @default any context (the current one when --context is not given)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('How the continuous-load CLI (`npm run deploy`, `delete`) operates this config.'),
+    clusters: z
+      .record(dnsLabel('cluster name'), z.record(z.string(), z.unknown()))
+      .optional()
+      .describe(
+        'A fleet: one entry per cluster (the key names its output directory, dist/<cluster>/), each holding overrides of the fields above, deep-merged into them. Objects merge key by key; `flows` merge by flow name (a new name adds a flow); other lists replace; `null` removes a field. Without `clusters`, one cluster is written to dist/. @default not set (one cluster)',
+      ),
   })
   .strict();
 

@@ -83,7 +83,7 @@ export interface TargetModel extends WorkloadModel {
   readonly namespace: string;
   readonly replicas: number;
   readonly serviceName: string;
-  /** Cluster DNS name of the ClusterIP Service. */
+  /** Host name of the ClusterIP Service as our pods resolve it: `<service>` in our namespace, `<service>.<namespace>` elsewhere. */
   readonly serviceHost: string;
   /** The headless Service (pod-direct flows), when some flow needs it. */
   readonly headless?: { readonly name: string; readonly host: string };
@@ -107,6 +107,10 @@ export interface Model {
     readonly mode: 'deployment' | 'daemonset';
     readonly k6Version: SemVer;
     readonly statsdExporterName: string;
+    /** How k6 exports metrics (`injector.output`). */
+    readonly output: 'statsd' | 'prometheus-rw';
+    /** Remote-write endpoint (prometheus-rw only). */
+    readonly remoteWriteUrl?: string;
   };
   readonly flows: readonly ResolvedFlow[];
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
@@ -269,6 +273,20 @@ export function remoteNamespace(config: Config, flow: { namespace?: string }): s
   return flow.namespace ?? `${config.namespace}-remote`;
 }
 
+/** The Service the Prometheus Operator creates beside every Prometheus, and its port. */
+export const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
+
+/**
+ * Where k6 remote-writes: the configured URL, else the operator's `prometheus-operated` Service, by short
+ * name in demo mode (same namespace) and by namespace-qualified name in existing-stack mode.
+ */
+export function remoteWriteUrl(config: Config): string {
+  if (config.injector.remoteWrite.url) return config.injector.remoteWrite.url;
+  const { service, port } = PROMETHEUS_OPERATED;
+  const host = config.monitoring.mode === 'demo' ? service : `${service}.${config.monitoring.existing.namespace}.svc`;
+  return `http://${host}:${port}/api/v1/write`;
+}
+
 /** Resolves a validated config into the model every builder reads. Pure: no I/O, no clock. */
 export function buildModel(config: Config): Model {
   const partOf = { 'app.kubernetes.io/part-of': 'continuous-load', 'app.kubernetes.io/instance': config.name };
@@ -278,7 +296,10 @@ export function buildModel(config: Config): Model {
     return { name, selector, labels: { ...commonLabels, ...selector } };
   };
   const types = new Set(config.flows.map((f) => f.type));
-  const svcHost = (service: string, namespace: string) => `${service}.${namespace}.svc.cluster.local`;
+  // Our own Services by their short name: the injector and podinfo run in our namespace, where the pod's
+  // first DNS search domain (<namespace>.svc.cluster.local) completes it on the first query, and the plan
+  // and podinfo args stay namespace-agnostic, so a kustomize namespace override needs no string rewriting.
+  const svcHost = (service: string, namespace: string) => (namespace === config.namespace ? service : `${service}.${namespace}`);
   const podinfoTarget = (role: TargetModel['role'], name: string, namespace: string, extra: Partial<TargetModel> = {}): TargetModel => ({
     ...workload(name, role, 'podinfo'),
     role,
@@ -321,7 +342,14 @@ export function buildModel(config: Config): Model {
     target,
     targets: [target, ...(backend ? [backend] : []), ...remotes],
     remoteNamespaces,
-    injector: { ...workload(`${config.name}-injector`, 'injector', 'k6'), mode: config.injector.mode, k6Version, statsdExporterName: 'statsd-exporter' },
+    injector: {
+      ...workload(`${config.name}-injector`, 'injector', 'k6'),
+      mode: config.injector.mode,
+      k6Version,
+      statsdExporterName: 'statsd-exporter',
+      output: config.injector.output,
+      remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
+    },
     flows,
     buckets,
     monitoring: {

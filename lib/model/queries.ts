@@ -1,5 +1,6 @@
 import { Model, ResolvedFlow } from './model';
 import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
+import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -87,7 +88,7 @@ export function requestSelectors(model: Model, flow: ResolvedFlow): string[] {
 export function errorSelectors(model: Model, flow: ResolvedFlow): string[] {
   const sel = matchers(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
-  if (!isGrpc(flow)) return [`${METRICS.httpReqFailed}${sel}`, unexpected];
+  if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
   return [
     // k6 v0.54 tags gRPC samples with the numeric status code ("0" = OK).
     `${METRICS.grpcReqDuration}_count${selector([
@@ -135,6 +136,7 @@ export function errorRatio(model: Model, flow: ResolvedFlow, window: string): st
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
 export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string): string {
+  if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
   const h = latencyHistogram(model, flow);
   const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
   const good = `${BY_FLOW} (rate(${h.name}_bucket${selector([...h.matchers, le])}[${window}]))`;
@@ -144,6 +146,7 @@ export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
 export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
+  if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
   const h = latencyHistogram(model, flow);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
 }

@@ -27,11 +27,14 @@ export function podinfoServiceSelector(model: Model): { matchLabels: Record<stri
 }
 
 /**
- * One PodMonitor for the injector (statsd-exporter sidecar) and one ServiceMonitor for every podinfo.
- * Both add a `node` label from the pod's node, so a bad node stands out.
+ * One PodMonitor for the injector (statsd-exporter sidecar; statsd mode only) and one ServiceMonitor for
+ * every podinfo. Both add a `node` label from the pod's node, so a bad node stands out. Without
+ * cross-namespace targets neither has a namespaceSelector: a monitor then discovers targets in its own
+ * namespace only, which keeps the output namespace-agnostic for kustomize namespace overrides.
  */
 export class Monitors extends Construct {
-  public readonly podMonitor: PodMonitor;
+  /** Scrapes the injector's statsd-exporter; statsd mode only (prometheus-rw pushes instead). */
+  public readonly podMonitor?: PodMonitor;
   public readonly serviceMonitor: ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: MonitorsProps) {
@@ -39,11 +42,10 @@ export class Monitors extends Construct {
     const { model } = props;
     const labels = (extra: Record<string, string>) => ({ ...model.commonLabels, ...extra, ...model.monitoring.selectorLabels });
 
-    this.podMonitor = new PodMonitor(this, 'injector', {
+    if (model.injector.output === 'statsd') this.podMonitor = new PodMonitor(this, 'injector', {
       metadata: { name: model.injector.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'injector' }) },
       spec: {
         selector: { matchLabels: { ...model.injector.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
         podMetricsEndpoints: [
           {
             port: 'metrics',
@@ -65,7 +67,7 @@ export class Monitors extends Construct {
       metadata: { name: model.target.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'target' }) },
       spec: {
         selector: podinfoServiceSelector(model),
-        namespaceSelector: { matchNames: [model.namespace, ...model.remoteNamespaces] },
+        ...(model.remoteNamespaces.length ? { namespaceSelector: { matchNames: [model.namespace, ...model.remoteNamespaces] } } : {}),
         endpoints: [
           {
             port: 'http-metrics',

@@ -204,7 +204,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     vu.grpcAnswer = (method) => ({ status: 0, message: method.endsWith('/Check') ? { status: 'SERVING' } : { version: '6.14.1' } });
     for (let i = 0; i < 4; i++) vu.iterate('grpc', i);
     expect(vu.grpc.filter((c) => c.op === 'connect')).toEqual([
-      { op: 'connect', target: 'continuous-load-target.continuous-load.svc.cluster.local:9999', params: { plaintext: true, reflect: true, timeout: g.timeout } },
+      { op: 'connect', target: 'continuous-load-target:9999', params: { plaintext: true, reflect: true, timeout: g.timeout } },
     ]);
     expect(vu.grpc.filter((c) => c.op === 'invoke').map((c) => [c.method, c.message])).toEqual([
       ['/grpc.health.v1.Health/Check', { service: 'podinfo' }],

@@ -27,7 +27,7 @@ describe('podinfo targets (default flows)', () => {
     const target = find(manifests, 'Deployment', 'continuous-load-target');
     const backendSvc = find(manifests, 'Service', 'continuous-load-backend');
     const backend = find(manifests, 'Deployment', 'continuous-load-backend');
-    expect(args(target)).toContain(`--backend-url=http://continuous-load-backend.continuous-load.svc.cluster.local:${backendSvc.spec.ports[0].port}/echo`);
+    expect(args(target)).toContain(`--backend-url=http://continuous-load-backend:${backendSvc.spec.ports[0].port}/echo`);
     expect(backendSvc.spec.ports[0].name).toBe('http');
     expect(selectorMatches({ matchLabels: backendSvc.spec.selector }, backend.spec.template.metadata.labels)).toBe(true);
     // AND the backend itself forwards nowhere (the chain has two hops, not a loop)
