@@ -152,14 +152,15 @@ function build(b, reason) {
   const stamp = { version: STAMP_VERSION, sha256, bundle: fingerprint(b.bundle), tree, inputs };
   writeFileAtomic(b.stampFile, JSON.stringify(stamp, null, 1));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stderr.write(`${b.name}: rebuilt ${rel(b.bundle)} in ${ms.toFixed(0)} ms (changed: ${reason})\n`);
+  if (b.announce) process.stderr.write(`${b.name}: rebuilt ${rel(b.bundle)} in ${ms.toFixed(0)} ms (changed: ${reason})\n`);
   return stamp;
 }
 
-function describe(name, entry, extra) {
+function describe(name, entry, extra, options) {
   const bundle = path.join(buildDir, `${name}.js`);
   return {
     name,
+    announce: Boolean(options.announce),
     entry,
     extra: extra.map((f) => path.resolve(root, f)),
     bundle,
@@ -178,9 +179,10 @@ function fresh(b) {
 /**
  * Returns the path of build/<name>.js, bundled from `entry` (relative to the repository root) unless the
  * existing bundle was built from exactly the current sources. `extra`: more files to watch (the caller).
+ * `options.announce`: say on stderr when and why the bundle was rebuilt (synth does; the CLI stays quiet).
  */
-function ensureBundle(name, entry, extra = []) {
-  const b = describe(name, entry, extra);
+function ensureBundle(name, entry, extra = [], options = {}) {
+  const b = describe(name, entry, extra, options);
   fresh(b);
   return b.bundle;
 }
@@ -190,8 +192,8 @@ function ensureBundle(name, entry, extra = []) {
  * the bundle's sha256; a missing cache, one for another bundle, or one V8 rejects (another Node version or
  * flags) is written anew when the process exits, so it holds the functions this run compiled.
  */
-function loadBundle(name, entry, extra = []) {
-  const b = describe(name, entry, extra);
+function loadBundle(name, entry, extra = [], options = {}) {
+  const b = describe(name, entry, extra, options);
   const stamp = fresh(b);
   const vm = require('node:vm');
   const source = fs.readFileSync(b.bundle, 'utf8');
