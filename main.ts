@@ -5,6 +5,7 @@ import { ConfigError } from './lib/config/errors';
 import { loadFleet } from './lib/config/fleet';
 import { writeAtomically } from './lib/output';
 import { formatSummary, summarize } from './lib/summary';
+import { ManifestValidationError } from './lib/validate/manifests';
 
 /** The default config file, used when it exists and no --config is given. */
 export const DEFAULT_CONFIG_FILE = 'continuous-load.yaml';
@@ -69,6 +70,8 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`error: invalid config, ${args0(e)}\n${e.message}\n`);
+    } else if (e instanceof ManifestValidationError) {
+      process.stderr.write(`error: synth produced invalid objects (a bug in continuous-load, please report it)\n${e.message}\n`);
     } else if (e instanceof UsageError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;

@@ -7,6 +7,8 @@ import { stringifyManifest, stringifyManifests } from './manifest-yaml';
 import { buildModel } from './model/model';
 import { FLOW_MAP_FILE, flowMap } from './docs/flow-map';
 import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
+import { writeAtomically } from './output';
+import { validateManifests } from './validate/manifests';
 
 /** A rendered manifest file: its name in `dist/` and its YAML. */
 export interface ManifestFile {
@@ -28,13 +30,19 @@ export function buildApp(config: Config): App {
   return app;
 }
 
+/** The objects of one output file, in order, before serialization. */
+export interface ChartObjects {
+  readonly file: string;
+  readonly objects: readonly unknown[];
+}
+
 /**
- * Renders an app to YAML files: one file per ContinuousLoad part (`00-namespace.k8s.yaml`, ...), in
- * apply order, and one file per chart for objects outside any ContinuousLoad. The YAML is what cdk8s's
- * `Yaml.stringify` writes, produced faster (lib/manifest-yaml.ts).
+ * Every output file's objects, in apply order: one file per ContinuousLoad part (`00-namespace.k8s.yaml`,
+ * ...), and one file per chart for objects outside any ContinuousLoad. cdk8s resolves tokens and runs
+ * construct validations here.
  */
-export function renderApp(app: App): ManifestFile[] {
-  const files: ManifestFile[] = [];
+export function collectApp(app: App): ChartObjects[] {
+  const files: ChartObjects[] = [];
   for (const chart of app.node.children.filter((c): c is Chart => Chart.isChart(c))) {
     chart.toJson(); // resolves dependencies and runs construct validation, as `cdk8s synth` does
     const objects = (c: { node: { findAll(): readonly unknown[] } }) =>
@@ -44,11 +52,11 @@ export function renderApp(app: App): ManifestFile[] {
       for (const part of cl.parts) {
         const own = objects(part.construct);
         own.forEach((o) => claimed.add(o));
-        if (own.length) files.push({ file: `${part.id}.k8s.yaml`, content: stringifyManifests(own.map((o) => o.toJson())) });
+        if (own.length) files.push({ file: `${part.id}.k8s.yaml`, objects: own.map((o) => o.toJson()) });
       }
     }
     const rest = objects(chart).filter((o) => !claimed.has(o));
-    if (rest.length) files.push({ file: `${chart.node.id}.k8s.yaml`, content: stringifyManifests(rest.map((o) => o.toJson())) });
+    if (rest.length) files.push({ file: `${chart.node.id}.k8s.yaml`, objects: rest.map((o) => o.toJson()) });
   }
   const names = files.map((f) => f.file);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -81,4 +89,29 @@ export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[]
     if (!c.name) throw new Error('every cluster of a fleet needs a name');
     return renderDirectory(c.config).map((f) => ({ file: `${c.name}/${f.file}`, content: f.content }));
   });
+}
+
+/**
+ * Validates every object against its schema (strict: unknown fields are errors), then serializes one
+ * YAML file per chart. Throws ManifestValidationError, naming each object, field and rule, before any
+ * YAML exists.
+ */
+export function renderManifests(charts: readonly ChartObjects[]): ManifestFile[] {
+  validateManifests(charts.flatMap((c) => c.objects));
+  return charts.map((c) => ({ file: c.file, content: stringifyManifests(c.objects) }));
+}
+
+/** Renders every chart of an app to validated YAML, one file per chart, in chart order. */
+export function renderApp(app: App): ManifestFile[] {
+  return renderManifests(collectApp(app));
+}
+
+/**
+ * The synth path: render and validate everything in memory, then swap the files into `outdir` at once.
+ * Any failure (a construct throwing, a schema violation, a write error) leaves `outdir` as it was.
+ */
+export function synthesizeTo(app: App, outdir: string): ManifestFile[] {
+  const files = renderApp(app);
+  writeAtomically(outdir, files);
+  return files;
 }

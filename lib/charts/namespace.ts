@@ -1,13 +1,18 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
+import { NetworkPolicies } from '../security/network-policies';
 
 export interface NamespaceChartProps {
   /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
-/** The namespaces (ours and those of cross-namespace targets), first in apply order, enforcing Pod Security Standards "restricted". */
+/**
+ * The namespaces (ours and those of cross-namespace targets), first in apply order, enforcing Pod
+ * Security Standards "restricted", and (tenant-perspective mode, on by default) their NetworkPolicies:
+ * default deny, then the allowed paths.
+ */
 export class NamespaceChart extends Construct {
   constructor(scope: Construct, id: string, props: NamespaceChartProps) {
     super(scope, id);
@@ -28,5 +33,6 @@ export class NamespaceChart extends Construct {
     namespace('namespace', model.namespace);
     // Namespaces of cross-namespace targets.
     for (const ns of model.remoteNamespaces) namespace(`namespace-${ns}`, ns);
+    if (model.config.security.networkPolicies) new NetworkPolicies(this, 'network-policies', { model });
   }
 }

@@ -1,11 +1,32 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Grafana, GrafanaDatasource } from '../../imports/grafana.integreatly.org';
-import { Prometheus, PrometheusSpecResourcesLimits, PrometheusSpecResourcesRequests } from '../../imports/monitoring.coreos.com';
+import {
+  Grafana,
+  GrafanaDatasource,
+  GrafanaSpecDeploymentSpecTemplateSpecContainersLivenessProbeHttpGetPort as LivenessPort,
+  GrafanaSpecDeploymentSpecTemplateSpecContainersReadinessProbeHttpGetPort as ReadinessPort,
+  GrafanaSpecDeploymentSpecTemplateSpecContainersResourcesLimits as GrafanaLimits,
+  GrafanaSpecDeploymentSpecTemplateSpecContainersResourcesRequests as GrafanaRequests,
+} from '../../imports/grafana.integreatly.org';
+import {
+  Prometheus,
+  PrometheusSpecContainersLivenessProbeHttpGetPort as ReloaderLivenessPort,
+  PrometheusSpecContainersReadinessProbeHttpGetPort as ReloaderReadinessPort,
+  PrometheusSpecResourcesLimits,
+  PrometheusSpecResourcesRequests,
+} from '../../imports/monitoring.coreos.com';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 import { Model } from '../model/model';
+import { GRAFANA_PORT, PROMETHEUS_PORT } from '../model/network';
 
-/** Port of the `prometheus-operated` Service the operator creates. */
-export const PROMETHEUS_PORT = 9090;
+export { PROMETHEUS_PORT } from '../model/network';
+
+/** Port of the config-reloader sidecar's web endpoint (`configReloaderPort` in prometheus-operator v0.93.0). */
+export const CONFIG_RELOADER_PORT = 8080;
+/** The Prometheus image runs as nobody. */
+export const PROMETHEUS_UID = 65534;
+/** The numeric user the grafana-operator runs Grafana as (its default container securityContext). */
+export const GRAFANA_UID = 10001;
 
 /** The namespace-scoped API access Prometheus needs for pod, service and endpoint discovery. */
 export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
@@ -84,7 +105,20 @@ export class PrerequisitesChart extends Construct {
           requests: { cpu: PrometheusSpecResourcesRequests.fromString(p.resources.requests.cpu), memory: PrometheusSpecResourcesRequests.fromString(p.resources.requests.memory) },
           limits: { cpu: PrometheusSpecResourcesLimits.fromString(p.resources.limits.cpu), memory: PrometheusSpecResourcesLimits.fromString(p.resources.limits.memory) },
         },
-        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' as never } },
+        securityContext: { ...restrictedPodSecurity(PROMETHEUS_UID), seccompProfile: { type: 'RuntimeDefault' as never } },
+        // Prometheus needs its token for Kubernetes service discovery (the Role above); nothing else gets one.
+        automountServiceAccountToken: true,
+        // Merged by name into the containers the operator generates: restricted, explicitly. The operator
+        // probes prometheus itself; the config-reloader gets probes on its /healthz (port 8080) here.
+        containers: [
+          { name: 'prometheus', securityContext: restrictedContainerSecurity(PROMETHEUS_UID) as never },
+          {
+            name: 'config-reloader',
+            securityContext: restrictedContainerSecurity(PROMETHEUS_UID) as never,
+            livenessProbe: { httpGet: { path: '/healthz', port: ReloaderLivenessPort.fromNumber(CONFIG_RELOADER_PORT) }, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
+            readinessProbe: { httpGet: { path: '/healthz', port: ReloaderReadinessPort.fromNumber(CONFIG_RELOADER_PORT) }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          },
+        ],
       },
     });
 
@@ -106,9 +140,31 @@ export class PrerequisitesChart extends Construct {
           analytics: { reporting_enabled: 'false', check_for_updates: 'false', check_for_plugin_updates: 'false' },
           users: { allow_sign_up: 'false' },
         },
-        ...(adminEnv
-          ? { deployment: { spec: { template: { spec: { containers: [{ name: 'grafana', env: adminEnv }] } } } } }
-          : {}),
+        // Merged by the operator into the Deployment it generates: PSS restricted, explicit resources and
+        // probes, no service account token (Grafana does not call the Kubernetes API).
+        deployment: {
+          spec: {
+            template: {
+              spec: {
+                automountServiceAccountToken: false,
+                securityContext: { ...restrictedPodSecurity(GRAFANA_UID), seccompProfile: { type: 'RuntimeDefault' } },
+                containers: [
+                  {
+                    name: 'grafana',
+                    ...(adminEnv ? { env: adminEnv } : {}),
+                    resources: {
+                      requests: { cpu: GrafanaRequests.fromString(g.resources.requests.cpu), memory: GrafanaRequests.fromString(g.resources.requests.memory) },
+                      limits: { cpu: GrafanaLimits.fromString(g.resources.limits.cpu), memory: GrafanaLimits.fromString(g.resources.limits.memory) },
+                    },
+                    securityContext: { ...restrictedContainerSecurity(GRAFANA_UID), privileged: false } as never,
+                    livenessProbe: { httpGet: { path: '/api/health', port: LivenessPort.fromNumber(GRAFANA_PORT) }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+                    readinessProbe: { httpGet: { path: '/api/health', port: ReadinessPort.fromNumber(GRAFANA_PORT) }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                  },
+                ],
+              },
+            },
+          },
+        },
       },
     });
 

@@ -21,6 +21,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
+    else if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(String(p))) out += `[${JSON.stringify(String(p))}]`;
     else out += out ? `.${String(p)}` : String(p);
   }
   return out || '(root)';

@@ -25,6 +25,10 @@ export function parseConfig(input: unknown, source = 'config'): Config {
         const full = i.path[i.path.length - 1] === discriminator ? path : formatPath([...i.path, discriminator]);
         return { path: full, value, message: i.message };
       }
+      if (i.code === 'invalid_key') {
+        const inner = (i as { issues?: { message: string }[] }).issues ?? [];
+        return { path, value: (i as { input?: unknown }).input, message: `invalid key: ${inner.map((x) => x.message).join('; ') || i.message}` };
+      }
       return { path, value: (i as { input?: unknown }).input, message: i.message };
     });
     throw new ConfigError(problems, source);

@@ -880,6 +880,39 @@ export interface ContinuousLoadProps {
          */
         readonly version?: string;
         /**
+         * @default {}
+         */
+        readonly resources?: {
+          /**
+           * Resource requests.
+           * @default {"cpu":"50m","memory":"128Mi"}
+           */
+          readonly requests?: {
+            /**
+             * CPU, e.g. 100m
+             */
+            readonly cpu: string;
+            /**
+             * Memory, e.g. 64Mi
+             */
+            readonly memory: string;
+          };
+          /**
+           * Resource limits.
+           * @default {"cpu":"500m","memory":"512Mi"}
+           */
+          readonly limits?: {
+            /**
+             * CPU, e.g. 100m
+             */
+            readonly cpu: string;
+            /**
+             * Memory, e.g. 64Mi
+             */
+            readonly memory: string;
+          };
+        };
+        /**
          * Existing Secret with Grafana's admin credentials.
          * @default the operator generates them
          */
@@ -944,6 +977,80 @@ export interface ContinuousLoadProps {
           readonly uid?: string;
         };
       };
+    };
+  };
+  /**
+   * Tenant-perspective hardening: NetworkPolicies around everything we run.
+   * @default {}
+   */
+  readonly security?: {
+    /**
+     * Tenant-perspective mode: default-deny ingress and egress NetworkPolicies in our namespace, then explicit allows for exactly the paths the flows and the monitoring need. The synthetic traffic then meets the policy machinery tenants meet; a broken NetworkPolicy implementation shows up as failing flows.
+     * @default true
+     */
+    readonly networkPolicies?: boolean;
+    /**
+     * The cluster DNS every pod may query on UDP and TCP 53.
+     * @default {}
+     */
+    readonly dns?: {
+      /**
+       * Namespace of the cluster DNS pods.
+       * Allowed: at most 63 characters.
+       * @default "kube-system"
+       */
+      readonly namespace?: string;
+      /**
+       * Labels of the cluster DNS pods (CoreDNS keeps k8s-app=kube-dns).
+       * @default {"k8s-app":"kube-dns"}
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
+    };
+    /**
+     * Demo mode: Prometheus' egress to the Kubernetes API for service discovery.
+     * @default {}
+     */
+    readonly apiServer?: {
+      /**
+       * Where the Kubernetes API server endpoints are; narrow it to your control-plane addresses.
+       * Allowed: at least 1 item.
+       * @default ["0.0.0.0/0"]
+       */
+      readonly cidrs?: readonly (string)[];
+      /**
+       * Ports of the Kubernetes API server endpoints.
+       * Allowed: at least 1 item.
+       * @default [443,6443]
+       */
+      readonly ports?: readonly (number)[];
+    };
+    /**
+     * Demo mode: the grafana-operator calls the Grafana API (port 3000) to load datasources and dashboards.
+     * @default {}
+     */
+    readonly grafanaOperator?: {
+      /**
+       * Namespace of the grafana-operator.
+       * Allowed: at most 63 characters.
+       * @default any namespace
+       */
+      readonly namespace?: string;
+      /**
+       * Labels of the grafana-operator pods.
+       * @default {"app.kubernetes.io/name":"grafana-operator"}
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
+    };
+    /**
+     * Existing-stack mode: the Prometheus pods in monitoring.existing.namespace that scrape our metrics ports.
+     * @default {}
+     */
+    readonly existingPrometheus?: {
+      /**
+       * Labels of the existing Prometheus pods (kube-prometheus-stack sets app.kubernetes.io/name=prometheus).
+       * @default {"app.kubernetes.io/name":"prometheus"}
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
     };
   };
   /**

@@ -3,6 +3,9 @@ import { Config } from './schema';
 import { imageTag, parseVersion, remoteNamespace, versionAtLeast } from '../model/model';
 import { toSeconds } from '../model/duration';
 
+/** Header names that carry credentials; their values must never be written into dist/. */
+export const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token|.*(token|secret|password|passwd).*)$/i;
+
 /** Rules that span several fields: the schema checks each field, these check how they fit together. */
 export function crossFieldProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -12,6 +15,19 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
     if (seen.has(f.name)) {
       problems.push({ path: `flows[${i}].name`, value: f.name, message: `duplicate flow name; flows[${seen.get(f.name)}] has it already, and flow names label every metric` });
     } else seen.set(f.name, i);
+  });
+
+  // A header value lands in the plan ConfigMap in dist/: refuse the ones that carry credentials.
+  config.flows.forEach((f, i) => {
+    if (f.type !== 'custom') return;
+    for (const name of Object.keys(f.headers)) {
+      if (CREDENTIAL_HEADER.test(name)) {
+        problems.push({
+          path: `flows[${i}].headers.${name}`,
+          message: 'looks like a credential, and headers are written into the plan ConfigMap in dist/ in plain text; point the flow at an endpoint that needs no credentials',
+        });
+      }
+    }
   });
 
   const tag = imageTag(config.injector.image);

@@ -351,6 +351,7 @@ const demoStack = z
     grafana: z
       .object({
         version: z.string().regex(/^\d+\.\d+\.\d+$/).default('13.0.1').describe('Grafana version the operator deploys.'),
+        resources: resources({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
         adminSecret: z
           .object({
             name: dnsLabel('monitoring.demo.grafana.adminSecret.name'),
@@ -363,6 +364,56 @@ const demoStack = z
       })
       .strict()
       .prefault({}),
+  })
+  .strict();
+
+/** An IPv4 or IPv6 CIDR such as `10.0.0.0/8`. */
+const cidr = () =>
+  z.string().refine((s) => z.cidrv4().safeParse(s).success || z.cidrv6().safeParse(s).success, {
+    message: "must be a CIDR such as '10.96.0.0/12' or 'fd00::/8'",
+  });
+
+const port = () => z.number().int().min(1, { message: 'must be a port from 1 to 65535' }).max(65535, { message: 'must be a port from 1 to 65535' });
+
+export const securitySchema = z
+  .object({
+    networkPolicies: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Tenant-perspective mode: default-deny ingress and egress NetworkPolicies in our namespace, then explicit allows for exactly the paths the flows and the monitoring need. The synthetic traffic then meets the policy machinery tenants meet; a broken NetworkPolicy implementation shows up as failing flows.',
+      ),
+    dns: z
+      .object({
+        namespace: dnsLabel('security.dns.namespace').default('kube-system').describe('Namespace of the cluster DNS pods.'),
+        podLabels: labels().default({ 'k8s-app': 'kube-dns' }).describe('Labels of the cluster DNS pods (CoreDNS keeps k8s-app=kube-dns).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The cluster DNS every pod may query on UDP and TCP 53.'),
+    apiServer: z
+      .object({
+        cidrs: z.array(cidr()).min(1).default(['0.0.0.0/0']).describe('Where the Kubernetes API server endpoints are; narrow it to your control-plane addresses.'),
+        ports: z.array(port()).min(1).default([443, 6443]).describe('Ports of the Kubernetes API server endpoints.'),
+      })
+      .strict()
+      .prefault({})
+      .describe("Demo mode: Prometheus' egress to the Kubernetes API for service discovery."),
+    grafanaOperator: z
+      .object({
+        namespace: dnsLabel('security.grafanaOperator.namespace').optional().describe('Namespace of the grafana-operator. @default any namespace'),
+        podLabels: labels().default({ 'app.kubernetes.io/name': 'grafana-operator' }).describe('Labels of the grafana-operator pods.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Demo mode: the grafana-operator calls the Grafana API (port 3000) to load datasources and dashboards.'),
+    existingPrometheus: z
+      .object({
+        podLabels: labels().default({ 'app.kubernetes.io/name': 'prometheus' }).describe('Labels of the existing Prometheus pods (kube-prometheus-stack sets app.kubernetes.io/name=prometheus).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Existing-stack mode: the Prometheus pods in monitoring.existing.namespace that scrape our metrics ports.'),
   })
   .strict();
 
@@ -447,6 +498,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    security: securitySchema.prefault({}).describe('Tenant-perspective hardening: NetworkPolicies around everything we run.'),
     deploy: z
       .object({
         requireContext: z
@@ -475,3 +527,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type FlowConfig = z.output<typeof flowSchema>;
 export type Objectives = z.output<typeof objectivesSchema>;
+export type SecurityConfig = z.output<typeof securitySchema>;
