@@ -34,6 +34,17 @@ export const METRICS = {
   statsdEventsUnmapped: 'statsd_exporter_events_unmapped_total',
   statsdEventsConflict: 'statsd_exporter_events_conflict_total',
   statsdSampleErrors: 'statsd_exporter_sample_errors_total',
+  /** UDP packets statsd-exporter dropped because its packet queue was full (statsd_exporter v0.30.0 main.go). */
+  statsdUdpPacketDrops: 'statsd_exporter_udp_packet_drops_total',
+  /** DogStatsD tags statsd-exporter could not parse. */
+  statsdTagErrors: 'statsd_exporter_tag_errors_total',
+  /** Go process metrics (client_golang), exposed by podinfo and statsd-exporter. */
+  processCpuSeconds: 'process_cpu_seconds_total',
+  processResidentMemory: 'process_resident_memory_bytes',
+  /** cAdvisor container metrics, scraped from the kubelet by kube-prometheus-stack (not by the demo Prometheus). */
+  cadvisorCpuPeriods: 'container_cpu_cfs_periods_total',
+  cadvisorCpuThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',
+  cadvisorMemoryWorkingSet: 'container_memory_working_set_bytes',
 } as const;
 
 /**
