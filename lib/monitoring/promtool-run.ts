@@ -19,12 +19,20 @@ export interface PromtoolResult {
   readonly seconds: number;
 }
 
+export interface RunOptions {
+  /**
+   * Rule evaluation interval of the run.
+   * @default the demo Prometheus's evaluationInterval (15s)
+   */
+  readonly evaluationInterval?: string;
+}
+
 /**
  * Runs `promtool test rules` on the given test groups. Groups are batched by the rule groups they
  * need; each batch gets a fresh temporary directory with a rule file holding exactly those groups of the
  * PrometheusRule (unchanged) and the test file. Directories are removed afterwards.
  */
-export function runRuleTests(promtool: string, model: Model, groups: readonly NamedTestGroup[]): PromtoolResult {
+export function runRuleTests(promtool: string, model: Model, groups: readonly NamedTestGroup[], opts: RunOptions = {}): PromtoolResult {
   const all = sloRuleGroups(model);
   const batches = new Map<string, NamedTestGroup[]>();
   for (const g of groups) {
@@ -41,7 +49,7 @@ export function runRuleTests(promtool: string, model: Model, groups: readonly Na
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-rule-tests-'));
     try {
       fs.writeFileSync(path.join(dir, 'rules.yaml'), ruleFileContent(rules));
-      fs.writeFileSync(path.join(dir, 'tests.yaml'), stringify(testFile(model, 'rules.yaml', batch), { lineWidth: 0 }));
+      fs.writeFileSync(path.join(dir, 'tests.yaml'), stringify(testFile(model, 'rules.yaml', batch, opts.evaluationInterval), { lineWidth: 0 }));
       const started = process.hrtime.bigint();
       const r = spawnSync(promtool, ['test', 'rules', 'tests.yaml'], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       seconds += Number(process.hrtime.bigint() - started) / 1e9;

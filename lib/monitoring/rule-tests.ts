@@ -80,8 +80,8 @@ export function evaluationInterval(model: Model): string {
 }
 
 /** A promtool test file around the given groups. */
-export function testFile(model: Model, ruleFile: string, groups: readonly NamedTestGroup[]): PromtoolTestFile {
-  return { rule_files: [ruleFile], evaluation_interval: evaluationInterval(model), tests: groups.map((g) => g.group) };
+export function testFile(model: Model, ruleFile: string, groups: readonly NamedTestGroup[], interval = evaluationInterval(model)): PromtoolTestFile {
+  return { rule_files: [ruleFile], evaluation_interval: interval, tests: groups.map((g) => g.group) };
 }
 
 /** The rule groups a flow's SLO alerts need: its recording rules and its alerts. */
