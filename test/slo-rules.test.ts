@@ -1,9 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ConfigInput } from '../lib/config/schema';
+import { DASHBOARD_UID } from '../lib/dashboard/dashboard';
+import { leMatcher } from '../lib/model/queries';
 import { Model } from '../lib/model/model';
 import { runRuleTests } from '../lib/monitoring/promtool-run';
 import { NamedTestGroup, sloRuleTests } from '../lib/monitoring/rule-tests';
-import { LeStyle } from '../lib/monitoring/series';
-import { ALERTS, alertNames } from '../lib/monitoring/slo-rules';
+import { LeStyle, leLabel } from '../lib/monitoring/series';
+import { ALERTS, alertNames, sloRuleGroups } from '../lib/monitoring/slo-rules';
 import { model } from './helpers';
 import { requirePromtools } from './tools/promtool';
 
@@ -70,5 +74,52 @@ describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (configName, 
     // THEN every test passes; on failure, name the failing tests
     if (!result.ok) throw new Error(`failing: ${failingNames(tool.path, m, groups).join('; ')}\n${result.output.slice(0, 4000)}`);
     expect(result.output).toMatch(/SUCCESS/);
+  });
+});
+
+describe('every alert', () => {
+  const configs = Object.values(CONFIGS).map((c) => model(c));
+  const alerts = configs.flatMap((m) => sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ m, r }))));
+  const runbook = fs.readFileSync(path.join(__dirname, '..', 'docs', 'runbooks.md'), 'utf8');
+  // GitHub's heading anchors: lower case, spaces to '-', punctuation dropped.
+  const anchors = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((h) => h[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+
+  test('has a severity of page or ticket, a flow label when it is about a flow, and its runbook section', () => {
+    // GIVEN the alerts of every test config
+    for (const { m, r } of alerts) {
+      // THEN severity is page or ticket
+      expect({ alert: r.alert, severity: r.labels?.severity }).toEqual({ alert: r.alert, severity: expect.stringMatching(/^(page|ticket)$/) });
+      // AND an alert whose expression selects one flow names it
+      const flow = m.flows.find((f) => r.expr.includes(`flow="${f.name}"`));
+      if (flow) expect({ alert: r.alert, flow: r.labels?.flow }).toEqual({ alert: r.alert, flow: flow.name });
+      // AND summary, description, runbook and dashboard links are there; the runbook anchor exists in docs/runbooks.md
+      expect(Object.keys(r.annotations ?? {}).sort()).toEqual(['dashboard_url', 'description', 'runbook_url', 'summary']);
+      expect(r.annotations!.description).toMatch(/\{\{ \$value[^}]*\}\}/);
+      expect(r.annotations!.dashboard_url).toContain(`/d/${DASHBOARD_UID}/`);
+      const anchor = r.annotations!.runbook_url.split('#')[1];
+      expect({ alert: r.alert, anchor, exists: anchors.has(anchor) }).toEqual({ alert: r.alert, anchor, exists: true });
+    }
+  });
+
+  test('takes its numbers from the config: a changed objective changes the thresholds', () => {
+    // GIVEN the default config and one with other objectives and rate
+    const a = sloRuleGroups(model({})).flatMap((g) => g.rules);
+    const b = sloRuleGroups(model({ flows: [{ type: 'http-service', name: 'http-service', rate: 20 }], objectives: { availability: 99.9, traffic: { minRatio: 0.5 } } })).flatMap((g) => g.rules);
+    const expr = (rules: typeof a, alert: string, short?: string) => rules.find((r) => r.alert === alert && (!short || r.labels?.short_window === short))!.expr;
+    // THEN the 5m/1h error threshold is 14.4 × the budget, and the traffic floor minRatio × rate
+    expect(expr(a, ALERTS.errorBudgetBurn, '5m')).toContain('> 0.0072');
+    expect(expr(b, ALERTS.errorBudgetBurn, '5m')).toContain('> 0.0144');
+    expect(expr(a, ALERTS.trafficLow)).toMatch(/< 8$/);
+    expect(expr(b, ALERTS.trafficLow)).toMatch(/< 10$/);
+  });
+
+  test('matches integer `le` values in both forms (Prometheus 2 "1", Prometheus 3 "1.0"), fractional ones exactly', () => {
+    // GIVEN a flow with a 1s and one with a 250ms threshold
+    // WHEN the latency SLI is built
+    // THEN the le matcher is a regex accepting both forms, or the exact float text
+    expect(leMatcher(1)).toBe('le=~"1(\\\\.0)?"');
+    expect(leMatcher(0.25)).toBe('le="0.25"');
+    expect(leLabel(1, 'prometheus3')).toBe('1.0');
+    expect(leLabel(1, 'exporter')).toBe('1');
   });
 });
