@@ -84,8 +84,8 @@ export function testFile(model: Model, ruleFile: string, groups: readonly NamedT
   return { rule_files: [ruleFile], evaluation_interval: interval, tests: groups.map((g) => g.group) };
 }
 
-/** The rule groups a flow's SLO alerts need: its recording rules and its alerts. */
-export const flowRules = (flow: ResolvedFlow) => [RULE_GROUP.sli(flow), RULE_GROUP.alerts(flow)];
+/** The rule groups a flow's SLO alerts need: the flow's group (its recording rules and alerts). */
+export const flowRules = (flow: ResolvedFlow) => [RULE_GROUP.flow(flow)];
 
 const steps = (seconds: number) => Math.ceil(seconds / INTERVAL_SECONDS) + 1;
 const at = (seconds: number) => fromSeconds(seconds);

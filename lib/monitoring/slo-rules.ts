@@ -317,17 +317,24 @@ export function alertNames(model: Model): AlertName[] {
 
 /** Names of the rule groups. */
 export const RULE_GROUP = {
-  sli: (flow: ResolvedFlow) => `continuous-load.${flow.name}.sli`,
-  alerts: (flow: ResolvedFlow) => `continuous-load.${flow.name}.alerts`,
+  flow: (flow: ResolvedFlow) => `continuous-load.${flow.name}`,
   injector: 'continuous-load.injector',
   target: 'continuous-load.target',
 } as const;
 
-/** The rule groups of the PrometheusRule: per flow, recording rules then alerts; then injector and target health. */
+/**
+ * The rule groups of the PrometheusRule: one per flow, then injector and target health.
+ * A flow's recording rules and its alerts share one group, recording rules first: Prometheus evaluates
+ * the rules of a group in order, so every alert reads SLIs of the same evaluation. In separate groups
+ * (evaluated on their own timers) an alert may read SLIs one interval old, which delays detection by up
+ * to one interval, non-deterministically.
+ */
 export function sloRuleGroups(model: Model): RuleGroup[] {
   return [
-    ...model.flows.map((flow) => ({ name: RULE_GROUP.sli(flow), rules: recordingRules(model, flow) })),
-    ...model.flows.map((flow) => ({ name: RULE_GROUP.alerts(flow), rules: [...burnRateAlerts(model, flow), ...trafficAlerts(model, flow)] })),
+    ...model.flows.map((flow) => ({
+      name: RULE_GROUP.flow(flow),
+      rules: [...recordingRules(model, flow), ...burnRateAlerts(model, flow), ...trafficAlerts(model, flow)],
+    })),
     { name: RULE_GROUP.injector, rules: injectorAlerts(model) },
     { name: RULE_GROUP.target, rules: targetAlerts(model) },
   ];
