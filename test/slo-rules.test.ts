@@ -74,7 +74,7 @@ describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (configName, 
     // THEN every test passes; on failure, name the failing tests
     if (!result.ok) throw new Error(`failing: ${failingNames(tool.path, m, groups).join('; ')}\n${result.output.slice(0, 4000)}`);
     expect(result.output).toMatch(/SUCCESS/);
-  });
+  }, 300_000);
 });
 
 describe('every alert', () => {
