@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
-import { buildApp, renderApp } from './lib/app';
+import { buildApp, renderApp, renderOutput } from './lib/app';
+import { helmTemplates } from './lib/helm';
 import { ConfigError } from './lib/config/errors';
-import { loadConfig } from './lib/config/load';
+import { loadFleet } from './lib/config/fleet';
 import { writeAtomically } from './lib/output';
+import { formatSummary, summarize } from './lib/summary';
 
 /** The default config file, used when it exists and no --config is given. */
 export const DEFAULT_CONFIG_FILE = 'continuous-load.yaml';
@@ -11,10 +13,12 @@ interface Args {
   config?: string;
   out: string;
   debug: boolean;
+  /** `helm`: write only the manifests, escaped as Helm templates (cdk8s synth --format helm runs us so). */
+  format: 'plain' | 'helm';
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { out: process.env.CDK8S_OUTDIR || 'dist', debug: process.env.CL_DEBUG === '1' };
+  const args: Args = { out: process.env.CDK8S_OUTDIR || 'dist', debug: process.env.CL_DEBUG === '1', format: 'plain' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -27,10 +31,15 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--out' || a === '-o') args.out = value();
     else if (a.startsWith('--out=')) args.out = a.slice('--out='.length);
     else if (a === '--debug') args.debug = true;
+    else if (a === '--format' || a.startsWith('--format=')) {
+      const f = a === '--format' ? value() : a.slice('--format='.length);
+      if (f !== 'plain' && f !== 'helm') throw new UsageError(`--format '${f}' is not supported (expected plain or helm)`);
+      args.format = f;
+    }
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run synth -- [--config continuous-load.yaml] [--out dist] [--debug]\n');
+      process.stdout.write('usage: npm run synth -- [--config continuous-load.yaml] [--out dist] [--format plain|helm] [--debug]\n');
       process.exit(0);
-    } else throw new UsageError(`unknown argument '${a}' (expected --config FILE, --out DIR, --debug)`);
+    } else throw new UsageError(`unknown argument '${a}' (expected --config FILE, --out DIR, --format plain|helm, --debug)`);
   }
   if (!args.config && process.env.CL_CONFIG) args.config = process.env.CL_CONFIG;
   if (!args.config && fs.existsSync(DEFAULT_CONFIG_FILE)) args.config = DEFAULT_CONFIG_FILE;
@@ -44,10 +53,18 @@ export function main(argv: string[]): number {
   try {
     const args = parseArgs(argv);
     debug = args.debug;
-    const config = loadConfig(args.config);
-    const files = renderApp(buildApp(config));
+    const clusters = loadFleet(args.config);
+    const source = args.config ?? 'the embedded defaults';
+    if (args.format === 'helm') {
+      if (clusters.length !== 1 || clusters[0].name) throw new UsageError('--format helm renders one cluster; the config has clusters: synthesize the chart per cluster config');
+      const files = helmTemplates(renderApp(buildApp(clusters[0].config)));
+      writeAtomically(args.out, files);
+      process.stdout.write(`synthesized ${files.length} Helm templates into ${args.out}/ from ${source}\n`);
+      return 0;
+    }
+    const files = renderOutput(clusters);
     writeAtomically(args.out, files);
-    process.stdout.write(`synthesized ${files.length} files into ${args.out}/ from ${args.config ?? 'the embedded defaults'}\n`);
+    process.stdout.write(formatSummary(summarize(args.out, files, clusters), source));
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {

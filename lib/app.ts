@@ -1,10 +1,11 @@
-import { App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Config } from './config/schema';
-import { LoadChart } from './charts/load';
-import { MonitoringChart } from './charts/monitoring';
-import { NamespaceChart } from './charts/namespace';
-import { PrerequisitesChart } from './charts/prerequisites';
+import type { ClusterConfig } from './config/fleet';
+import { parseConfig } from './config/load';
+import { ContinuousLoad } from './continuous-load';
 import { buildModel } from './model/model';
+import { FLOW_MAP_FILE, flowMap } from './docs/flow-map';
+import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
 
 /** A rendered manifest file: its name in `dist/` and its YAML. */
 export interface ManifestFile {
@@ -12,23 +13,70 @@ export interface ManifestFile {
   readonly content: string;
 }
 
+/** Id of the one chart of the default app; the ContinuousLoad inside it has id `cl`. */
+export const APP_CHART_ID = 'continuous-load';
+
 /**
- * Builds the cdk8s App for a config. Chart ids are the file names in apply order:
- * namespace, demo prerequisites, load, monitoring.
+ * Builds the cdk8s App for a config: one chart holding one `ContinuousLoad` (the library construct),
+ * exactly what another cdk8s app gets from `new ContinuousLoad(chart, 'cl', config)`.
  */
 export function buildApp(config: Config): App {
-  const model = buildModel(config);
   const app = new App({ outdir: 'dist' });
-  new NamespaceChart(app, '00-namespace', { model });
-  if (model.monitoring.mode === 'demo') new PrerequisitesChart(app, '10-prerequisites', { model });
-  new LoadChart(app, '20-load', { model });
-  new MonitoringChart(app, '30-monitoring', { model });
+  const chart = new Chart(app, APP_CHART_ID, { disableResourceNameHashes: true });
+  new ContinuousLoad(chart, 'cl', config);
   return app;
 }
 
-/** Renders every chart of an app to YAML, one file per chart, in chart order. */
+/**
+ * Renders an app to YAML files: one file per ContinuousLoad part (`00-namespace.k8s.yaml`, ...), in
+ * apply order, and one file per chart for objects outside any ContinuousLoad.
+ */
 export function renderApp(app: App): ManifestFile[] {
-  return app.node.children
-    .filter((c): c is Chart => Chart.isChart(c))
-    .map((chart) => ({ file: `${chart.node.id}.k8s.yaml`, content: Yaml.stringify(...chart.toJson()) }));
+  const files: ManifestFile[] = [];
+  for (const chart of app.node.children.filter((c): c is Chart => Chart.isChart(c))) {
+    chart.toJson(); // resolves dependencies and runs construct validation, as `cdk8s synth` does
+    const objects = (c: { node: { findAll(): readonly unknown[] } }) =>
+      c.node.findAll().filter((o): o is ApiObject => ApiObject.isApiObject(o) && Chart.of(o) === chart);
+    const claimed = new Set<ApiObject>();
+    for (const cl of chart.node.findAll().filter(ContinuousLoad.isContinuousLoad)) {
+      for (const part of cl.parts) {
+        const own = objects(part.construct);
+        own.forEach((o) => claimed.add(o));
+        if (own.length) files.push({ file: `${part.id}.k8s.yaml`, content: Yaml.stringify(...own.map((o) => o.toJson())) });
+      }
+    }
+    const rest = objects(chart).filter((o) => !claimed.has(o));
+    if (rest.length) files.push({ file: `${chart.node.id}.k8s.yaml`, content: Yaml.stringify(...rest.map((o) => o.toJson())) });
+  }
+  const names = files.map((f) => f.file);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`two parts render to the same file ${dup}; give each ContinuousLoad its own chart`);
+  return files;
+}
+
+/**
+ * Everything one output directory holds: the manifests (`renderApp`), then the `Kustomization` listing
+ * them in apply order with the replacements that make a kustomize namespace override complete, then the
+ * flow map `FLOWS.md` (documentation; `kubectl apply -f` reads only .yaml, .yml and .json files).
+ */
+export function renderDirectory(config: Config): ManifestFile[] {
+  const files = renderApp(buildApp(config));
+  // Cross-namespace targets live outside our namespace; a kustomize namespace override would move them too,
+  // so such directories get a plain resource list (docs/platform.md) and no namespace replacements.
+  const movable = buildModel(config).remoteNamespaces.length === 0;
+  const sentinel = movable ? renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel'))) : undefined;
+  const k = kustomization(config, files, sentinel);
+  return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
+}
+
+/**
+ * The whole output tree: one cluster's directory straight in the output root (the default), or for a fleet
+ * one self-contained `<cluster>/` directory per cluster (manifests and Kustomization each).
+ */
+export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[] {
+  if (clusters.length === 1 && clusters[0].name === undefined) return renderDirectory(clusters[0].config);
+  return clusters.flatMap((c) => {
+    if (!c.name) throw new Error('every cluster of a fleet needs a name');
+    return renderDirectory(c.config).map((f) => ({ file: `${c.name}/${f.file}`, content: f.content }));
+  });
 }

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { ManifestFile } from './app';
 
 /**
- * Writes the manifests into `outdir` all at once: everything goes to a fresh sibling directory first,
- * which then replaces `outdir` by rename. If anything fails before the swap, `outdir` is untouched;
- * `outdir` never holds a half-written set or a non-manifest file.
+ * Writes the output tree into `outdir` all at once: everything (every cluster's subdirectory too) goes to
+ * a fresh sibling directory first, which then replaces `outdir` by rename. If anything fails before the
+ * swap, `outdir` is untouched; `outdir` never holds a half-written set or a stray file. File names are
+ * relative paths (`prod/20-load.k8s.yaml`) without `.`/`..` segments or hidden names.
  */
 export function writeAtomically(outdir: string, files: readonly ManifestFile[]): void {
   if (files.length === 0) throw new Error('refusing to write an empty output directory');
@@ -16,8 +17,10 @@ export function writeAtomically(outdir: string, files: readonly ManifestFile[]):
   fs.chmodSync(staging, 0o755);
   try {
     for (const f of files) {
-      if (f.file.includes('/') || f.file.startsWith('.')) throw new Error(`bad manifest file name ${f.file}`);
-      fs.writeFileSync(path.join(staging, f.file), f.content);
+      const segments = f.file.split('/');
+      if (segments.some((s) => s === '' || s.startsWith('.') || s.includes('\\'))) throw new Error(`bad output file name ${f.file}`);
+      fs.mkdirSync(path.join(staging, ...segments.slice(0, -1)), { recursive: true, mode: 0o755 });
+      fs.writeFileSync(path.join(staging, ...segments), f.content);
     }
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });

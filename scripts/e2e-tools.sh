@@ -6,8 +6,8 @@
 #
 # Usage:
 #   scripts/e2e-tools.sh                 build every tool
-#   scripts/e2e-tools.sh NAME...         build only these (podinfo statsd_exporter prometheus etcd
-#                                        kube-apiserver-<version>; `kube-apiserver` means all versions)
+#   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver podinfo statsd_exporter
+#                                        prometheus prometheus-operator; NAME-<version> for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -20,7 +20,13 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools_dir=${CL_TOOLS_DIR:-$HOME/.cache/continuous-load/tools}
 nice_level=${CL_TOOLS_NICE:-10}
 
-# name | version label | binaries | how: "install <pkg>@<module version>..." or "wrapper <dir> <pkg>"
+# name | version label | binaries | how:
+#   "install <pkg>@<module version>..."  go install (the module has no replace directives)
+#   "wrapper <dir> <pkg>"                 go build in a wrapper module of ours under e2e/tools/
+#   "module <module>@<version> <pkg>"     the module as the proxy serves it (go mod download), copied
+#                                         to a temp dir, its replace directives dropped (they point
+#                                         at nested modules the proxy publishes at the same version),
+#                                         then go build. Nothing of it lands in the repository.
 # podinfo: the proxy serves no v6.x version of github.com/stefanprodan/podinfo (its tags lack the
 # leading "v" and its module path lacks /v6). The only pseudo-version it serves is 6.9.2's commit
 # e86405a8674e. v6.14.1 (pinned in the issue) is not available; see e2e/README.md.
@@ -31,6 +37,7 @@ TOOLS=(
   "podinfo|6.9.2|podinfo|install github.com/stefanprodan/podinfo/cmd/podinfo@v1.8.1-0.20250910200901-e86405a8674e"
   "statsd_exporter|0.30.0|statsd_exporter|install github.com/prometheus/statsd_exporter@v0.30.0"
   "prometheus|3.16.0|prometheus promtool|install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0 github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
+  "prometheus-operator|0.93.0|prometheus-operator|module github.com/prometheus-operator/prometheus-operator@v0.93.0 ./cmd/operator"
 )
 
 log() { printf '[e2e-tools] %s\n' "$*" >&2; }
@@ -48,13 +55,20 @@ run() {
 
 ldflags_for() { # name version
   case "$1" in
+    prometheus-operator)
+      echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     prometheus)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module-v0.${2#3.} -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     statsd_exporter)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     kube-apiserver)
       local minor=${2#*.}; minor=${minor%%.*}
-      echo "-X k8s.io/component-base/version.gitVersion=v$2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.gitCommit=0000000000000000000000000000000000000000 -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z" ;;
+      # Like upstream's hack/lib/version.sh: both packages (1.27's /version is served from client-go's).
+      local pkg out=""
+      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        out+="-X $pkg.gitVersion=v$2 -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.buildDate=1970-01-01T00:00:00Z "
+      done
+      echo "${out% }" ;;
     *) echo "" ;;
   esac
 }
@@ -68,17 +82,47 @@ selected() { # name version -> 0 if selected by the arguments
   return 1
 }
 
+# A digest of everything that decides the binary: the recipe, the flags, the Go version and, for
+# wrapper modules, their go.mod/go.sum/main.go. A cached tool with another digest is rebuilt.
+recipe_digest() { # how ldflags
+  local words=($1) f
+  {
+    printf '%s\n%s\n%s\n' "$1" "$2" "$go_version"
+    if [[ "${words[0]}" == wrapper ]]; then
+      for f in go.mod go.sum main.go; do cat "$repo_root/${words[1]}/$f" 2>/dev/null || true; done
+    fi
+  } | sha256sum | cut -d' ' -f1
+}
+
+is_built() { # dest "binaries" digest
+  local b
+  for b in $2; do [[ -x "$1/$b" ]] || return 1; done
+  [[ "$(cat "$1/.recipe" 2>/dev/null)" == "$3" ]]
+}
+
 build_tool() { # name version "binaries" "how"
   local name=$1 version=$2 bins=$3 how=$4
-  local dest="$tools_dir/$name-$version" b missing=0
-  for b in $bins; do [[ -x "$dest/$b" ]] || missing=1; done
-  if (( missing == 0 )); then
+  local dest="$tools_dir/$name-$version" ldflags digest
+  ldflags=$(ldflags_for "$name" "$version")
+  digest=$(recipe_digest "$how" "$ldflags")
+  if is_built "$dest" "$bins" "$digest"; then
     log "ok      $name $version ($dest)"
     return 0
   fi
-  local tmp="$dest.partial.$$" start=$SECONDS ldflags
+  # Several checkouts (worktrees, CI jobs) may share the cache: one builder per tool at a time.
+  local lock_fd
+  exec {lock_fd}>"$tools_dir/.$name-$version.lock"
+  if ! flock -n "$lock_fd"; then
+    log "wait    $name $version: another e2e-tools.sh is building it"
+    flock "$lock_fd"
+  fi
+  if is_built "$dest" "$bins" "$digest"; then
+    log "ok      $name $version ($dest, built meanwhile)"
+    exec {lock_fd}>&-
+    return 0
+  fi
+  local tmp="$dest.partial.$$" start=$SECONDS
   rm -rf "$tmp"; mkdir -p "$tmp"
-  ldflags=$(ldflags_for "$name" "$version")
   local -a common=(nice -n "$nice_level" env CGO_ENABLED=0 go)
   # shellcheck disable=SC2206
   local -a words=($how)
@@ -93,12 +137,31 @@ build_tool() { # name version "binaries" "how"
       local dir="$repo_root/${words[1]}"
       [[ -f "$dir/go.mod" ]] || { log "FAILED: wrapper module $dir/go.mod is missing"; exit 1; }
       (cd "$dir" && run "${common[@]}" build -mod=readonly -trimpath -tags providerless -ldflags "$ldflags" -o "$tmp/$bins" "${words[2]}") ;;
+    module)
+      local src json
+      json=$(run go mod download -json "${words[1]}")
+      src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")
+      [[ -d "$src" ]] || { log "FAILED: go mod download -json ${words[1]} gave no Dir:"; log "$json"; exit 1; }
+      run cp -r "$src" "$tmp/src"
+      run chmod -R u+w "$tmp/src"
+      (
+        cd "$tmp/src"
+        local -a drops=()
+        mapfile -t drops < <(go mod edit -json | awk '/"Old": *\{/ {old=1; next} old && /"Path":/ {gsub(/.*"Path": *"|".*/, ""); print; old=0}' | sort -u)
+        local r
+        for r in "${drops[@]}"; do run go mod edit "-dropreplace=$r"; done
+        run "${common[@]}" build -mod=mod -trimpath -ldflags "$ldflags" -o "$tmp/$bins" "${words[2]}"
+      )
+      rm -rf "$tmp/src" ;;
     *) log "FAILED: unknown build method '${words[0]}' for $name"; exit 1 ;;
   esac
+  local b
   for b in $bins; do
     [[ -x "$tmp/$b" ]] || { log "FAILED: $name $version built, but $tmp/$b is missing"; exit 1; }
   done
+  echo "$digest" > "$tmp/.recipe"
   rm -rf "$dest"; mv "$tmp" "$dest"
+  exec {lock_fd}>&-
   log "built   $name $version in $((SECONDS - start))s -> $dest"
 }
 
@@ -113,6 +176,7 @@ for a in "$@"; do
   esac
 done
 command -v go >/dev/null || { log "FAILED: go is not on PATH"; exit 1; }
+go_version=$(go env GOVERSION)
 mkdir -p "$tools_dir"
 
 total_start=$SECONDS

@@ -34,17 +34,26 @@ describe('the synthesized app (default config)', () => {
     for (const p of svc.spec.ports) expect(containerPorts).toContain(p.targetPort);
   });
 
-  test('the PodDisruptionBudget covers the podinfo pods', () => {
-    const pdb = find(manifests, 'PodDisruptionBudget');
-    const dep = find(manifests, 'Deployment', 'continuous-load-target');
-    expect(selectorMatches(pdb.spec.selector, dep.spec.template.metadata.labels)).toBe(true);
+  test('every podinfo Deployment has a PodDisruptionBudget covering its pods and no other pods', () => {
+    const podinfos = all(manifests, 'Deployment').filter((d) => d.spec.template.metadata.labels['app.kubernetes.io/name'] === 'podinfo');
+    expect(podinfos.map((d) => d.metadata.name)).toEqual(['continuous-load-target', 'continuous-load-backend']);
+    for (const dep of podinfos) {
+      const pdb = find(manifests, 'PodDisruptionBudget', dep.metadata.name);
+      for (const other of podinfos) {
+        expect(selectorMatches(pdb.spec.selector, other.spec.template.metadata.labels)).toBe(other === dep);
+      }
+    }
   });
 
-  test('podinfo spreads across zones and nodes and has a writable /data', () => {
-    const spec = find(manifests, 'Deployment', 'continuous-load-target').spec.template.spec;
-    expect(spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    expect(spec.volumes.find((v: any) => v.name === 'data').emptyDir).toBeDefined();
+  test('every podinfo spreads across zones and nodes and has a writable /data', () => {
+    for (const name of ['continuous-load-target', 'continuous-load-backend']) {
+      const dep = find(manifests, 'Deployment', name);
+      const spec = dep.spec.template.spec;
+      expect(spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      for (const t of spec.topologySpreadConstraints) expect(t.labelSelector).toEqual(dep.spec.selector);
+      expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+      expect(spec.volumes.find((v: any) => v.name === 'data').emptyDir).toBeDefined();
+    }
   });
 
   test('every pod runs with a numeric non-root user and explicit resources', () => {
@@ -101,7 +110,9 @@ describe('the synthesized app (default config)', () => {
     expect(selectorMatches(sm.spec.selector, svc.metadata.labels)).toBe(true);
     expect(svc.spec.ports.map((p: any) => p.name)).toContain(sm.spec.endpoints[0].port);
     for (const m of [pm, sm]) {
-      expect(m.spec.namespaceSelector.matchNames).toEqual(['continuous-load']);
+      // No namespaceSelector: the monitor discovers targets in its own namespace (= the target's).
+      expect(m.spec.namespaceSelector).toBeUndefined();
+      expect(m.metadata.namespace).toBe(injector.metadata.namespace);
       const relabel = (m.spec.podMetricsEndpoints ?? m.spec.endpoints)[0].relabelings;
       expect(relabel).toContainEqual({ action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' });
     }
@@ -121,9 +132,10 @@ describe('the synthesized app (default config)', () => {
       for (const o of objs) {
         expect(selectorMatches(prom.spec[sel], o.metadata.labels)).toBe(true);
         expect(o.metadata.namespace).toBe(ns.metadata.name);
+        expect(o.metadata.namespace).toBe(prom.metadata.namespace);
       }
-      // The namespace label Kubernetes sets automatically.
-      expect(selectorMatches(prom.spec[nsSel], { 'kubernetes.io/metadata.name': ns.metadata.name })).toBe(true);
+      // A null namespace selector: the Prometheus's own namespace only, where every monitor and rule lives.
+      expect(prom.spec[nsSel]).toBeUndefined();
     }
     const sa = find(manifests, 'ServiceAccount');
     expect(prom.spec.serviceAccountName).toBe(sa.metadata.name);
@@ -138,7 +150,8 @@ describe('the synthesized app (default config)', () => {
     }
     expect(JSON.stringify(grafana)).not.toMatch(/admin_password|GF_SECURITY_ADMIN_PASSWORD"?,"value/);
     const ds = find(manifests, 'GrafanaDatasource').spec.datasource;
-    expect(ds.url).toBe('http://prometheus-operated.continuous-load.svc:9090');
+    expect(ds.url).toBe('http://prometheus-operated:9090');
+    expect(find(manifests, 'GrafanaDatasource').metadata.namespace).toBe(grafana.metadata.namespace);
     const dashboard = JSON.parse(find(manifests, 'GrafanaDashboard').spec.json);
     expect(dashboard.panels.length).toBeGreaterThan(0);
   });

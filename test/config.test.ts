@@ -14,7 +14,7 @@ function problems(input: unknown): string {
 describe('config validation', () => {
   test('an empty config is complete: every field has a default', () => {
     const c = parseConfig({}, 'test');
-    expect(c.flows.map((f) => f.name)).toEqual(['http-service']);
+    expect(c.flows.map((f) => f.name)).toEqual(['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain']);
     expect(c.injector.image).toBe('grafana/k6:0.54.0');
     expect(c.target.image).toBe('ghcr.io/stefanprodan/podinfo:6.14.1');
   });

@@ -13,7 +13,7 @@ import { REPO_ROOT, toolPath } from './tools';
 
 export interface ApiServerOptions {
   /** kube-apiserver version as pinned in scripts/e2e-tools.sh, e.g. "1.37.2". Default: newest pinned. */
-  version?: string;
+  version?: string | undefined;
   /** Explicit binaries (override the tool cache). */
   kubeApiserverBinary?: string;
   etcdBinary?: string;
@@ -50,7 +50,7 @@ export interface ApiServer {
 }
 
 export function kubectlBinary(): string {
-  return process.env.CL_KUBECTL ?? 'kubectl';
+  return process.env['CL_KUBECTL'] ?? 'kubectl';
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -174,7 +174,7 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
  */
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const dir = makeTempDir('continuous-load-apiserver-');
-  const keep = opts.keep ?? process.env.CL_E2E_KEEP === '1';
+  const keep = opts.keep ?? process.env['CL_E2E_KEEP'] === '1';
   const certs = generateCerts(dir);
   const etcdClientPort = await freePort();
   const etcdPeerPort = await freePort();
@@ -223,6 +223,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         // plugin would reject every Pod. Deployments etc. are unaffected either way.
         '--disable-admission-plugins=ServiceAccount',
         '--profiling=false',
+        // As envtest does: a loopback advertise address is refused by the default (lease) endpoint
+        // reconciler, and there are no nodes or kube-proxy to route the `kubernetes` Service anyway.
+        '--endpoint-reconciler-type=none',
         ...(opts.extraArgs ?? []),
       ],
       logFile: path.join(dir, 'kube-apiserver.log'),
@@ -270,7 +273,7 @@ export const GRAFANA_OPERATOR_MODULE = 'github.com/grafana/grafana-operator/v5@v
  * (downloaded with `go mod download -json`: example/prometheus-operator-crd and config/crd/bases).
  */
 export function resolveCrdDirs(): string[] {
-  if (process.env.CL_CRD_DIR) return process.env.CL_CRD_DIR.split(path.delimiter);
+  if (process.env['CL_CRD_DIR']) return process.env['CL_CRD_DIR'].split(path.delimiter);
   const shared = path.resolve(REPO_ROOT, '..', 'shared', 'crds');
   if (fs.existsSync(shared)) return [shared];
   let out: string;
@@ -292,10 +295,20 @@ export function resolveCrdDirs(): string[] {
     if (mod.Error || !mod.Dir) throw new Error(`go mod download ${mod.Path}: ${mod.Error ?? 'no Dir'}`);
     dirs[mod.Path] = mod.Dir;
   }
+  const dirOf = (p: string): string => {
+    const d = dirs[p];
+    if (!d) throw new Error(`go mod download did not report ${p}`);
+    return d;
+  };
   return [
-    path.join(dirs['github.com/prometheus-operator/prometheus-operator'], 'example', 'prometheus-operator-crd'),
-    path.join(dirs['github.com/grafana/grafana-operator/v5'], 'config', 'crd', 'bases'),
+    path.join(dirOf('github.com/prometheus-operator/prometheus-operator'), 'example', 'prometheus-operator-crd'),
+    path.join(dirOf('github.com/grafana/grafana-operator/v5'), 'config', 'crd', 'bases'),
   ];
+}
+
+interface CrdItem {
+  metadata: { name: string };
+  spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
 }
 
 /**
@@ -310,13 +323,21 @@ export async function installCrds(server: ApiServer, dirs: string[] = resolveCrd
   }
   const w = await server.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   if (w.code !== 0) throw new Error(`CRDs did not become Established:\n${w.stderr}${w.stdout}`);
-  const names = await server.kubectl(['get', 'crd', '-o', 'jsonpath={.items[*].metadata.name}']);
-  const list = names.stdout.split(/\s+/).filter(Boolean);
-  // Wait until discovery serves every CRD's group/version, so applies right after do not race it.
-  await waitFor('CRDs in discovery', async () => {
-    const r = await server.kubectl(['api-resources', '-o', 'name']);
-    const served = new Set(r.stdout.split('\n'));
-    return list.every((n) => served.has(n));
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  const got = await server.kubectl(['get', 'crd', '-o', 'json']);
+  if (got.code !== 0) throw new Error(`kubectl get crd failed: ${got.stderr}`);
+  const items = (JSON.parse(got.stdout) as { items: CrdItem[] }).items;
+  const list = items.map((c) => c.metadata.name);
+  // Wait until discovery serves every CRD's resources, so applies right after do not race it.
+  for (const c of items) {
+    for (const v of c.spec.versions.filter((x) => x.served)) {
+      const p = `/apis/${c.spec.group}/${v.name}`;
+      await waitFor(`${c.spec.names.plural}.${c.spec.group}/${v.name} in discovery`, async () => {
+        const r = await server.get(p);
+        if (r.status !== 200) return false;
+        const rl = JSON.parse(r.body) as { resources?: { name: string }[] };
+        return (rl.resources ?? []).some((x) => x.name === c.spec.names.plural);
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    }
+  }
   return list;
 }

@@ -66,6 +66,13 @@ export function listManifestFiles(dir: string): string[] {
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  items?: KubeObject[];
+}
+
 /** Parses the Kubernetes objects of one file (skipping empty documents and `List`s are expanded). */
 export function readObjects(dir: string, file: string): ObjectRef[] {
   const text = fs.readFileSync(path.join(dir, file), 'utf8');
@@ -75,17 +82,17 @@ export function readObjects(dir: string, file: string): ObjectRef[] {
     if (doc.errors.length) {
       throw new Error(`${file}: document ${index}: YAML error: ${doc.errors.map((e) => e.message).join('; ')}`);
     }
-    const value = doc.toJS() as Record<string, unknown> | null;
+    const value = doc.toJS() as KubeObject | null;
     if (value === null || value === undefined) return;
-    const items = value.kind === 'List' && Array.isArray(value.items) ? (value.items as Record<string, unknown>[]) : [value];
+    const items = value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
     for (const v of items) {
-      const meta = (v.metadata ?? {}) as { name?: string; namespace?: string };
+      const meta = v.metadata ?? {};
       objects.push({
         file,
         index,
         apiVersion: String(v.apiVersion ?? '<no apiVersion>'),
         kind: String(v.kind ?? '<no kind>'),
-        namespace: meta.namespace,
+        ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
         name: meta.name ?? '<no name>',
         yaml: JSON.stringify(v),
       });

@@ -27,7 +27,7 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Where stdout and stderr go (appended). Default: <tmpdir>/continuous-load-e2e-logs/<name>-<pid>.log */
-  logFile?: string;
+  logFile?: string | undefined;
   /** How to know it is ready: an HTTP check, or a function that resolves true when ready. */
   ready?: ReadyCheck | (() => Promise<boolean>);
   /** For a function `ready`; default 60 s. */
@@ -51,6 +51,23 @@ export interface ManagedProcess {
 }
 
 const live = new Set<ManagedProcess>();
+const livePids = new Set<number>();
+let exitHookInstalled = false;
+
+/** If the test process ends without teardown (crash, timeout, Ctrl-C), take the programs with it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pid of livePids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
 
 /** A fresh temporary directory under os.tmpdir(). */
 export function makeTempDir(prefix = 'continuous-load-e2e-'): string {
@@ -58,7 +75,7 @@ export function makeTempDir(prefix = 'continuous-load-e2e-'): string {
 }
 
 function defaultLogDir(): string {
-  const dir = process.env.CL_E2E_LOG_DIR ?? path.join(os.tmpdir(), 'continuous-load-e2e-logs');
+  const dir = process.env['CL_E2E_LOG_DIR'] ?? path.join(os.tmpdir(), 'continuous-load-e2e-logs');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -90,6 +107,9 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Thrown from a waitFor callback to stop waiting at once (other errors are retried). */
+export class FatalWaitError extends Error {}
+
 /** Polls `fn` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
@@ -105,6 +125,7 @@ export async function waitFor<T>(
       const v = await fn();
       if (v !== undefined && v !== false) return v as T;
     } catch (err) {
+      if (err instanceof FatalWaitError) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {
@@ -173,6 +194,12 @@ export async function startProcess(opts: StartOptions): Promise<ManagedProcess> 
     },
   };
   live.add(proc);
+  if (child.pid !== undefined) {
+    const pid = child.pid;
+    livePids.add(pid);
+    void exited.then(() => livePids.delete(pid));
+    installExitHook();
+  }
 
   if (opts.ready) {
     const ready = opts.ready;
@@ -191,7 +218,7 @@ export async function startProcess(opts: StartOptions): Promise<ManagedProcess> 
         what,
         async () => {
           if (exitValue !== undefined) {
-            throw new Error(`${opts.name} exited (${exitValue}) before it was ready`);
+            throw new FatalWaitError(`${opts.name} exited (${exitValue}) before it was ready`);
           }
           return check();
         },
@@ -229,20 +256,20 @@ export interface PodinfoOptions {
 export interface Podinfo extends ManagedProcess {
   port: number;
   url: string;
-  metricsUrl?: string;
+  metricsUrl?: string | undefined;
 }
 
 /** Drops `--flag value` / `--flag=value` pairs for the given flags from an argument list. */
 export function withoutFlags(args: string[], flags: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i] ?? '';
     const flag = flags.find((f) => a === `--${f}` || a.startsWith(`--${f}=`));
     if (!flag) {
       out.push(a);
       continue;
     }
-    if (a === `--${flag}` && i + 1 < args.length && !args[i + 1].startsWith('-')) i++;
+    if (a === `--${flag}` && i + 1 < args.length && !(args[i + 1] ?? '').startsWith('-')) i++;
   }
   return out;
 }
@@ -279,6 +306,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
 export interface StatsdExporterOptions {
   /** Mapping config: YAML text (e.g. the data of the mapping ConfigMap in dist/) or a file path. */
   mapping?: string;
+  /** Extra flags (e.g. the Deployment's args); listen flags in them are dropped, loopback ports are chosen here. */
   args?: string[];
   binary?: string;
   name?: string;
@@ -312,7 +340,9 @@ export async function startStatsdExporter(opts: StatsdExporterOptions = {}): Pro
     }
     args.push(`--statsd.mapping-config=${file}`);
   }
-  args.push(...(opts.args ?? []));
+  // Listen flags (e.g. from the Deployment in dist/) are replaced by the loopback ones above.
+  const listenFlags = ['web.listen-address', 'statsd.listen-udp', 'statsd.listen-tcp', 'statsd.listen-unixgram'];
+  args.push(...withoutFlags(opts.args ?? [], opts.mapping !== undefined ? [...listenFlags, 'statsd.mapping-config'] : listenFlags));
   const url = `http://127.0.0.1:${webPort}`;
   const proc = await startProcess({
     name: opts.name ?? 'statsd_exporter',
@@ -389,7 +419,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${path.join(configDir, 'data')}`,
       '--web.enable-lifecycle',
-      ...(opts.args ?? []),
+      ...withoutFlags(opts.args ?? [], ['config.file', 'web.listen-address', 'storage.tsdb.path', 'web.enable-lifecycle']),
     ],
     logFile: opts.logFile,
     ready: { url: `${url}/-/ready` },

@@ -70,7 +70,7 @@ async function get<T>(baseUrl: string, path: string, params: Record<string, stri
 /** Instant query. Returns the vector's samples (a scalar is returned as one sample without labels). */
 export async function instantQuery(baseUrl: string, expr: string, time?: Date): Promise<Sample[]> {
   const params: Record<string, string> = { query: expr };
-  if (time) params.time = (time.getTime() / 1000).toString();
+  if (time) params['time'] = (time.getTime() / 1000).toString();
   const data = await get<{ resultType: string; result: unknown }>(baseUrl, '/api/v1/query', params);
   if (data.resultType === 'vector') return data.result as Sample[];
   if (data.resultType === 'scalar' || data.resultType === 'string') {
@@ -108,7 +108,7 @@ export async function listAlerts(baseUrl: string): Promise<Alert[]> {
 /** Firing alerts, optionally only those named `alertname`. */
 export async function firingAlerts(baseUrl: string, alertname?: string): Promise<Alert[]> {
   return (await listAlerts(baseUrl)).filter(
-    (a) => a.state === 'firing' && (alertname === undefined || a.labels.alertname === alertname),
+    (a) => a.state === 'firing' && (alertname === undefined || a.labels['alertname'] === alertname),
   );
 }
 

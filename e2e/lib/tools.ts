@@ -41,7 +41,7 @@ export function listTools(): { name: string; version: string; binaries: string[]
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [name, version, ...binaries] = line.split(/\s+/);
+      const [name = '', version = '', ...binaries] = line.split(/\s+/);
       return { name, version, binaries };
     });
 }
@@ -74,7 +74,7 @@ export function toolPath(binary: string, version?: string): string {
 
 /** Pinned kube-apiserver versions, newest first. Override with CL_KUBE_VERSIONS="1.37.2,1.27.16". */
 export function kubeApiserverVersions(): string[] {
-  const env = process.env.CL_KUBE_VERSIONS;
+  const env = process.env['CL_KUBE_VERSIONS'];
   if (env) return env.split(',').map((v) => v.trim().replace(/^v/, '')).filter(Boolean);
   return listTools()
     .filter((t) => t.name === 'kube-apiserver')

@@ -1,18 +1,18 @@
-import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ContinuousLoadDashboard } from '../dashboard/grafana-dashboard';
 import { Model } from '../model/model';
 import { Monitors } from '../monitoring/monitors';
 import { SloRules } from '../monitoring/prometheus-rule';
 
-export interface MonitoringChartProps extends ChartProps {
+export interface MonitoringChartProps {
+  /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
 /** What watches the load: monitors, rules and the dashboard. */
-export class MonitoringChart extends Chart {
+export class MonitoringChart extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringChartProps) {
-    super(scope, id, { ...props, disableResourceNameHashes: true });
+    super(scope, id);
     new Monitors(this, 'monitors', { model: props.model });
     new SloRules(this, 'rules', { model: props.model });
     new ContinuousLoadDashboard(this, 'dashboard', { model: props.model });

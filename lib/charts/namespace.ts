@@ -1,27 +1,32 @@
-import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model } from '../model/model';
 
-export interface NamespaceChartProps extends ChartProps {
+export interface NamespaceChartProps {
+  /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
-/** The namespace, first in apply order, enforcing Pod Security Standards "restricted". */
-export class NamespaceChart extends Chart {
+/** The namespaces (ours and those of cross-namespace targets), first in apply order, enforcing Pod Security Standards "restricted". */
+export class NamespaceChart extends Construct {
   constructor(scope: Construct, id: string, props: NamespaceChartProps) {
-    super(scope, id, { ...props, disableResourceNameHashes: true });
-    new k8s.KubeNamespace(this, 'namespace', {
-      metadata: {
-        name: props.model.namespace,
-        labels: {
-          ...props.model.commonLabels,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/audit': 'restricted',
+    super(scope, id);
+    const { model } = props;
+    const namespace = (id: string, name: string) =>
+      new k8s.KubeNamespace(this, id, {
+        metadata: {
+          name,
+          labels: {
+            ...model.commonLabels,
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
         },
-      },
-    });
+      });
+    namespace('namespace', model.namespace);
+    // Namespaces of cross-namespace targets.
+    for (const ns of model.remoteNamespaces) namespace(`namespace-${ns}`, ns);
   }
 }

@@ -1,4 +1,3 @@
-import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Grafana, GrafanaDatasource } from '../../imports/grafana.integreatly.org';
@@ -14,7 +13,8 @@ export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
 
-export interface PrerequisitesChartProps extends ChartProps {
+export interface PrerequisitesChartProps {
+  /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
@@ -23,13 +23,13 @@ export interface PrerequisitesChartProps extends ChartProps {
  * ServiceAccount and least-privilege RBAC, a Grafana whose admin credentials never appear in YAML,
  * and the Prometheus datasource.
  */
-export class PrerequisitesChart extends Chart {
+export class PrerequisitesChart extends Construct {
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
   public readonly datasource: GrafanaDatasource;
 
   constructor(scope: Construct, id: string, props: PrerequisitesChartProps) {
-    super(scope, id, { ...props, disableResourceNameHashes: true });
+    super(scope, id);
     const { model } = props;
     const ns = model.namespace;
     const demo = model.config.monitoring.demo;
@@ -50,7 +50,18 @@ export class PrerequisitesChart extends Chart {
       subjects: [{ kind: 'ServiceAccount', name: promName, namespace: ns }],
     });
 
-    const ourNamespace = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
+    // Service discovery of cross-namespace targets: the same Role in each of their namespaces.
+    for (const remote of model.remoteNamespaces) {
+      new k8s.KubeRole(this, `prometheus-role-${remote}`, {
+        metadata: { name: promName, namespace: remote, labels: labels('prometheus') },
+        rules: PROMETHEUS_RULES,
+      });
+      new k8s.KubeRoleBinding(this, `prometheus-rolebinding-${remote}`, {
+        metadata: { name: promName, namespace: remote, labels: labels('prometheus') },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: promName },
+        subjects: [{ kind: 'ServiceAccount', name: promName, namespace: ns }],
+      });
+    }
     const ours = { matchLabels: { ...model.monitoring.selectorLabels } };
     const p = demo.prometheus;
     this.prometheus = new Prometheus(this, 'prometheus', {
@@ -62,12 +73,13 @@ export class PrerequisitesChart extends Chart {
         scrapeInterval: p.scrapeInterval,
         evaluationInterval: p.evaluationInterval,
         serviceAccountName: promName,
+        // prometheus-rw: k6 pushes to /api/v1/write; its trends arrive as native histograms.
+        ...(model.injector.output === 'prometheus-rw' ? { enableRemoteWriteReceiver: true, enableFeatures: ['native-histograms'] } : {}),
+        // No *NamespaceSelector: a null namespace selector matches the Prometheus's own namespace only
+        // (CRD docs), so the CR is right in whatever namespace it is applied to.
         serviceMonitorSelector: ours,
-        serviceMonitorNamespaceSelector: ourNamespace,
         podMonitorSelector: ours,
-        podMonitorNamespaceSelector: ourNamespace,
         ruleSelector: ours,
-        ruleNamespaceSelector: ourNamespace,
         resources: {
           requests: { cpu: PrometheusSpecResourcesRequests.fromString(p.resources.requests.cpu), memory: PrometheusSpecResourcesRequests.fromString(p.resources.requests.memory) },
           limits: { cpu: PrometheusSpecResourcesLimits.fromString(p.resources.limits.cpu), memory: PrometheusSpecResourcesLimits.fromString(p.resources.limits.memory) },
@@ -109,7 +121,8 @@ export class PrerequisitesChart extends Chart {
           uid: model.monitoring.datasource.uid,
           type: 'prometheus',
           access: 'proxy',
-          url: `http://prometheus-operated.${ns}.svc:${PROMETHEUS_PORT}`,
+          // Grafana runs in this namespace: the short Service name resolves there, in any namespace.
+          url: `http://prometheus-operated:${PROMETHEUS_PORT}`,
           isDefault: true,
           jsonData: { timeInterval: p.scrapeInterval, httpMethod: 'POST' },
         },

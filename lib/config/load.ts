@@ -17,8 +17,13 @@ export function parseConfig(input: unknown, source = 'config'): Config {
           message: `unknown field${keys.length > 1 ? 's' : ''}; check the spelling against continuous-load.schema.json`,
         };
       }
-      if (i.code === 'invalid_union' && (i as { discriminator?: string }).discriminator) {
-        return { path: `${path}.type`, value: (i as { input?: unknown }).input && ((i as { input?: { type?: unknown } }).input?.type), message: i.message };
+      const discriminator = i.code === 'invalid_union' ? (i as { discriminator?: string }).discriminator : undefined;
+      if (discriminator) {
+        // zod 4 puts the discriminator in the path already (flows[0].type) and the bad value in `input`.
+        const input = (i as { input?: unknown }).input;
+        const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[discriminator] : input;
+        const full = i.path[i.path.length - 1] === discriminator ? path : formatPath([...i.path, discriminator]);
+        return { path: full, value, message: i.message };
       }
       return { path, value: (i as { input?: unknown }).input, message: i.message };
     });
@@ -32,6 +37,11 @@ export function parseConfig(input: unknown, source = 'config'): Config {
 /** Reads and validates a YAML (or JSON) config file; no file means the embedded defaults. */
 export function loadConfig(file?: string): Config {
   if (!file) return parseConfig({}, 'embedded defaults');
+  return parseConfig(readConfigDocument(file), file);
+}
+
+/** Reads a YAML (or JSON) config file into plain data, without validating it. */
+export function readConfigDocument(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -45,5 +55,5 @@ export function loadConfig(file?: string): Config {
       file,
     );
   }
-  return parseConfig(doc.toJS(), file);
+  return doc.toJS();
 }

@@ -1,6 +1,6 @@
 import { ConfigProblem } from './errors';
 import { Config } from './schema';
-import { imageTag, parseVersion, versionAtLeast } from '../model/model';
+import { imageTag, parseVersion, remoteNamespace, versionAtLeast } from '../model/model';
 import { toSeconds } from '../model/duration';
 
 /** Rules that span several fields: the schema checks each field, these check how they fit together. */
@@ -23,6 +23,12 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
       path: 'injector.image',
       value: config.injector.image,
       message: "injector.output 'statsd' needs k6 <= 0.54: the statsd output was removed in k6 v0.55.0. Use grafana/k6:0.54.0",
+    });
+  } else if (config.injector.output === 'prometheus-rw' && !versionAtLeast(k6, 0, 55)) {
+    problems.push({
+      path: 'injector.image',
+      value: config.injector.image,
+      message: "injector.output 'prometheus-rw' is supported from k6 0.55 (native-histogram remote write); use e.g. grafana/k6:0.55.2 or newer, or injector.output 'statsd' for k6 <= 0.54",
     });
   }
 
@@ -47,6 +53,29 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
       });
     }
   });
+
+  config.flows.forEach((f, i) => {
+    if (f.type !== 'cross-namespace') return;
+    const ns = remoteNamespace(config, f);
+    const taken = config.monitoring.mode === 'existing' ? [config.namespace, config.monitoring.existing.namespace] : [config.namespace];
+    if (taken.includes(ns)) {
+      problems.push({
+        path: `flows[${i}].namespace`,
+        value: ns,
+        message: `a cross-namespace target needs a namespace of its own, not ${taken.map((t) => `'${t}'`).join(' or ')}`,
+      });
+    } else if (ns.length > 63) {
+      problems.push({ path: `flows[${i}].namespace`, value: ns, message: 'the default <namespace>-remote is longer than 63 characters; set flows[].namespace' });
+    }
+  });
+
+  if (config.injector.output === 'prometheus-rw') {
+    config.flows.forEach((f, i) => {
+      if (f.type === 'grpc' || (f.type === 'custom' && f.protocol === 'grpc')) {
+        problems.push({ path: `flows[${i}].type`, value: f.type, message: "gRPC flows are not supported with injector.output 'prometheus-rw' yet; use 'statsd' (k6 0.54) for configs with gRPC flows" });
+      }
+    });
+  }
 
   config.objectives.burnRates.forEach((b, i) => {
     if (toSeconds(b.short) >= toSeconds(b.long)) {

@@ -171,17 +171,176 @@ const flowCommon = {
   objectives: flowObjectives.optional().describe('Objectives for this flow; missing fields use the global objectives.'),
 };
 
+const path = (def: string) =>
+  z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path starting with '/'" }).default(def);
+
+const connectionReuse = (def: boolean, why: string) =>
+  z.boolean().default(def).describe(`Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). ${why}`);
+
 export const httpServiceFlow = z
   .object({
-    type: z.literal('http-service').describe('HTTP over keep-alive connections to the target ClusterIP Service.'),
+    type: z.literal('http-service').describe('HTTP over keep-alive connections to the target ClusterIP Service: the kube-proxy or eBPF service path.'),
     ...flowCommon,
-    path: z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path starting with '/'" }).default('/api/info'),
+    path: path('/api/info').describe('Request path on podinfo.'),
+    connectionReuse: connectionReuse(true, '@default true'),
   })
   .strict();
 
-export const flowSchema = z.discriminatedUnion('type', [httpServiceFlow]);
+export const httpFreshFlow = z
+  .object({
+    type: z
+      .literal('http-fresh')
+      .describe('HTTP to the target Service with a new DNS lookup (CoreDNS over UDP) and a new TCP connection for every request.'),
+    ...flowCommon,
+    path: path('/api/info').describe('Request path on podinfo.'),
+  })
+  .strict();
 
-export const DEFAULT_FLOWS = [{ type: 'http-service' as const, name: 'http-service', rate: 10 }];
+export const httpPodDirectFlow = z
+  .object({
+    type: z
+      .literal('http-pod-direct')
+      .describe('HTTP to pod IPs resolved through a headless Service (no Service VIP); DNS answers are used round-robin so every pod is hit.'),
+    ...flowCommon,
+    path: path('/api/info').describe('Request path on podinfo.'),
+    connectionReuse: connectionReuse(false, 'Off by default, so every request resolves the headless name again and round-robin walks all pods. @default false'),
+  })
+  .strict();
+
+/** A gRPC method as k6 names it: `package.Service/Method`, with or without a leading '/'. */
+const grpcMethod = z.string().regex(/^\/?[A-Za-z_][A-Za-z0-9_.]*\/[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: "must be a gRPC method such as 'grpc.health.v1.Health/Check' or '/version.VersionService/Version'",
+});
+
+export const grpcFlow = z
+  .object({
+    type: z.literal('grpc').describe("gRPC to podinfo's port 9999 over one long-lived HTTP/2 connection per VU."),
+    ...flowCommon,
+    healthService: z
+      .string()
+      .min(1)
+      .default('podinfo')
+      .describe('Service name asked by grpc.health.v1.Health/Check; the answer must be SERVING.'),
+    method: grpcMethod.default('version.VersionService/Version').describe('Unary method called in turn with the health check.'),
+  })
+  .strict();
+
+export const chainFlow = z
+  .object({
+    type: z
+      .literal('chain')
+      .describe("k6 → frontend podinfo Service → backend podinfo Service (`--backend-url`): pod → Service → pod → Service → pod."),
+    ...flowCommon,
+    connectionReuse: connectionReuse(true, '@default true'),
+  })
+  .strict();
+
+export const crossNamespaceFlow = z
+  .object({
+    type: z
+      .literal('cross-namespace')
+      .describe('HTTP to a podinfo in another namespace, through its Service name: NetworkPolicy and DNS search paths are on the path.'),
+    ...flowCommon,
+    namespace: dnsLabel('flows[].namespace').optional().describe('Namespace of the remote target. @default <namespace>-remote'),
+    path: path('/api/info').describe('Request path on podinfo.'),
+    connectionReuse: connectionReuse(true, '@default true'),
+  })
+  .strict();
+
+/** Schemes a custom target URL may use, per protocol. */
+export const CUSTOM_SCHEMES = { http: ['http'], https: ['https'], grpc: ['grpc', 'grpcs'] } as const;
+
+export const customFlow = z
+  .object({
+    type: z.literal('custom').describe('A user-defined HTTP(S) or gRPC target: an ingress host, an external endpoint, another team\'s service.'),
+    ...flowCommon,
+    protocol: z.enum(['http', 'https', 'grpc']).describe('Protocol of the target.'),
+    url: z
+      .string()
+      .min(1)
+      .describe("Target URL with scheme: 'http://host[:port]/path', 'https://…', or for gRPC 'grpc://host:port' (plaintext) / 'grpcs://host:port' (TLS)."),
+    method: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("HTTP method (GET, HEAD, POST, …) or, for gRPC, the unary method to call. @default GET, or 'grpc.health.v1.Health/Check' for gRPC"),
+    expectedStatuses: z
+      .array(z.number().int().min(0).max(599))
+      .min(1)
+      .optional()
+      .describe('Statuses that count as success: HTTP status codes, or gRPC status codes for gRPC. @default [200], or [0] (OK) for gRPC'),
+    headers: z
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'must be an HTTP header name' }), z.string())
+      .default({})
+      .describe('Request headers (HTTP) or metadata (gRPC).'),
+    body: z.string().optional().describe('HTTP request body; for gRPC the request message as JSON. @default none ({} for gRPC)'),
+    connectionReuse: connectionReuse(true, 'HTTP only; gRPC always keeps one connection per VU. @default true'),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(f.url);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['url'], input: f.url, message: "must be an absolute URL with a scheme, such as 'https://example.com/health' or 'grpc://svc.ns:9000'" });
+      return;
+    }
+    const scheme = url.protocol.replace(/:$/, '');
+    const allowed: readonly string[] = CUSTOM_SCHEMES[f.protocol];
+    if (!allowed.includes(scheme)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        input: f.url,
+        message: `scheme '${scheme}' does not fit protocol '${f.protocol}': use ${allowed.map((a) => `'${a}://'`).join(' or ')}`,
+      });
+      return;
+    }
+    if (!url.hostname) ctx.addIssue({ code: 'custom', path: ['url'], input: f.url, message: 'must name a host' });
+    if (f.protocol === 'grpc') {
+      if (!url.port) ctx.addIssue({ code: 'custom', path: ['url'], input: f.url, message: "a gRPC URL must name the port, e.g. 'grpc://svc.ns:9000'" });
+      if (url.pathname !== '' && url.pathname !== '/') {
+        ctx.addIssue({ code: 'custom', path: ['url'], input: f.url, message: "a gRPC URL is 'grpc://host:port' without a path; put the method in 'method'" });
+      }
+      if (f.method !== undefined && !grpcMethod.safeParse(f.method).success) {
+        ctx.addIssue({ code: 'custom', path: ['method'], input: f.method, message: "must be a gRPC method such as 'grpc.health.v1.Health/Check'" });
+      }
+      if (f.body !== undefined) {
+        let ok = false;
+        try {
+          const v: unknown = JSON.parse(f.body);
+          ok = typeof v === 'object' && v !== null && !Array.isArray(v);
+        } catch {
+          ok = false;
+        }
+        if (!ok) ctx.addIssue({ code: 'custom', path: ['body'], input: f.body, message: 'for gRPC the body must be the request message as a JSON object' });
+      }
+      for (const s of f.expectedStatuses ?? []) {
+        if (s > 16) ctx.addIssue({ code: 'custom', path: ['expectedStatuses'], input: s, message: 'gRPC status codes are 0 (OK) to 16 (UNAUTHENTICATED)' });
+      }
+    } else {
+      if (f.method !== undefined && !/^[A-Z]+$/.test(f.method)) {
+        ctx.addIssue({ code: 'custom', path: ['method'], input: f.method, message: "must be an HTTP method in capitals, such as 'GET', 'HEAD' or 'POST'" });
+      }
+      for (const s of f.expectedStatuses ?? []) {
+        if (s < 100) ctx.addIssue({ code: 'custom', path: ['expectedStatuses'], input: s, message: 'HTTP status codes are 100 to 599' });
+      }
+    }
+  });
+
+export const flowSchema = z.discriminatedUnion('type', [httpServiceFlow, httpFreshFlow, httpPodDirectFlow, grpcFlow, chainFlow, crossNamespaceFlow, customFlow]);
+
+/** Every flow type; `cross-namespace` and `custom` are optional (not in the defaults). */
+export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom'] as const;
+
+/** The default flows: every non-optional flow type once. */
+export const DEFAULT_FLOWS = [
+  { type: 'http-service' as const, name: 'http-service', rate: 10 },
+  { type: 'http-fresh' as const, name: 'http-fresh', rate: 5 },
+  { type: 'http-pod-direct' as const, name: 'http-pod-direct', rate: 5 },
+  { type: 'grpc' as const, name: 'grpc', rate: 5 },
+  { type: 'chain' as const, name: 'chain', rate: 5 },
+];
 
 const existingStack = z
   .object({
@@ -257,9 +416,51 @@ export const configSchema = z
       .prefault({}),
     injector: z
       .object({
-        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54.'),
-        output: z.enum(['statsd']).default('statsd').describe('How k6 exports metrics: `statsd` to the statsd-exporter sidecar.'),
-        replicas: z.number().int().min(1).default(1).describe('Injector replicas; every replica drives every flow at its full rate.'),
+        image: image().default('grafana/k6:0.54.0').describe('k6 image. The statsd output needs k6 <= 0.54; prometheus-rw needs k6 >= 0.55.'),
+        output: z
+          .enum(['statsd', 'prometheus-rw'])
+          .default('statsd')
+          .describe(
+            'How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).',
+          ),
+        remoteWrite: z
+          .object({
+            url: z
+              .string()
+              .regex(/^https?:\/\/[^\s]+$/, { message: "must be an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090/api/v1/write'" })
+              .optional()
+              .describe(
+                "Remote-write endpoint (prometheus-rw only). @default demo mode: http://prometheus-operated:9090/api/v1/write; existing mode: http://prometheus-operated.<monitoring.existing.namespace>.svc:9090/api/v1/write",
+              ),
+            pushInterval: duration().default('5s').describe('How often k6 pushes (prometheus-rw only).'),
+          })
+          .strict()
+          .prefault({}),
+        mode: z
+          .enum(['deployment', 'daemonset'])
+          .default('deployment')
+          .describe('`deployment`: `replicas` injector pods. `daemonset`: one injector per node (same pod), so every node sources traffic and a bad node stands out.'),
+        replicas: z.number().int().min(1).default(1).describe('Injector replicas in `deployment` mode; every replica drives every flow at its full rate.'),
+        servedBy: z
+          .object({
+            sampleEvery: z
+              .number()
+              .int()
+              .min(0)
+              .max(1000000)
+              .default(10)
+              .describe("Every Nth request of a podinfo HTTP flow asks podinfo's /env and counts the serving node (k6_served_by_total); 0 turns it off."),
+            maxNodes: z
+              .number()
+              .int()
+              .min(1)
+              .max(1000)
+              .default(100)
+              .describe("Distinct served_by_node values each k6 VU reports; further nodes are counted as 'other'. Bounds the label's cardinality."),
+          })
+          .strict()
+          .prefault({})
+          .describe('Served-by attribution: which node answered.'),
         resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
         statsdExporter: z
           .object({
@@ -281,6 +482,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    deploy: z
+      .object({
+        requireContext: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Production safety switch: `deploy` and `delete` refuse to run unless `--context` names exactly this kube context. @default any context (the current one when --context is not given)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('How the continuous-load CLI (`npm run deploy`, `delete`) operates this config.'),
+    clusters: z
+      .record(dnsLabel('cluster name'), z.record(z.string(), z.unknown()))
+      .optional()
+      .describe(
+        'A fleet: one entry per cluster (the key names its output directory, dist/<cluster>/), each holding overrides of the fields above, deep-merged into them. Objects merge key by key; `flows` merge by flow name (a new name adds a flow); other lists replace; `null` removes a field. Without `clusters`, one cluster is written to dist/. @default not set (one cluster)',
+      ),
   })
   .strict();
 

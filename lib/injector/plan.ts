@@ -9,6 +9,12 @@ export interface LoadPlan {
   readonly duration: string;
   /** The only system tags k6 records: bounded ones. */
   readonly systemTags: readonly string[];
+  /** Served-by attribution: every `sampleEvery`th request of a flow with a `servedByUrl` asks podinfo's /env. */
+  readonly servedBy: {
+    readonly sampleEvery: number;
+    /** Distinct `served_by_node` values a VU reports before it counts further nodes as `other`. */
+    readonly maxNodes: number;
+  };
   readonly flows: readonly FlowPlan[];
 }
 
@@ -29,6 +35,7 @@ export function loadPlan(model: Model): LoadPlan {
   return {
     duration: PLAN_DURATION,
     systemTags: K6_SYSTEM_TAGS,
+    servedBy: { sampleEvery: model.config.injector.servedBy.sampleEvery, maxNodes: model.config.injector.servedBy.maxNodes },
     flows: model.flows.map((f) => ({
       name: f.name,
       rate: f.rate,

@@ -17,8 +17,14 @@ export const METRICS = {
   httpReqTlsHandshaking: 'k6_http_req_tls_handshaking_seconds',
   /** Histogram of time to first byte. */
   httpReqWaiting: 'k6_http_req_waiting_seconds',
-  /** Histogram of gRPC request duration in seconds, labelled flow and status. */
+  /** Histogram of gRPC request duration in seconds, labelled flow, method and status (the numeric gRPC code, "0" = OK). */
   grpcReqDuration: 'k6_grpc_req_duration_seconds',
+  /** Counter of failed gRPC connects (the script's `grpc_connect_failed`): no RPC sample exists for them. */
+  grpcConnectFailed: 'k6_grpc_connect_failed_total',
+  /** Counter of responses with an expected status but a wrong answer (the script's `unexpected_response`): a chain whose backend hop failed, a gRPC health check not SERVING. */
+  unexpectedResponse: 'k6_unexpected_response_total',
+  /** Counter of sampled responses per serving node (the script's `served_by`), labelled flow and served_by_node. */
+  servedBy: 'k6_served_by_total',
   iterations: 'k6_iterations_total',
   droppedIterations: 'k6_dropped_iterations_total',
   vus: 'k6_vus',
@@ -34,17 +40,18 @@ export const METRICS = {
   statsdEventsUnmapped: 'statsd_exporter_events_unmapped_total',
   statsdEventsConflict: 'statsd_exporter_events_conflict_total',
   statsdSampleErrors: 'statsd_exporter_sample_errors_total',
-  /** UDP packets statsd-exporter dropped because its packet queue was full (statsd_exporter v0.30.0 main.go). */
+  /** statsd-exporter: UDP packets dropped because its event queue was full (lost k6 samples). */
   statsdUdpPacketDrops: 'statsd_exporter_udp_packet_drops_total',
+  /** cAdvisor (kubelet) CFS counters, scraped by kube-prometheus-stack; not by the demo Prometheus. */
+  containerCpuCfsPeriods: 'container_cpu_cfs_periods_total',
+  containerCpuCfsThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',
   /** DogStatsD tags statsd-exporter could not parse. */
   statsdTagErrors: 'statsd_exporter_tag_errors_total',
   /** Go process metrics (client_golang), exposed by podinfo and statsd-exporter. */
   processCpuSeconds: 'process_cpu_seconds_total',
   processResidentMemory: 'process_resident_memory_bytes',
-  /** cAdvisor container metrics, scraped from the kubelet by kube-prometheus-stack (not by the demo Prometheus). */
-  cadvisorCpuPeriods: 'container_cpu_cfs_periods_total',
-  cadvisorCpuThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',
-  cadvisorMemoryWorkingSet: 'container_memory_working_set_bytes',
+  /** cAdvisor working set (what the OOM killer compares with the limit); kube-prometheus-stack only. */
+  containerMemoryWorkingSet: 'container_memory_working_set_bytes',
 } as const;
 
 /**
@@ -53,6 +60,12 @@ export const METRICS = {
  * expected_response and (on failures) error_code, all bounded.
  */
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
+
+/** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
+export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed' } as const;
+
+/** The tag of `served_by` naming the node that answered; bounded by `injector.servedBy.maxNodes` (+ `other`, `unknown`). */
+export const SERVED_BY_NODE_TAG = 'served_by_node';
 
 /** Histogram buckets (seconds) always present, before flow thresholds are merged in. */
 export const BASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -13,11 +13,39 @@ export interface HttpRequestPlan {
   readonly url: string;
   readonly expectedStatuses: readonly number[];
   readonly headers: Readonly<Record<string, string>>;
-  /** A new DNS lookup and TCP connection for every request. */
+  /** A new DNS lookup and TCP connection for every request (a per-request `Connection: close`). */
   readonly freshConnection: boolean;
+  /** Request body, or null for none. */
+  readonly body: string | null;
+  /** A text the response body must contain (read as text); null: the body is discarded unread. */
+  readonly expectBody: string | null;
+  /** podinfo's `/env` on the same host and port: sampled requests go there to learn the serving node; null: no attribution. */
+  readonly servedByUrl: string | null;
 }
 
-export type RequestPlan = HttpRequestPlan;
+export interface GrpcRequestPlan {
+  readonly kind: 'grpc';
+  /** `host:port` the client connects to (once per VU, then reused). */
+  readonly target: string;
+  /** No TLS (h2c). */
+  readonly plaintext: boolean;
+  /** When set, `grpc.health.v1.Health/Check` with this service is called in turn with `method`; the answer must be SERVING. */
+  readonly healthService: string | null;
+  /** A unary method with a leading '/', e.g. `/version.VersionService/Version`; null: only the health check. */
+  readonly method: string | null;
+  /** Request message of `method`. */
+  readonly message: Readonly<Record<string, unknown>>;
+  /** gRPC status codes that count as success (0 = OK). */
+  readonly expectedStatuses: readonly number[];
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export type RequestPlan = HttpRequestPlan | GrpcRequestPlan;
+
+/** The gRPC health-check method (grpc.health.v1). */
+export const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
+/** Body the chain flow posts; the frontend answers with the backend's echo of it. */
+export const CHAIN_PROBE = 'continuous-load-chain-probe';
 
 /** A flow with every default and objective resolved: what every builder consumes. */
 export interface ResolvedFlow {
@@ -48,20 +76,41 @@ export interface WorkloadModel {
   readonly selector: Readonly<Record<string, string>>;
 }
 
+/** One podinfo Deployment with its Services. */
+export interface TargetModel extends WorkloadModel {
+  /** `target`: the main target; `backend`: the chain's backend; `remote`: a cross-namespace target. */
+  readonly role: 'target' | 'backend' | 'remote';
+  readonly namespace: string;
+  readonly replicas: number;
+  readonly serviceName: string;
+  /** Host name of the ClusterIP Service as our pods resolve it: `<service>` in our namespace, `<service>.<namespace>` elsewhere. */
+  readonly serviceHost: string;
+  /** The headless Service (pod-direct flows), when some flow needs it. */
+  readonly headless?: { readonly name: string; readonly host: string };
+  /** podinfo `--backend-url` (the chain's second hop), when some flow needs it. */
+  readonly backendUrl?: string;
+}
+
 export interface Model {
   readonly config: Config;
   readonly name: string;
   readonly namespace: string;
   /** Labels on every object we synthesize. */
   readonly commonLabels: Readonly<Record<string, string>>;
-  readonly target: WorkloadModel & {
-    readonly serviceName: string;
-    /** Cluster DNS name of the ClusterIP Service. */
-    readonly serviceHost: string;
-  };
+  /** The main podinfo target (the chain's frontend). */
+  readonly target: TargetModel;
+  /** Every podinfo Deployment: the main target, the chain backend, remote-namespace targets. */
+  readonly targets: readonly TargetModel[];
+  /** Namespaces of cross-namespace targets (not ours). */
+  readonly remoteNamespaces: readonly string[];
   readonly injector: WorkloadModel & {
+    readonly mode: 'deployment' | 'daemonset';
     readonly k6Version: SemVer;
     readonly statsdExporterName: string;
+    /** How k6 exports metrics (`injector.output`). */
+    readonly output: 'statsd' | 'prometheus-rw';
+    /** Remote-write endpoint (prometheus-rw only). */
+    readonly remoteWriteUrl?: string;
   };
   readonly flows: readonly ResolvedFlow[];
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
@@ -110,13 +159,102 @@ export function defaultVUs(rate: number, thresholdSeconds: number, timeoutSecond
   return { preAllocatedVUs, maxVUs };
 }
 
-function resolveFlow(config: Config, flow: FlowConfig, targetHost: string): ResolvedFlow {
+/** Where flows send their requests: host names of the targets. */
+interface FlowTargets {
+  readonly service: string;
+  readonly headless: string;
+  readonly remote: (flow: { namespace?: string }) => string;
+}
+
+const podinfoUrl = (host: string, path: string) => `http://${host}:${PODINFO_PORTS.http}${path}`;
+
+function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): RequestPlan {
+  const sampled = config.injector.servedBy.sampleEvery > 0;
+  const http = (host: string, path: string, freshConnection: boolean): HttpRequestPlan => ({
+    kind: 'http',
+    method: 'GET',
+    url: podinfoUrl(host, path),
+    expectedStatuses: [200],
+    headers: {},
+    freshConnection,
+    body: null,
+    expectBody: null,
+    servedByUrl: sampled ? podinfoUrl(host, '/env') : null,
+  });
+  switch (flow.type) {
+    case 'http-service':
+      return http(hosts.service, flow.path, !flow.connectionReuse);
+    case 'http-fresh':
+      return http(hosts.service, flow.path, true);
+    case 'http-pod-direct':
+      return http(hosts.headless, flow.path, !flow.connectionReuse);
+    case 'cross-namespace':
+      return http(hosts.remote(flow), flow.path, !flow.connectionReuse);
+    case 'chain':
+      return {
+        kind: 'http',
+        method: 'POST',
+        url: podinfoUrl(hosts.service, '/api/echo'),
+        expectedStatuses: [200],
+        headers: { 'Content-Type': 'text/plain' },
+        freshConnection: !flow.connectionReuse,
+        body: CHAIN_PROBE,
+        // The frontend answers 200 even when the backend fails; only the echoed probe proves both hops.
+        expectBody: CHAIN_PROBE,
+        servedByUrl: null,
+      };
+    case 'grpc':
+      return {
+        kind: 'grpc',
+        target: `${hosts.service}:${PODINFO_PORTS.grpc}`,
+        plaintext: true,
+        healthService: flow.healthService,
+        method: withSlash(flow.method),
+        message: {},
+        expectedStatuses: [0],
+        metadata: {},
+      };
+    case 'custom': {
+      const url = new URL(flow.url);
+      if (flow.protocol === 'grpc') {
+        const method = withSlash(flow.method ?? GRPC_HEALTH_CHECK);
+        return {
+          kind: 'grpc',
+          // For grpc:// and grpcs:// (non-special schemes) `host` is `host:port` as written.
+          target: url.host,
+          plaintext: url.protocol === 'grpc:',
+          healthService: null,
+          method,
+          message: flow.body === undefined ? {} : (JSON.parse(flow.body) as Record<string, unknown>),
+          expectedStatuses: flow.expectedStatuses ?? [0],
+          metadata: { ...flow.headers },
+        };
+      }
+      return {
+        kind: 'http',
+        method: flow.method ?? 'GET',
+        url: flow.url,
+        expectedStatuses: flow.expectedStatuses ?? [200],
+        headers: { ...flow.headers },
+        freshConnection: !flow.connectionReuse,
+        body: flow.body ?? null,
+        expectBody: null,
+        servedByUrl: null,
+      };
+    }
+  }
+}
+
+const withSlash = (method: string) => (method.startsWith('/') ? method : `/${method}`);
+
+/** Resolves one flow: defaults, objectives as ratios, VUs and the request it sends. */
+export function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets): ResolvedFlow {
   const latency = flow.objectives?.latency ?? config.objectives.latency;
   const availability = flow.objectives?.availability ?? config.objectives.availability;
   const thresholdSeconds = toSeconds(latency.threshold);
   const timeoutSeconds = toSeconds(flow.timeout);
   const vus = defaultVUs(flow.rate, thresholdSeconds, timeoutSeconds);
-  const base = {
+  return {
     name: flow.name,
     type: flow.type,
     rate: flow.rate,
@@ -126,21 +264,27 @@ function resolveFlow(config: Config, flow: FlowConfig, targetHost: string): Reso
     maxVUs: flow.maxVUs ?? Math.max(vus.maxVUs, flow.preAllocatedVUs ?? 0),
     availability: round6(availability / 100),
     latency: { threshold: latency.threshold, thresholdSeconds, target: round6(latency.target / 100) },
+    request: resolveRequest(config, flow, hosts),
   };
-  switch (flow.type) {
-    case 'http-service':
-      return {
-        ...base,
-        request: {
-          kind: 'http',
-          method: 'GET',
-          url: `http://${targetHost}:${PODINFO_PORTS.http}${flow.path}`,
-          expectedStatuses: [200],
-          headers: {},
-          freshConnection: false,
-        },
-      };
-  }
+}
+
+/** Namespace of a cross-namespace flow's target. */
+export function remoteNamespace(config: Config, flow: { namespace?: string }): string {
+  return flow.namespace ?? `${config.namespace}-remote`;
+}
+
+/** The Service the Prometheus Operator creates beside every Prometheus, and its port. */
+export const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
+
+/**
+ * Where k6 remote-writes: the configured URL, else the operator's `prometheus-operated` Service, by short
+ * name in demo mode (same namespace) and by namespace-qualified name in existing-stack mode.
+ */
+export function remoteWriteUrl(config: Config): string {
+  if (config.injector.remoteWrite.url) return config.injector.remoteWrite.url;
+  const { service, port } = PROMETHEUS_OPERATED;
+  const host = config.monitoring.mode === 'demo' ? service : `${service}.${config.monitoring.existing.namespace}.svc`;
+  return `http://${host}:${port}/api/v1/write`;
 }
 
 /** Resolves a validated config into the model every builder reads. Pure: no I/O, no clock. */
@@ -151,11 +295,41 @@ export function buildModel(config: Config): Model {
     const selector = { ...partOf, 'app.kubernetes.io/name': appName, 'app.kubernetes.io/component': component };
     return { name, selector, labels: { ...commonLabels, ...selector } };
   };
+  const types = new Set(config.flows.map((f) => f.type));
+  // Our own Services by their short name: the injector and podinfo run in our namespace, where the pod's
+  // first DNS search domain (<namespace>.svc.cluster.local) completes it on the first query, and the plan
+  // and podinfo args stay namespace-agnostic, so a kustomize namespace override needs no string rewriting.
+  const svcHost = (service: string, namespace: string) => (namespace === config.namespace ? service : `${service}.${namespace}`);
+  const podinfoTarget = (role: TargetModel['role'], name: string, namespace: string, extra: Partial<TargetModel> = {}): TargetModel => ({
+    ...workload(name, role, 'podinfo'),
+    role,
+    namespace,
+    replicas: config.target.replicas,
+    serviceName: name,
+    serviceHost: svcHost(name, namespace),
+    ...extra,
+  });
   const targetName = `${config.name}-target`;
-  const serviceHost = `${targetName}.${config.namespace}.svc.cluster.local`;
+  const backend = types.has('chain') ? podinfoTarget('backend', `${config.name}-backend`, config.namespace) : undefined;
+  const headlessName = `${targetName}-headless`;
+  const target = podinfoTarget('target', targetName, config.namespace, {
+    ...(types.has('http-pod-direct') ? { headless: { name: headlessName, host: svcHost(headlessName, config.namespace) } } : {}),
+    // podinfo's /api/echo POSTs the body to every --backend-url and answers with their replies.
+    ...(backend ? { backendUrl: podinfoUrl(backend.serviceHost, '/echo') } : {}),
+  });
+  const remoteNamespaces = [
+    ...new Set(config.flows.flatMap((f) => (f.type === 'cross-namespace' ? [remoteNamespace(config, f)] : []))),
+  ];
+  const remotes = remoteNamespaces.map((ns) => podinfoTarget('remote', `${config.name}-remote`, ns));
   const k6Version = parseVersion(imageTag(config.injector.image));
   if (!k6Version) throw new Error(`injector.image: cannot read a k6 version from '${config.injector.image}'`);
-  const flows = config.flows.map((f) => resolveFlow(config, f, serviceHost));
+  const hosts: FlowTargets = {
+    service: target.serviceHost,
+    headless: target.headless?.host ?? '',
+    // The short `<service>.<namespace>` name: the resolver walks the pod's DNS search path to find it.
+    remote: (f) => `${config.name}-remote.${remoteNamespace(config, f)}`,
+  };
+  const flows = config.flows.map((f) => resolveFlow(config, f, hosts));
   const buckets = [...new Set([...BASE_BUCKETS, ...flows.map((f) => f.latency.thresholdSeconds)])].sort((a, b) => a - b);
   const m = config.monitoring;
   const selectorLabels: Record<string, string> =
@@ -165,8 +339,17 @@ export function buildModel(config: Config): Model {
     name: config.name,
     namespace: config.namespace,
     commonLabels,
-    target: { ...workload(targetName, 'target', 'podinfo'), serviceName: targetName, serviceHost },
-    injector: { ...workload(`${config.name}-injector`, 'injector', 'k6'), k6Version, statsdExporterName: 'statsd-exporter' },
+    target,
+    targets: [target, ...(backend ? [backend] : []), ...remotes],
+    remoteNamespaces,
+    injector: {
+      ...workload(`${config.name}-injector`, 'injector', 'k6'),
+      mode: config.injector.mode,
+      k6Version,
+      statsdExporterName: 'statsd-exporter',
+      output: config.injector.output,
+      remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
+    },
     flows,
     buckets,
     monitoring: {

@@ -1,5 +1,6 @@
 import { Model, ResolvedFlow } from './model';
-import { METRICS } from './metrics';
+import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
+import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -23,8 +24,14 @@ const BY_FLOW = `sum by (${FLOW_LABELS.join(', ')})`;
  * values to float form ("1" becomes "1.0"), Prometheus 2 keeps the exporter's text ("1").
  */
 export function leMatcher(seconds: number): string {
-  if (Number.isInteger(seconds)) return `le=~"${seconds}(\\\\.0)?"`;
-  return `le="${seconds}"`;
+  const [op, v] = leMatcherParts(seconds);
+  return `le${op}"${v.replace(/\\/g, '\\\\')}"`;
+}
+
+/** The operator and value of `leMatcher` (the value unescaped: a regex for integers). */
+export function leMatcherParts(seconds: number): ['=' | '=~', string] {
+  if (Number.isInteger(seconds)) return ['=~', `${seconds}(\\.0)?`];
+  return ['=', `${seconds}`];
 }
 
 export function flowSelector(model: Model, flow: ResolvedFlow): Record<string, string> {
@@ -38,14 +45,88 @@ export const RECORD = {
   latencyBadRatio: (w: string) => `flow:cl_latency_bad_ratio:rate${w}`,
 } as const;
 
-/** Requests per second of a flow over a window, from the raw counter. */
-export function requestRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${BY_FLOW} (rate(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}]))`;
+/** A label matcher with an operator: `=`, `!=`, `=~` or `!~`. */
+export type Matcher = readonly [label: string, op: '=' | '!=' | '=~' | '!~', value: string];
+
+/** A selector from matchers with operators, e.g. `{__name__=~"a|b",flow="x",status!~"0"}`; sorted by label. */
+export function selector(ms: readonly Matcher[]): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const parts = [...ms].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, op, v]) => `${k}${op}"${esc(v)}"`);
+  return `{${parts.join(',')}}`;
 }
 
-/** Failed requests per second of a flow over a window. */
+/** A regex that matches exactly the given strings. */
+export const oneOf = (values: readonly (string | number)[]) => values.map((v) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+
+/** k6 sends gRPC server-reflection RPCs (once per connect) as grpc_req_duration samples too; they are not the flow's requests. */
+export const GRPC_REFLECTION_METHODS = '/grpc\\.reflection\\..*';
+
+const isGrpc = (flow: ResolvedFlow) => flow.request.kind === 'grpc';
+
+function flowMatchers(model: Model, flow: ResolvedFlow): Matcher[] {
+  return Object.entries(flowSelector(model, flow)).map(([k, v]) => [k, '=', v] as const);
+}
+
+/**
+ * The series that count a flow's requests, one sample per request attempt: HTTP flows
+ * `k6_http_reqs_total`; gRPC flows the RPC histogram's `_count` (without reflection RPCs) and
+ * failed connects, which send no RPC. A flow's request rate is the sum of their rates.
+ */
+export function requestSelectors(model: Model, flow: ResolvedFlow): string[] {
+  if (!isGrpc(flow)) return [`${METRICS.httpReqs}${matchers(flowSelector(model, flow))}`];
+  return [
+    `${METRICS.grpcReqDuration}_count${selector([...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]])}`,
+    `${METRICS.grpcConnectFailed}${matchers(flowSelector(model, flow))}`,
+  ];
+}
+
+/**
+ * The series that count a flow's failed requests: HTTP `k6_http_req_failed_total` (unexpected status or
+ * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
+ * status code is not an expected one, failed connects and wrong answers (health not SERVING).
+ */
+export function errorSelectors(model: Model, flow: ResolvedFlow): string[] {
+  const sel = matchers(flowSelector(model, flow));
+  const unexpected = `${METRICS.unexpectedResponse}${sel}`;
+  if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
+  return [
+    // k6 v0.54 tags gRPC samples with the numeric status code ("0" = OK).
+    `${METRICS.grpcReqDuration}_count${selector([
+      ...flowMatchers(model, flow),
+      ['method', '!~', GRPC_REFLECTION_METHODS],
+      ['status', '!~', oneOf(flow.request.expectedStatuses)],
+    ])}`,
+    `${METRICS.grpcConnectFailed}${sel}`,
+    unexpected,
+  ];
+}
+
+/**
+ * The sum of the per-flow rates of several counters. Each term falls back to 0 while its series does not
+ * exist yet (statsd-exporter creates a series at its first event), as long as the flow runs at all
+ * (k6 counts every iteration); separate sums, because one regex selector over several names can hold
+ * equal label sets once rate() drops the name.
+ */
+function sumOfRates(model: Model, flow: ResolvedFlow, selectors: readonly string[], window: string): string {
+  if (selectors.length === 1) return `${BY_FLOW} (rate(${selectors[0]}[${window}]))`;
+  const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
+}
+
+/** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
+function latencyHistogram(model: Model, flow: ResolvedFlow): { name: string; matchers: Matcher[] } {
+  if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowMatchers(model, flow) };
+  return { name: METRICS.grpcReqDuration, matchers: [...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]] };
+}
+
+/** Requests per second of a flow over a window, from the raw counters. */
+export function requestRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return sumOfRates(model, flow, requestSelectors(model, flow), window);
+}
+
+/** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
 export function errorRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${BY_FLOW} (rate(${METRICS.httpReqFailed}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
 /** Ratio of failed requests (0..1) of a flow over a window. */
@@ -55,16 +136,29 @@ export function errorRatio(model: Model, flow: ResolvedFlow, window: string): st
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
 export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string): string {
-  const sel = flowSelector(model, flow);
-  const le = leMatcher(flow.latency.thresholdSeconds);
-  const good = `${BY_FLOW} (rate(${METRICS.httpReqDuration}_bucket${matchers(sel).slice(0, -1)},${le}}[${window}]))`;
-  const all = `${BY_FLOW} (rate(${METRICS.httpReqDuration}_count${matchers(sel)}[${window}]))`;
+  if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
+  const h = latencyHistogram(model, flow);
+  const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
+  const good = `${BY_FLOW} (rate(${h.name}_bucket${selector([...h.matchers, le])}[${window}]))`;
+  const all = `${BY_FLOW} (rate(${h.name}_count${selector(h.matchers)}[${window}]))`;
   return `1 - (\n${good}\n/\n${all}\n)`;
 }
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
 export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
-  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${METRICS.httpReqDuration}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
+  if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
+  const h = latencyHistogram(model, flow);
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
+}
+
+/**
+ * Sampled responses per second from each source node (`node`, the injector's node) to each serving
+ * node (`served_by_node`) of a flow: the source × destination matrix. Only flows with served-by
+ * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
+ * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
+ */
+export function servedByRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */
@@ -77,23 +171,157 @@ export function burnThreshold(factor: number, objective: number): number {
   return Math.round(factor * errorBudget(objective) * 1e9) / 1e9;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Dashboard queries. Same building blocks as the rules above; where a panel shows what an alert
+ * evaluates (burn rate), it reads the recording rule the alert reads.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Label matchers with equality (`eq`) and regex (`re`) matchers, sorted by label name. */
+export function labelSelector(eq: Record<string, string>, re: Record<string, string> = {}): string {
+  const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const parts = [
+    ...Object.keys(eq).map((k) => [k, `${k}="${esc(eq[k])}"`]),
+    ...Object.keys(re).map((k) => [k, `${k}=~"${esc(re[k])}"`]),
+  ]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((p) => p[1]);
+  return `{${parts.join(',')}}`;
+}
+
+/** Availability SLI (0..1): the share of a flow's requests that succeeded over a window. */
+export function availability(model: Model, flow: ResolvedFlow, window: string): string {
+  return `1 - (\n${errorRatio(model, flow, window)}\n)`;
+}
+
+/** Share of the error budget left (1 = untouched, 0 = spent, negative = overspent) over the SLO period. */
+export function errorBudgetRemaining(model: Model, flow: ResolvedFlow, period: string): string {
+  return `1 - (\n${errorRatio(model, flow, period)}\n) / ${errorBudget(flow.availability)}`;
+}
+
+/** Burn rate (1 = spending exactly the budget) over a window, from the recording rule the alerts read. */
+export function burnRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `${RECORD.errorRatio(window)}${matchers(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
+}
+
+/** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
+export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly string[], window: string): string {
+  const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
+  const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
+  return terms.length === 1 ? terms[0] : terms.map((t) => `(${t})`).join(' + ');
+}
+
+/** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
+export function histogramQuantile(model: Model, flow: ResolvedFlow, histogram: string, q: number, window: string): string {
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
+}
+
+/** Per-bucket request rate of a flow's histogram, for a heatmap. */
+export function histogramBuckets(model: Model, flow: ResolvedFlow, histogram: string, window: string): string {
+  return `sum by (le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}]))`;
+}
+
+/** Health-check paths of podinfo that are not load (kubelet probes). */
+export const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
+
+/** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
+export function serverLatencyQuantile(model: Model, q: number, window: string): string {
+  return serverLatencyQuantileBy(model, q, [], window);
+}
+
+function serverSelector(model: Model, extra = ''): string {
+  const sel = labelSelector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
+  return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
+}
+
+/** Requests/s podinfo served (all flows to the target, probes excluded), kept apart by `by`. */
+export function serverRequestRate(model: Model, by: readonly string[], window: string): string {
+  return `sum by (${by.join(', ')}) (rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`;
+}
+
+/** Share (0..1) of podinfo responses that were not 5xx. */
+export function serverSuccessRatio(model: Model, window: string): string {
+  return (
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model, ',status!~"5.."')}[${window}]))\n/\n` +
+    `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`
+  );
+}
+
+/** Server-side latency quantile of podinfo, by `by` labels (e.g. `path`). */
+export function serverLatencyQuantileBy(model: Model, q: number, by: readonly string[], window: string): string {
+  return `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (rate(${METRICS.podinfoRequestDuration}_bucket${serverSelector(model)}[${window}])))`;
+}
+
+/** Label filters of the cross-flow views: exact namespace, regex flow and node (dashboard variables). */
+export interface ViewFilter {
+  readonly namespace: string;
+  /** Regex on `flow`. */
+  readonly flow: string;
+  /** Regex on `node` (the injector's node). */
+  readonly node: string;
+}
+
+const viewSelector = (f: ViewFilter) => labelSelector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
+
+/** Requests/s by source node (injector) and serving node (target pod). */
+export function servedByMatrix(f: ViewFilter, window: string): string {
+  return `sum by (node, served_by_node) (rate(${METRICS.servedBy}${viewSelector(f)}[${window}]))`;
+}
+
+/** Error ratio (0..1) by the injector's node. */
+export function errorRatioByNode(f: ViewFilter, window: string): string {
+  const s = viewSelector(f);
+  return `sum by (node) (rate(${METRICS.httpReqFailed}${s}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
+}
+
+/** Client latency quantile by the injector's node. */
+export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
+  return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
+}
+
+/** Iterations/s k6 could not start (no free VU): the injector is below its plan. */
+export function droppedIterationsRate(f: ViewFilter, window: string): string {
+  return `sum by (flow, pod) (rate(${METRICS.droppedIterations}${viewSelector(f)}[${window}]))`;
+}
+
+/** Active and allocated VUs per injector pod (gauges; k6 sends them without a flow tag). */
+export function injectorVus(f: Omit<ViewFilter, 'flow'>, gauge: string): string {
+  return `sum by (pod) (${gauge}${labelSelector({ namespace: f.namespace }, { node: f.node })})`;
+}
+
+/** Share (0..1) of CFS periods in which an injector container was throttled (cAdvisor). */
+export function injectorCpuThrottling(model: Model, namespace: string, window: string): string {
+  const s = labelSelector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
+  return (
+    `sum by (pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${s}[${window}]))\n/\n` +
+    `sum by (pod, container) (rate(${METRICS.containerCpuCfsPeriods}${s}[${window}]))`
+  );
+}
+
+/** Samples/s the statsd-exporter lost or could not map, per injector pod and reason. */
+export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, window: string): string {
+  return `sum by (pod) (rate(${counter}${labelSelector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
+}
+
 /* ---- Traffic and saturation (per pod, so the source pod and node stay on the alert) ---- */
 
 /** Labels the per-pod traffic and saturation queries keep: the source pod and its node. */
 export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
 
-/** Requests per second of a flow, per injector pod and node: comparable to the configured per-pod rate. */
+/**
+ * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
+ * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
+ */
 export function podRequestRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
-/** 1 when a flow has had no request sample at all for the window: the injector's dead-man's switch. */
+/** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
 export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
-  return `absent_over_time(${METRICS.httpReqs}${matchers(flowSelector(model, flow))}[${window}])`;
+  return `absent_over_time(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}])`;
 }
 
 /** Iterations per second k6 could not start (no free VU), per flow, pod and node. */
-export function droppedIterationsRate(model: Model, window: string): string {
+export function injectorDroppedIterationsRate(model: Model, window: string): string {
   return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}]))`;
 }
 
@@ -141,12 +369,12 @@ export function injectorCadvisorSelector(model: Model, container: string): strin
 export function injectorThrottledRatio(model: Model, container: string, window: string): string {
   const sel = injectorCadvisorSelector(model, container);
   return (
-    `sum by (namespace, pod, container) (rate(${METRICS.cadvisorCpuThrottledPeriods}${sel}[${window}]))\n/\n` +
-    `sum by (namespace, pod, container) (rate(${METRICS.cadvisorCpuPeriods}${sel}[${window}]))`
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${sel}[${window}]))\n/\n` +
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsPeriods}${sel}[${window}]))`
   );
 }
 
 /** Working-set bytes of a container of the injector (cAdvisor; what the OOM killer compares to the limit). */
 export function injectorWorkingSet(model: Model, container: string): string {
-  return `max by (namespace, pod, container) (${METRICS.cadvisorMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
+  return `max by (namespace, pod, container) (${METRICS.containerMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
 }

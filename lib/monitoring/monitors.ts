@@ -15,11 +15,26 @@ export interface MonitorsProps {
 }
 
 /**
- * One PodMonitor for the injector (statsd-exporter sidecar) and one ServiceMonitor for podinfo.
- * Both add a `node` label from the pod's node, so a bad node stands out.
+ * The ClusterIP Services of every podinfo (main target, chain backend, remote targets) and no other
+ * Service: the headless Service has another component, so no pod is scraped twice.
+ */
+export function podinfoServiceSelector(model: Model): { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] } {
+  const { ['app.kubernetes.io/component']: _component, ...common } = model.target.selector;
+  return {
+    matchLabels: { ...common },
+    matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: [...new Set(model.targets.map((t) => t.role))] }],
+  };
+}
+
+/**
+ * One PodMonitor for the injector (statsd-exporter sidecar; statsd mode only) and one ServiceMonitor for
+ * every podinfo. Both add a `node` label from the pod's node, so a bad node stands out. Without
+ * cross-namespace targets neither has a namespaceSelector: a monitor then discovers targets in its own
+ * namespace only, which keeps the output namespace-agnostic for kustomize namespace overrides.
  */
 export class Monitors extends Construct {
-  public readonly podMonitor: PodMonitor;
+  /** Scrapes the injector's statsd-exporter; statsd mode only (prometheus-rw pushes instead). */
+  public readonly podMonitor?: PodMonitor;
   public readonly serviceMonitor: ServiceMonitor;
 
   constructor(scope: Construct, id: string, props: MonitorsProps) {
@@ -27,11 +42,10 @@ export class Monitors extends Construct {
     const { model } = props;
     const labels = (extra: Record<string, string>) => ({ ...model.commonLabels, ...extra, ...model.monitoring.selectorLabels });
 
-    this.podMonitor = new PodMonitor(this, 'injector', {
+    if (model.injector.output === 'statsd') this.podMonitor = new PodMonitor(this, 'injector', {
       metadata: { name: model.injector.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'injector' }) },
       spec: {
         selector: { matchLabels: { ...model.injector.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
         podMetricsEndpoints: [
           {
             port: 'metrics',
@@ -52,8 +66,8 @@ export class Monitors extends Construct {
     this.serviceMonitor = new ServiceMonitor(this, 'target', {
       metadata: { name: model.target.name, namespace: model.namespace, labels: labels({ 'app.kubernetes.io/component': 'target' }) },
       spec: {
-        selector: { matchLabels: { ...model.target.selector } },
-        namespaceSelector: { matchNames: [model.namespace] },
+        selector: podinfoServiceSelector(model),
+        ...(model.remoteNamespaces.length ? { namespaceSelector: { matchNames: [model.namespace, ...model.remoteNamespaces] } } : {}),
         endpoints: [
           {
             port: 'http-metrics',

@@ -440,10 +440,10 @@ function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] 
   const alertLabels = { namespace: model.namespace, pod: pod.pod, container: K6_CONTAINER, severity: 'ticket' };
   const periodsPerStep = 10 * INTERVAL_SECONDS; // the CFS period is 100 ms
   const throttled = (fraction: number) => [
-    counterSeries(METRICS.cadvisorCpuPeriods, labels, n, () => periodsPerStep),
-    counterSeries(METRICS.cadvisorCpuThrottledPeriods, labels, n, () => Math.round(fraction * periodsPerStep)),
+    counterSeries(METRICS.containerCpuCfsPeriods, labels, n, () => periodsPerStep),
+    counterSeries(METRICS.containerCpuCfsThrottledPeriods, labels, n, () => Math.round(fraction * periodsPerStep)),
   ];
-  const memory = (fraction: number) => [gaugeSeries(METRICS.cadvisorMemoryWorkingSet, labels, n, () => Math.round(fraction * quantityValue(model.config.injector.resources.limits.memory)))];
+  const memory = (fraction: number) => [gaugeSeries(METRICS.containerMemoryWorkingSet, labels, n, () => Math.round(fraction * quantityValue(model.config.injector.resources.limits.memory)))];
   const hi = Math.min(1, s.throttledRatio * 2);
   const lo = s.throttledRatio / 2;
   return [

@@ -1,4 +1,4 @@
-import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from '../model/model';
+import { GRPC_HEALTH_CHECK, INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from '../model/model';
 import { METRICS } from '../model/metrics';
 import { matchers } from '../model/queries';
 
@@ -120,6 +120,9 @@ export interface RequestGroup {
 /** What one injector pod did for one flow in scrape interval `step` (0-based), or `gone` when the pod is not scraped. */
 export type FlowTraffic = (step: number) => readonly RequestGroup[] | 'gone';
 
+/** The gRPC status code of a failed RPC (14 = UNAVAILABLE: connection refused or reset). */
+export const GRPC_FAILED_STATUS = '14';
+
 /** The HTTP status and k6 error_code a failed request carries (podinfo `/status/500`, fault injection). */
 export const FAILED_STATUS = { status: '500', error_code: '1500' } as const;
 
@@ -130,11 +133,25 @@ export const FAILED_STATUS = { status: '500', error_code: '1500' } as const;
  * staleness marker, as Prometheus does when a target disappears or a scrape fails.
  */
 export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, steps: number, traffic: FlowTraffic, style: LeStyle): InputSeries[] {
-  const base = { ...injectorTargetLabels(model, pod), flow: flow.name, scenario: flow.name, method: flow.request.method };
-  const outcomes = [
-    { failed: false, labels: { ...base, status: '200', expected_response: 'true' } },
-    { failed: true, labels: { ...base, ...FAILED_STATUS, expected_response: 'false' } },
-  ];
+  const target = { ...injectorTargetLabels(model, pod), flow: flow.name, scenario: flow.name };
+  const req = flow.request;
+  // HTTP: k6_http_reqs_total, k6_http_req_failed_total and the duration histogram, split by status.
+  // gRPC: only the RPC duration histogram, labelled with the method and the numeric status code.
+  const grpc = req.kind === 'grpc';
+  const base: Record<string, string> = { ...target, method: req.kind === 'grpc' ? (req.method ?? GRPC_HEALTH_CHECK) : req.method };
+  const outcomes = grpc
+    ? [
+        { failed: false, labels: { ...base, status: '0' } },
+        { failed: true, labels: { ...base, status: GRPC_FAILED_STATUS } },
+      ]
+    : [
+        { failed: false, labels: { ...base, status: '200', expected_response: 'true' } },
+        { failed: true, labels: { ...base, ...FAILED_STATUS, expected_response: 'false' } },
+      ];
+  const histogram = grpc ? METRICS.grpcReqDuration : METRICS.httpReqDuration;
+  const iterations: Sample[] = [];
+  let iterationsTotal = 0;
+  let iterationsStarted = false;
   const buckets = [...model.buckets, Infinity];
   const out: InputSeries[] = [];
   // Per outcome: cumulative requests, failures, per-bucket counts and duration sum; undefined until the first event.
@@ -143,6 +160,12 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
   let wasGone = false;
   for (let step = 0; step < steps; step++) {
     const groups = traffic(step);
+    if (groups === 'gone') iterations.push(iterationsStarted && !wasGone ? 'stale' : '_');
+    else {
+      for (const g of groups) iterationsTotal += g.count;
+      iterationsStarted = iterationsStarted || iterationsTotal > 0;
+      iterations.push(iterationsStarted ? iterationsTotal : '_');
+    }
     outcomes.forEach((o, i) => {
       const st = state[i];
       const sm = samples[i];
@@ -182,14 +205,16 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
   outcomes.forEach((o, i) => {
     const sm = samples[i];
     if (!state[i].started) return;
-    out.push({ series: seriesName(METRICS.httpReqs, o.labels), values: seriesValues(sm.reqs) });
-    out.push({ series: seriesName(METRICS.httpReqFailed, o.labels), values: seriesValues(sm.failed) });
-    buckets.forEach((le, b) =>
-      out.push({ series: seriesName(`${METRICS.httpReqDuration}_bucket`, { ...o.labels, le: leLabel(le, style) }), values: seriesValues(sm.buckets[b]) }),
-    );
-    out.push({ series: seriesName(`${METRICS.httpReqDuration}_count`, o.labels), values: seriesValues(sm.count) });
-    out.push({ series: seriesName(`${METRICS.httpReqDuration}_sum`, o.labels), values: seriesValues(sm.sum) });
+    if (!grpc) {
+      out.push({ series: seriesName(METRICS.httpReqs, o.labels), values: seriesValues(sm.reqs) });
+      out.push({ series: seriesName(METRICS.httpReqFailed, o.labels), values: seriesValues(sm.failed) });
+    }
+    buckets.forEach((le, b) => out.push({ series: seriesName(`${histogram}_bucket`, { ...o.labels, le: leLabel(le, style) }), values: seriesValues(sm.buckets[b]) }));
+    out.push({ series: seriesName(`${histogram}_count`, o.labels), values: seriesValues(sm.count) });
+    out.push({ series: seriesName(`${histogram}_sum`, o.labels), values: seriesValues(sm.sum) });
   });
+  // k6 counts every iteration of the scenario, tagged with the flow.
+  if (iterationsStarted) out.push({ series: seriesName(METRICS.iterations, target), values: seriesValues(iterations) });
   return out;
 }
 

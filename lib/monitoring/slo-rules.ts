@@ -6,7 +6,7 @@ import { quantityValue } from '../model/quantity';
 import {
   RECORD,
   burnThreshold,
-  droppedIterationsRate,
+  injectorDroppedIterationsRate,
   errorRatio,
   flowAbsent,
   injectorThrottledRatio,
@@ -83,7 +83,8 @@ export function runbookUrl(alert: AlertName): string {
 
 /** The dashboard, filtered to the namespace (and flow), relative to the Grafana root URL. */
 export function dashboardUrl(model: Model, flow?: ResolvedFlow): string {
-  const vars = [`var-namespace=${model.namespace}`, ...(flow ? [`var-flow=${flow.name}`] : [])];
+  // The namespace goes last: kustomize's namespace replacement splits the URL at '=' to find it.
+  const vars = [...(flow ? [`var-flow=${flow.name}`] : []), `var-namespace=${model.namespace}`];
   return `/d/${DASHBOARD_UID}/${DASHBOARD_UID}?${vars.join('&')}`;
 }
 
@@ -95,10 +96,12 @@ const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 function recordingRules(model: Model, flow: ResolvedFlow): Rule[] {
+  // The flow label (already in the result) also tells the per-flow rules apart for promtool's duplicate-rule lint.
+  const labels = { flow: flow.name };
   return sliWindows(model).flatMap((w) => [
-    { record: RECORD.requestRate(w), expr: requestRate(model, flow, w) },
-    { record: RECORD.errorRatio(w), expr: errorRatio(model, flow, w) },
-    { record: RECORD.latencyBadRatio(w), expr: latencyBadRatio(model, flow, w) },
+    { record: RECORD.requestRate(w), expr: requestRate(model, flow, w), labels },
+    { record: RECORD.errorRatio(w), expr: errorRatio(model, flow, w), labels },
+    { record: RECORD.latencyBadRatio(w), expr: latencyBadRatio(model, flow, w), labels },
   ]);
 }
 
@@ -168,7 +171,7 @@ function trafficAlerts(model: Model, flow: ResolvedFlow): Rule[] {
         model,
         ALERTS.injectorAbsent,
         `No ${flow.name} measurements at all: the injector is gone or not scraped`,
-        `Prometheus has had no ${METRICS.httpReqs} sample for flow ${flow.name} in namespace ${model.namespace} for ${t.absentWindow} ` +
+        `Prometheus has had no ${METRICS.iterations} sample for flow ${flow.name} in namespace ${model.namespace} for ${t.absentWindow} ` +
           `(value {{ $value }} = absent). While it is absent, no other alert of this flow can fire.`,
         flow,
       ),
@@ -183,7 +186,7 @@ function injectorAlerts(model: Model): Rule[] {
   const rules: Rule[] = [
     {
       alert: ALERTS.droppedIterations,
-      expr: `${droppedIterationsRate(model, w)} > 0`,
+      expr: `${injectorDroppedIterationsRate(model, w)} > 0`,
       for: s.for,
       labels: { severity: 'ticket' },
       annotations: annotations(

@@ -1,7 +1,7 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Model, PODINFO_PORTS } from '../model/model';
+import { Model, PODINFO_PORTS, TargetModel } from '../model/model';
 import { resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 
 /** podinfo's image runs as `USER app`; Kubernetes needs the numeric id to enforce runAsNonRoot. */
@@ -10,23 +10,30 @@ export const PODINFO_GID = 101;
 
 export interface PodinfoProps {
   readonly model: Model;
+  /**
+   * Which podinfo this is: the main target, the chain backend or a remote-namespace target.
+   * @default model.target
+   */
+  readonly target?: TargetModel;
 }
 
 /**
- * The target: podinfo 6.14.1 as a Deployment spread across zones and nodes, a ClusterIP Service
- * with named http, grpc and metrics ports, and a PodDisruptionBudget.
+ * A target: podinfo 6.14.1 as a Deployment spread across zones and nodes, a ClusterIP Service
+ * with named http, grpc and metrics ports, a PodDisruptionBudget and, for pod-direct flows, a
+ * headless Service whose DNS name answers with every ready pod IP.
  */
 export class Podinfo extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly pdb: k8s.KubePodDisruptionBudget;
+  public readonly headlessService?: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: PodinfoProps) {
     super(scope, id);
     const { model } = props;
-    const t = model.target;
+    const t = props.target ?? model.target;
     const cfg = model.config.target;
-    const metadata = (name: string): ApiObjectMetadata => ({ name, namespace: model.namespace, labels: { ...t.labels } });
+    const metadata = (name: string, labels: Record<string, string> = t.labels): ApiObjectMetadata => ({ name, namespace: t.namespace, labels: { ...labels } });
     const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
       topologyKey,
       maxSkew: 1,
@@ -39,7 +46,7 @@ export class Podinfo extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: metadata(t.name),
       spec: {
-        replicas: cfg.replicas,
+        replicas: t.replicas,
         revisionHistoryLimit: 3,
         selector: { matchLabels: { ...t.selector } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
@@ -57,7 +64,7 @@ export class Podinfo extends Construct {
                 image: cfg.image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['./podinfo'],
-                args: podinfoArgs(),
+                args: podinfoArgs(t.backendUrl),
                 env: [
                   { name: 'PODINFO_UI_MESSAGE', value: 'continuous-load target' },
                   { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
@@ -105,6 +112,22 @@ export class Podinfo extends Construct {
       },
     });
 
+    if (t.headless) {
+      // Not selected by the ServiceMonitor (another component label): the pods are scraped once, via the ClusterIP Service.
+      this.headlessService = new k8s.KubeService(this, 'headless', {
+        metadata: metadata(t.headless.name, { ...model.commonLabels, 'app.kubernetes.io/name': 'podinfo', 'app.kubernetes.io/component': `${t.role}-headless` }),
+        spec: {
+          type: 'ClusterIP',
+          clusterIp: 'None',
+          selector: { ...t.selector },
+          ports: [
+            { name: 'http', port: PODINFO_PORTS.http, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' },
+            { name: 'grpc', port: PODINFO_PORTS.grpc, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' },
+          ],
+        },
+      });
+    }
+
     this.pdb = new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata: metadata(t.name),
       spec: {
@@ -116,7 +139,7 @@ export class Podinfo extends Construct {
 }
 
 /** podinfo's command-line flags (the loopback e2e starts the real binary with these). */
-export function podinfoArgs(): string[] {
+export function podinfoArgs(backendUrl?: string): string[] {
   return [
     `--port=${PODINFO_PORTS.http}`,
     `--port-metrics=${PODINFO_PORTS.metrics}`,
@@ -124,5 +147,6 @@ export function podinfoArgs(): string[] {
     '--grpc-service-name=podinfo',
     '--level=info',
     '--data-path=/data',
+    ...(backendUrl ? [`--backend-url=${backendUrl}`] : []),
   ];
 }

@@ -1,21 +1,37 @@
 // @ts-check
 // Continuous Load's k6 script. A fixed program: everything it does comes from the load plan
 // (JSON in a ConfigMap, built from the config by lib/injector/plan.ts). One constant-arrival-rate
-// scenario per flow; every request carries a `flow` tag.
+// scenario per flow; every request carries a `flow` tag. Needs nothing newer than k6 v0.54.
 import http from 'k6/http';
+import grpc from 'k6/net/grpc';
 import { check } from 'k6';
 import exec from 'k6/execution';
+import { Counter } from 'k6/metrics';
 
 /**
  * @typedef {{ kind: 'http', method: string, url: string, expectedStatuses: number[],
- *             headers: Record<string, string>, freshConnection: boolean }} HttpRequestPlan
+ *             headers: Record<string, string>, freshConnection: boolean, body: string | null,
+ *             expectBody: string | null, servedByUrl: string | null }} HttpRequestPlan
+ * @typedef {{ kind: 'grpc', target: string, plaintext: boolean, healthService: string | null,
+ *             method: string | null, message: Record<string, unknown>, expectedStatuses: number[],
+ *             metadata: Record<string, string> }} GrpcRequestPlan
  * @typedef {{ name: string, rate: number, timeout: string, preAllocatedVUs: number, maxVUs: number,
- *             request: HttpRequestPlan }} FlowPlan
- * @typedef {{ duration: string, systemTags: string[], flows: FlowPlan[] }} LoadPlan
+ *             request: HttpRequestPlan | GrpcRequestPlan }} FlowPlan
+ * @typedef {{ duration: string, systemTags: string[], servedBy: { sampleEvery: number, maxNodes: number },
+ *             flows: FlowPlan[] }} LoadPlan
  */
 
 /** @type {LoadPlan} */
 const plan = JSON.parse(open(__ENV.CL_PLAN || '/etc/continuous-load/plan.json'));
+
+const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
+
+/** Sampled responses per serving node, tagged `served_by_node` (bounded: see `servedByNode`). */
+const servedBy = new Counter('served_by');
+/** Responses with an expected status but a wrong answer: a chain's failed second hop, a health check not SERVING. */
+const unexpectedResponse = new Counter('unexpected_response');
+/** gRPC connects that failed: no RPC is sent, so no grpc_req_duration sample says so. */
+const grpcConnectFailed = new Counter('grpc_connect_failed');
 
 /** @type {Record<string, FlowPlan>} */
 const flows = {};
@@ -40,24 +56,113 @@ export const options = {
   scenarios,
   systemTags: plan.systemTags,
   discardResponseBodies: true,
-  // Resolve names again for every new connection, so DNS stays on the path of fresh-connection flows.
+  // Resolve names again for every new connection (ttl 0), so DNS stays on the path of fresh-connection
+  // flows, and take the answers in turn (roundRobin), so a headless Service name reaches every pod.
   dns: { ttl: '0', select: 'roundRobin', policy: 'preferIPv4' },
 };
 
 /** Sends one request of the flow whose scenario is running. */
 export function run() {
   const flow = flows[exec.scenario.name];
-  const req = flow.request;
+  if (flow.request.kind === 'grpc') runGrpc(flow, flow.request);
+  else runHttp(flow, flow.request);
+}
+
+/**
+ * @param {FlowPlan} flow
+ * @param {HttpRequestPlan} req
+ */
+function runHttp(flow, req) {
   /** @type {Record<string, string>} */
   const headers = Object.assign({}, req.headers);
-  // A per-request `Connection: close` gives this flow a fresh TCP connection (and DNS lookup)
-  // every time, while keep-alive flows in the same process keep theirs.
+  // A per-request `Connection: close` gives this flow a fresh TCP connection (and, with ttl 0, a fresh
+  // DNS lookup) every time, while keep-alive flows in the same process keep theirs. k6's
+  // noConnectionReuse would do it for every flow at once.
   if (req.freshConnection) headers.Connection = 'close';
-  const res = http.request(req.method, req.url, null, {
+  const sample = req.servedByUrl !== null && plan.servedBy.sampleEvery > 0 && exec.scenario.iterationInTest % plan.servedBy.sampleEvery === 0;
+  const url = sample && req.servedByUrl !== null ? req.servedByUrl : req.url;
+  const readBody = sample || req.expectBody !== null;
+  const res = http.request(sample ? 'GET' : req.method, url, sample ? null : req.body, {
     timeout: flow.timeout,
     headers,
     tags: { flow: flow.name },
+    responseType: readBody ? 'text' : 'none',
     responseCallback: http.expectedStatuses(...req.expectedStatuses),
   });
-  check(res, { status: (r) => req.expectedStatuses.indexOf(r.status) !== -1 });
+  const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
+  check(res, { status: () => statusOk });
+  if (!statusOk) return;
+  const body = typeof res.body === 'string' ? res.body : '';
+  if (sample) {
+    servedBy.add(1, { served_by_node: servedByNode(nodeFromEnv(body)) });
+  } else if (req.expectBody !== null) {
+    const ok = body.indexOf(req.expectBody) !== -1;
+    check(res, { body: () => ok });
+    if (!ok) unexpectedResponse.add(1);
+  }
+}
+
+/** NODE_NAME from podinfo's /env answer (a JSON array of `KEY=value`); '' when absent. */
+function nodeFromEnv(/** @type {string} */ body) {
+  try {
+    const env = JSON.parse(body);
+    if (Array.isArray(env)) {
+      for (const e of env) if (typeof e === 'string' && e.indexOf('NODE_NAME=') === 0) return e.slice('NODE_NAME='.length);
+    }
+  } catch (e) {
+    return '';
+  }
+  return '';
+}
+
+/** Node names this VU has reported; at most plan.servedBy.maxNodes, later ones become 'other'. */
+const seenNodes = /** @type {Record<string, boolean>} */ ({});
+let seenCount = 0;
+
+/** The bounded `served_by_node` value for a node name. */
+function servedByNode(/** @type {string} */ node) {
+  if (node === '') return 'unknown';
+  if (seenNodes[node]) return node;
+  if (seenCount >= plan.servedBy.maxNodes) return 'other';
+  seenNodes[node] = true;
+  seenCount++;
+  return node;
+}
+
+/** One gRPC client per VU and target, connected once and then reused. */
+const grpcClients = /** @type {Record<string, { client: grpc.Client, connected: boolean }>} */ ({});
+
+/**
+ * @param {FlowPlan} flow
+ * @param {GrpcRequestPlan} req
+ */
+function runGrpc(flow, req) {
+  let c = grpcClients[flow.name];
+  if (!c) {
+    c = { client: new grpc.Client(), connected: false };
+    grpcClients[flow.name] = c;
+  }
+  if (!c.connected) {
+    try {
+      // Server reflection gives the method descriptors; podinfo registers it, as most servers do.
+      c.client.connect(req.target, { plaintext: req.plaintext, reflect: true, timeout: flow.timeout });
+      c.connected = true;
+    } catch (e) {
+      grpcConnectFailed.add(1);
+      check(null, { 'grpc-connect': () => false });
+      return;
+    }
+  }
+  // With both a health check and a method, iterations take them in turn: one RPC per iteration.
+  const health = req.healthService !== null && (req.method === null || exec.scenario.iterationInTest % 2 === 0);
+  const method = health ? GRPC_HEALTH_CHECK : req.method || GRPC_HEALTH_CHECK;
+  const message = health ? { service: req.healthService } : req.message;
+  const res = c.client.invoke(method, message, { timeout: flow.timeout, metadata: req.metadata, tags: { flow: flow.name } });
+  const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
+  check(res, { status: () => statusOk });
+  if (health && statusOk) {
+    const serving = res.message !== null && typeof res.message === 'object' && /** @type {Record<string, unknown>} */ (res.message).status === 'SERVING';
+    check(res, { serving: () => serving });
+    if (!serving) unexpectedResponse.add(1);
+  }
 }

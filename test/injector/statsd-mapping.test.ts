@@ -1,0 +1,120 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { statsdMapping } from '../../lib/injector/statsd-mapping';
+import { METRICS } from '../../lib/model/metrics';
+import { requireBinary } from '../tools/binaries';
+import { model } from '../helpers';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+
+/**
+ * The lines k6 v0.54's statsd output sends (datadog-go client, K6_STATSD_NAMESPACE=k6.,
+ * K6_STATSD_ENABLE_TAGS=true, tags left after K6_STATSD_TAG_BLOCKLIST), for the flow kinds this issue adds.
+ * k6 itself is stood in for: no k6 binary may be built here (AGPL), so these are its exact wire lines.
+ */
+const K6_V054_LINES = [
+  // gRPC: the status tag is the numeric code (strconv.Itoa(int(status.Code(err)))); method is the full method.
+  'k6.grpc_req_duration:3.5|ms|#flow:grpc,method:/grpc.health.v1.Health/Check,scenario:grpc,status:0',
+  'k6.grpc_req_duration:7|ms|#flow:grpc,method:/version.VersionService/Version,scenario:grpc,status:14',
+  // Custom counters of the script (Counter → Count(name, value)).
+  'k6.grpc_connect_failed:1|c|#flow:grpc,scenario:grpc',
+  'k6.unexpected_response:1|c|#flow:chain,scenario:chain',
+  'k6.served_by:1|c|#flow:http-service,scenario:http-service,served_by_node:node-a',
+  'k6.served_by:1|c|#flow:http-service,scenario:http-service,served_by_node:node-a',
+  'k6.served_by:1|c|#flow:http-pod-direct,scenario:http-pod-direct,served_by_node:other',
+  // A fresh connection: connecting and blocked are non-zero.
+  'k6.http_req_connecting:0.8|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
+  'k6.http_req_blocked:1.9|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
+  // Checks are Rate samples with a check tag: k6 sends them as check.<name>.<pass|fail>.
+  'k6.check.body.fail:1|c|#flow:chain,scenario:chain',
+];
+
+describe('the statsd-exporter mapping, in the real statsd_exporter (k6 v0.54 stood in by its exact statsd lines)', () => {
+  let proc: ChildProcess | undefined;
+  let dir = '';
+  let metrics = '';
+
+  beforeAll(async () => {
+    // GIVEN statsd_exporter running with the mapping we synthesize
+    const bin = requireBinary('statsd_exporter');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-statsd-'));
+    const mappingFile = path.join(dir, 'mapping.yaml');
+    fs.writeFileSync(mappingFile, stringify(statsdMapping(model()), { lineWidth: 0 }));
+    const [udp, web] = [await freePort(), await freePort()];
+    proc = spawn(bin, [`--statsd.mapping-config=${mappingFile}`, `--statsd.listen-udp=127.0.0.1:${udp}`, '--statsd.listen-tcp=', `--web.listen-address=127.0.0.1:${web}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr?.on('data', (d) => (stderr += String(d)));
+    const url = `http://127.0.0.1:${web}/metrics`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${web}/-/ready`)).ok) break;
+      } catch {
+        if (i > 100) throw new Error(`statsd_exporter did not start:\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // WHEN k6's lines arrive over UDP
+    const sock = dgram.createSocket('udp4');
+    for (const line of K6_V054_LINES) await new Promise<void>((res, rej) => sock.send(line, udp, '127.0.0.1', (e) => (e ? rej(e) : res())));
+    sock.close();
+    const want = `${METRICS.servedBy}{flow="http-pod-direct"`;
+    for (let i = 0; i < 100 && !metrics.includes(want); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      metrics = await (await fetch(url)).text();
+    }
+  });
+
+  afterAll(() => {
+    proc?.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const series = (name: string) => metrics.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+
+  test('served_by becomes k6_served_by_total{flow, served_by_node}, counting per node', () => {
+    // THEN the counter keeps the flow and node labels
+    expect(series(METRICS.servedBy).sort()).toEqual([
+      `${METRICS.servedBy}{flow="http-pod-direct",scenario="http-pod-direct",served_by_node="other"} 1`,
+      `${METRICS.servedBy}{flow="http-service",scenario="http-service",served_by_node="node-a"} 2`,
+    ]);
+  });
+
+  test('gRPC durations become a histogram in seconds with the numeric status code', () => {
+    const count = series(`${METRICS.grpcReqDuration}_count`).sort();
+    expect(count).toEqual([
+      `${METRICS.grpcReqDuration}_count{flow="grpc",method="/grpc.health.v1.Health/Check",scenario="grpc",status="0"} 1`,
+      `${METRICS.grpcReqDuration}_count{flow="grpc",method="/version.VersionService/Version",scenario="grpc",status="14"} 1`,
+    ]);
+    expect(series(`${METRICS.grpcReqDuration}_sum`).join('\n')).toContain('status="14"} 0.007');
+  });
+
+  test('failed gRPC connects and wrong answers become their counters', () => {
+    expect(series(METRICS.grpcConnectFailed)).toEqual([`${METRICS.grpcConnectFailed}{flow="grpc",scenario="grpc"} 1`]);
+    expect(series(METRICS.unexpectedResponse)).toEqual([`${METRICS.unexpectedResponse}{flow="chain",scenario="chain"} 1`]);
+  });
+
+  test('connecting and blocked timings of fresh connections are histograms per flow', () => {
+    expect(series(`${METRICS.httpReqConnecting}_sum`).join('\n')).toMatch(/flow="http-fresh".*\} 0\.0008$/m);
+    expect(series(`${METRICS.httpReqBlocked}_count`).join('\n')).toMatch(/flow="http-fresh".*\} 1$/m);
+  });
+
+  test('no line went unmapped', () => {
+    expect(metrics).toMatch(/^statsd_exporter_events_unmapped_total 0$/m);
+    expect(series(METRICS.checks).join('\n')).toContain('check="body"');
+  });
+});

@@ -1,0 +1,3 @@
+module continuous-load/test/tools/helm-render
+
+go 1.22
