@@ -57,6 +57,13 @@ export const ALERT_PANELS: Readonly<Record<string, FlowPanel | SharedPanel>> = {
   ContinuousLoadTrafficLow: 'requests',
   ContinuousLoadInjectorAbsent: 'requests',
   ContinuousLoadDroppedIterations: 'dropped-iterations',
+  ContinuousLoadStatsdPacketDrops: 'exporter-drops',
+  ContinuousLoadStatsdUnmappedEvents: 'exporter-drops',
+  ContinuousLoadStatsdExporterMemoryHigh: 'exporter-drops',
+  ContinuousLoadInjectorCpuThrottled: 'cpu-throttling',
+  ContinuousLoadInjectorMemoryHigh: 'cpu-throttling',
+  ContinuousLoadTargetCpuSaturated: 'server-requests',
+  ContinuousLoadTargetMemoryHigh: 'server-requests',
 };
 
 /** 32-bit FNV-1a: a stable number from a flow name (ids survive reordering and adding flows). */

@@ -301,3 +301,80 @@ export function injectorCpuThrottling(model: Model, namespace: string, window: s
 export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, window: string): string {
   return `sum by (pod) (rate(${counter}${labelSelector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
 }
+
+/* ---- Traffic and saturation (per pod, so the source pod and node stay on the alert) ---- */
+
+/** Labels the per-pod traffic and saturation queries keep: the source pod and its node. */
+export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
+
+/**
+ * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
+ * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
+ */
+export function podRequestRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+}
+
+/** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
+export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
+  return `absent_over_time(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}])`;
+}
+
+/** Iterations per second k6 could not start (no free VU), per flow, pod and node. */
+export function injectorDroppedIterationsRate(model: Model, window: string): string {
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}]))`;
+}
+
+/** Label matchers of the injector's statsd-exporter sidecar, the one container of the injector we scrape. */
+export function statsdExporterSelector(model: Model): string {
+  return `{container="${model.injector.statsdExporterName}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
+}
+
+/**
+ * Per-second rate of statsd-exporter self-metric counters (summed when several), per injector pod and node.
+ * Several names are matched with `__name__`, so a counter that has never been incremented (a
+ * labelled one, such as sample_errors_total{reason}, does not exist until then) cannot hide the others.
+ */
+export function statsdExporterRate(model: Model, metric: string | readonly string[], window: string): string {
+  const names = typeof metric === 'string' ? [metric] : metric;
+  const sel = statsdExporterSelector(model);
+  const series = names.length === 1 ? `${names[0]}${sel}` : `{__name__=~"${names.join('|')}",${sel.slice(1)}`;
+  return `sum by (namespace, pod, node) (rate(${series}[${window}]))`;
+}
+
+/** Label matchers of the target (podinfo) pods, scraped through their Service. */
+export function targetSelector(model: Model): string {
+  return matchers({ namespace: model.namespace, service: model.target.serviceName });
+}
+
+/** A Go process metric of the target pods per pod and node (podinfo exposes `process_*` and `go_*`). */
+export function targetProcessMetric(model: Model, metric: string): string {
+  return `max by (namespace, pod, node) (${metric}${targetSelector(model)})`;
+}
+
+/** CPU cores the target pods use, per pod and node, from their `process_cpu_seconds_total`. */
+export function targetCpuCores(model: Model, window: string): string {
+  return `sum by (namespace, pod, node) (rate(${METRICS.processCpuSeconds}${targetSelector(model)}[${window}]))`;
+}
+
+/**
+ * Label matchers of the k6 container in cAdvisor series (`container_*`), as kube-prometheus-stack scrapes
+ * them from the kubelet. The demo Prometheus does not scrape the kubelet.
+ */
+export function injectorCadvisorSelector(model: Model, container: string): string {
+  return `{container="${container}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
+}
+
+/** Fraction (0..1) of CFS periods in which a container of the injector was throttled (cAdvisor). */
+export function injectorThrottledRatio(model: Model, container: string, window: string): string {
+  const sel = injectorCadvisorSelector(model, container);
+  return (
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${sel}[${window}]))\n/\n` +
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsPeriods}${sel}[${window}]))`
+  );
+}
+
+/** Working-set bytes of a container of the injector (cAdvisor; what the OOM killer compares to the limit). */
+export function injectorWorkingSet(model: Model, container: string): string {
+  return `max by (namespace, pod, container) (${METRICS.containerMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
+}
