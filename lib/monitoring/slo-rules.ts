@@ -1,4 +1,4 @@
-import { DASHBOARD_UID } from '../dashboard/dashboard';
+import { alertPanelLink } from '../dashboard/links';
 import { Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
@@ -81,15 +81,16 @@ export function runbookUrl(alert: AlertName): string {
   return `${RUNBOOK_BASE}#${alert.toLowerCase()}`;
 }
 
-/** The dashboard, filtered to the namespace (and flow), relative to the Grafana root URL. */
-export function dashboardUrl(model: Model, flow?: ResolvedFlow): string {
-  // The namespace goes last: kustomize's namespace replacement splits the URL at '=' to find it.
-  const vars = [...(flow ? [`var-flow=${flow.name}`] : []), `var-namespace=${model.namespace}`];
-  return `/d/${DASHBOARD_UID}/${DASHBOARD_UID}?${vars.join('&')}`;
+/**
+ * The alert's panel on the dashboard (`lib/dashboard/links.ts`: the panel ALERT_PANELS names, that flow's
+ * for per-flow alerts), filtered to the namespace and flow, relative to the Grafana root URL.
+ */
+export function dashboardUrl(model: Model, alert: AlertName, flow?: ResolvedFlow): string {
+  return alertPanelLink(model, alert, flow?.name);
 }
 
 function annotations(model: Model, alert: AlertName, summary: string, description: string, flow?: ResolvedFlow): Record<string, string> {
-  return { summary, description, runbook_url: runbookUrl(alert), dashboard_url: dashboardUrl(model, flow) };
+  return { summary, description, runbook_url: runbookUrl(alert), dashboard_url: dashboardUrl(model, alert, flow) };
 }
 
 const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
