@@ -212,11 +212,14 @@ export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly str
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
 export function histogramQuantile(model: Model, flow: ResolvedFlow, histogram: string, q: number, window: string): string {
+  // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
+  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${matchers(flowSelector(model, flow))}[${window}])))`;
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
 export function histogramBuckets(model: Model, flow: ResolvedFlow, histogram: string, window: string): string {
+  if (isRemoteWrite(model)) return `sum(rate(${histogram}${matchers(flowSelector(model, flow))}[${window}]))`;
   return `sum by (le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
@@ -258,6 +261,8 @@ export interface ViewFilter {
   readonly flow: string;
   /** Regex on `node` (the injector's node). */
   readonly node: string;
+  /** Remote-write mode: native histograms, failures as `expected_response="false"`. @default false */
+  readonly remoteWrite?: boolean;
 }
 
 const viewSelector = (f: ViewFilter) => labelSelector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
@@ -270,11 +275,15 @@ export function servedByMatrix(f: ViewFilter, window: string): string {
 /** Error ratio (0..1) by the injector's node. */
 export function errorRatioByNode(f: ViewFilter, window: string): string {
   const s = viewSelector(f);
-  return `sum by (node) (rate(${METRICS.httpReqFailed}${s}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
+  const failed = f.remoteWrite
+    ? `${METRICS.httpReqs}${labelSelector({ namespace: f.namespace, expected_response: 'false' }, { flow: f.flow, node: f.node })}`
+    : `${METRICS.httpReqFailed}${s}`;
+  return `sum by (node) (rate(${failed}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
 }
 
 /** Client latency quantile by the injector's node. */
 export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
+  if (f.remoteWrite) return `histogram_quantile(${q}, sum by (node) (rate(${METRICS.httpReqDuration}${viewSelector(f)}[${window}])))`;
   return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
 }
 

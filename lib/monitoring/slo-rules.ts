@@ -1,4 +1,5 @@
 import { alertPanelLink } from '../dashboard/links';
+import { isRemoteWrite } from '../model/queries-rw';
 import { Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
@@ -198,6 +199,10 @@ function injectorAlerts(model: Model): Rule[] {
           'no free VU (requests too slow for maxVUs, or the k6 container is CPU-starved), so measured traffic is below the plan.',
       ),
     },
+  ];
+  // The statsd-exporter sidecar exists only with the statsd output: no alert that could never fire.
+  if (!isRemoteWrite(model)) {
+    rules.push(
     {
       alert: ALERTS.statsdPacketDrops,
       expr: `${statsdExporterRate(model, METRICS.statsdUdpPacketDrops, w)} > 0`,
@@ -237,7 +242,8 @@ function injectorAlerts(model: Model): Rule[] {
           `${model.config.injector.statsdExporter.resources.limits.memory} memory limit (alert above ${pct(s.memoryRatio)}): too many series; an OOM kill resets every counter.`,
       ),
     },
-  ];
+    );
+  }
   if (model.monitoring.mode === 'existing') rules.push(...cadvisorAlerts(model));
   return rules;
 }
