@@ -207,7 +207,10 @@ export function burnRate(model: Model, flow: ResolvedFlow, window: string): stri
 export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly string[], window: string): string {
   const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
   const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
-  return terms.length === 1 ? terms[0] : terms.map((t) => `(${t})`).join(' + ');
+  if (terms.length === 1) return terms[0];
+  // Counters that appear only at their first event (failed gRPC connects) fall back to 0, as in sumOfRates.
+  const zero = `0 * ${sum} (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+  return `(${terms.map((t) => `(${t} or ${zero})`).join(' + ')})`;
 }
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
@@ -341,14 +344,18 @@ export function statsdExporterSelector(model: Model): string {
 
 /**
  * Per-second rate of statsd-exporter self-metric counters (summed when several), per injector pod and node.
- * Several names are matched with `__name__`, so a counter that has never been incremented (a
- * labelled one, such as sample_errors_total{reason}, does not exist until then) cannot hide the others.
+ * Several counters are summed one by one, each falling back to 0 (through the UDP packet counter, which
+ * exists from the start) while it does not exist yet: a labelled counter such as sample_errors_total{reason}
+ * appears only at its first increment and must not hide the others. (One `{__name__=~"a|b"}` selector would
+ * not do: rate() drops the name, and two series with equal labels make the whole rule fail to evaluate.)
  */
 export function statsdExporterRate(model: Model, metric: string | readonly string[], window: string): string {
   const names = typeof metric === 'string' ? [metric] : metric;
   const sel = statsdExporterSelector(model);
-  const series = names.length === 1 ? `${names[0]}${sel}` : `{__name__=~"${names.join('|')}",${sel.slice(1)}`;
-  return `sum by (namespace, pod, node) (rate(${series}[${window}]))`;
+  const by = 'sum by (namespace, pod, node)';
+  if (names.length === 1) return `${by} (rate(${names[0]}${sel}[${window}]))`;
+  const zero = `0 * ${by} (rate(${METRICS.statsdUdpPackets}${sel}[${window}]))`;
+  return `(${names.map((n) => `(${by} (rate(${n}${sel}[${window}])) or ${zero})`).join(' + ')})`;
 }
 
 /** Label matchers of the target (podinfo) pods, scraped through their Service. */

@@ -380,7 +380,11 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
       ALERTS.statsdUnmappedEvents,
       'statsd-exporter sample errors (a labelled counter; unmapped events stay flat)',
       (perStep) => [
+        // As statsd_exporter 0.30 exposes them: unlabelled counters from the start (packets keep arriving),
+        // the labelled sample_errors_total{reason} only from its first increment.
+        counterSeries(METRICS.statsdUdpPackets, podTarget, n, () => 100),
         counterSeries(METRICS.statsdEventsUnmapped, podTarget, n, () => 0),
+        counterSeries(METRICS.statsdTagErrors, podTarget, n, () => 0),
         counterSeries(METRICS.statsdSampleErrors, { ...podTarget, reason: 'malformed_line' }, n, perStep),
       ],
       podLabels,
