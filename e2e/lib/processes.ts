@@ -251,6 +251,8 @@ export interface PodinfoOptions {
   binary?: string;
   name?: string;
   logFile?: string;
+  /** Extra environment (e.g. NODE_NAME/POD_NAME, which the Deployment sets from the downward API). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Podinfo extends ManagedProcess {
@@ -291,6 +293,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     name: opts.name ?? 'podinfo',
     command: opts.binary ?? toolPath('podinfo'),
     args,
+    env: opts.env,
     logFile: opts.logFile,
     ready: { url: `${url}/readyz` },
   });
