@@ -198,6 +198,12 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       await p.frontend.stop();
       // THEN the page-severity error burn-rate alert fires for every flow reaching it
       await waitForAlert(p, 'stopped', ERROR_ALERT, 'page', targetFlows, since, ERROR_RECORDS);
+      // THEN the ServiceMonitor's scrape of the stopped podinfo is down too (no shipped alert watches `up`;
+      // the traffic alert watches the injector's request rate, which a refused connection does not lower)
+      const frontendServices = dist.services.filter((s) => targetFlows.length > 0 && s.metadata.name.startsWith(dist.frontend.metadata.name)).map((s) => s.metadata.name);
+      const up = await instantQuery(p.prometheus.url, `up{service=~"${frontendServices.join('|')}"}`);
+      expect(up.map((s) => `${s.metric['service']}=${s.value[1]}`)).toEqual(up.map((s) => `${s.metric['service']}=0`));
+      expect(up.length).toBeGreaterThan(0);
       const all = await listAlerts(p.prometheus.url);
       console.log(`stopped: alerts when detected:\n${describeAlerts(all.filter((a) => targetFlows.includes(a.labels['flow'] ?? '')))}`);
     } finally {
