@@ -24,11 +24,18 @@
  * - per iteration: iterations (Counter), iteration_duration (Trend); the executor sends
  *   dropped_iterations (Counter) when no VU is free; vus / vus_max (Gauges, untagged) every second.
  *
- * gRPC flows are NOT driven (no gRPC client is installed in this repo); the caller is told which flows
- * were left out (`skippedFlows`). data_sent/data_received are not sent (the shipped mapping drops them).
+ * - gRPC (`js/modules/k6/grpc`, grpcext): one connection per flow, connected once and then reused
+ *   (grpc-go reconnects on its own); every unary RPC emits grpc_req_duration (Trend, ms) tagged with
+ *   the full method and `status` = the numeric gRPC code (14 Unavailable when the connection fails,
+ *   4 DeadlineExceeded on timeout); a failed first connect emits the script's grpc_connect_failed
+ *   and a `grpc-connect` check. gRPC here is plain unary gRPC over h2c with Node's http2 (no
+ *   dependency); the reflection stream k6 opens on connect (excluded by the rules) is not sent.
+ *
+ * data_sent/data_received are not sent (the shipped mapping drops them).
  */
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 
 export interface HttpRequestPlan {
   kind: 'http';
@@ -42,13 +49,24 @@ export interface HttpRequestPlan {
   servedByUrl: string | null;
 }
 
+export interface GrpcRequestPlan {
+  kind: 'grpc';
+  target: string;
+  plaintext: boolean;
+  healthService: string | null;
+  method: string | null;
+  message: Record<string, unknown>;
+  expectedStatuses: number[];
+  metadata: Record<string, string>;
+}
+
 export interface FlowPlan {
   name: string;
   rate: number;
   timeout: string;
   preAllocatedVUs: number;
   maxVUs: number;
-  request: HttpRequestPlan | { kind: string };
+  request: HttpRequestPlan | GrpcRequestPlan;
 }
 
 export interface LoadPlan {
@@ -69,6 +87,23 @@ export interface K6StandinOptions {
   statsdPort: number;
   /** Rewrites a plan URL (cluster Service names) to a loopback URL. */
   resolveUrl: (url: string) => string;
+  /** Rewrites a plan gRPC target (`service:port`) to a loopback `host:port`. */
+  resolveGrpcTarget: (target: string) => string;
+}
+
+const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** A protobuf message with string fields only (what the plan's messages hold), encoded by field order. */
+function encodeHealthRequest(service: string): Buffer {
+  const s = Buffer.from(service, 'utf8');
+  return Buffer.concat([Buffer.from([0x0a, s.length]), s]);
+}
+
+/** HealthCheckResponse.status (field 1, varint); SERVING = 1. */
+function decodeHealthStatus(msg: Buffer): number {
+  return msg.length >= 2 && msg[0] === 0x08 ? (msg[1] as number) : 0;
 }
 
 /** k6 duration strings as the plan uses them ("5s", "500ms", "1m"). */
@@ -81,7 +116,7 @@ export function parseDuration(d: string): number {
 
 /** datadog-go's value formatting: shortest float representation, like strconv.FormatFloat(v, 'f', -1, 64). */
 function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(v);
+  return String(v);
 }
 
 interface Timings {
@@ -115,12 +150,15 @@ export class K6StatsdStandin {
   private stopped = false;
 
   constructor(private readonly opts: K6StandinOptions) {
-    this.skippedFlows = opts.plan.flows.filter((f) => f.request.kind !== 'http').map((f) => f.name);
+    this.skippedFlows = opts.plan.flows.filter((f) => f.request.kind !== 'http' && f.request.kind !== 'grpc').map((f) => f.name);
   }
 
-  /** The HTTP flows this stand-in drives. */
+  private readonly grpcSessions = new Map<string, http2.ClientHttp2Session>();
+  private readonly grpcConnected = new Set<string>();
+
+  /** The flows this stand-in drives. */
   get httpFlows(): FlowPlan[] {
-    return this.opts.plan.flows.filter((f) => f.request.kind === 'http');
+    return this.opts.plan.flows.filter((f) => f.request.kind === 'http' || f.request.kind === 'grpc');
   }
 
   start(): void {
@@ -128,7 +166,7 @@ export class K6StatsdStandin {
       this.inFlight.set(flow.name, 0);
       this.iteration.set(flow.name, 0);
       // Non-fresh flows reuse keep-alive connections (k6's default); fresh ones send Connection: close.
-      this.agents.set(flow.name, new http.Agent({ keepAlive: !(flow.request as HttpRequestPlan).freshConnection, maxSockets: flow.maxVUs }));
+      if (flow.request.kind === 'http') this.agents.set(flow.name, new http.Agent({ keepAlive: !flow.request.freshConnection, maxSockets: flow.maxVUs }));
       const period = 1000 / flow.rate;
       let next = Date.now();
       const tick = (): void => {
@@ -160,6 +198,7 @@ export class K6StatsdStandin {
     this.timers = [];
     this.flush();
     for (const a of this.agents.values()) a.destroy();
+    for (const g of this.grpcSessions.values()) g.destroy();
     await new Promise<void>((r) => this.sock.close(() => r()));
   }
 
@@ -211,7 +250,8 @@ export class K6StatsdStandin {
     const n = this.iteration.get(flow.name) ?? 0;
     this.iteration.set(flow.name, n + 1);
     const started = Date.now();
-    void this.runHttp(flow, flow.request as HttpRequestPlan, n).finally(() => {
+    const run = flow.request.kind === 'grpc' ? this.runGrpc(flow, flow.request, n) : this.runHttp(flow, flow.request, n);
+    void run.finally(() => {
       this.inFlight.set(flow.name, (this.inFlight.get(flow.name) ?? 1) - 1);
       const t = this.tags(system, scenarioTags);
       this.emit('iterations', 1, 'c', t);
@@ -261,6 +301,109 @@ export class K6StatsdStandin {
       this.emit(`check.body.${ok ? 'pass' : 'fail'}`, 1, 'c', this.tags({ scenario: flow.name, group: '', check: 'body' }, { flow: flow.name }));
       if (!ok) this.emit('unexpected_response', 1, 'c', this.tags({ scenario: flow.name, group: '' }, { flow: flow.name }));
     }
+  }
+
+  /** What continuous-load.js runGrpc() does for one iteration. */
+  private async runGrpc(flow: FlowPlan, req: GrpcRequestPlan, iterationInTest: number): Promise<void> {
+    const plain = (extra: Record<string, string | undefined>): Record<string, string> => this.tags({ scenario: flow.name, group: '', ...extra }, { flow: flow.name });
+    const timeoutMs = parseDuration(flow.timeout);
+    if (!this.grpcConnected.has(flow.name)) {
+      try {
+        await this.grpcSession(flow.name, req, timeoutMs);
+        this.grpcConnected.add(flow.name);
+      } catch {
+        this.emit('grpc_connect_failed', 1, 'c', plain({}));
+        this.emit('check.grpc-connect.fail', 1, 'c', plain({ check: 'grpc-connect' }));
+        return;
+      }
+    }
+    const health = req.healthService !== null && (req.method === null || iterationInTest % 2 === 0);
+    const method = health ? GRPC_HEALTH_CHECK : (req.method ?? GRPC_HEALTH_CHECK);
+    if (!health && Object.keys(req.message).length > 0) throw new Error(`flow ${flow.name}: the stand-in encodes only empty messages and health checks`);
+    const body = health ? encodeHealthRequest(req.healthService as string) : Buffer.alloc(0);
+    const t0 = performance.now();
+    const res = await this.unary(flow.name, req, method, body, timeoutMs);
+    this.emit('grpc_req_duration', performance.now() - t0, 'ms', plain({ status: String(res.status), method, url: `${req.target}${method}`, name: `${req.target}${method}`, proto: 'HTTP/2' }));
+    const statusOk = req.expectedStatuses.includes(res.status);
+    this.emit(`check.status.${statusOk ? 'pass' : 'fail'}`, 1, 'c', plain({ check: 'status' }));
+    if (health && statusOk) {
+      const serving = decodeHealthStatus(res.message) === 1;
+      this.emit(`check.serving.${serving ? 'pass' : 'fail'}`, 1, 'c', plain({ check: 'serving' }));
+      if (!serving) this.emit('unexpected_response', 1, 'c', plain({}));
+    }
+  }
+
+  /** The flow's h2c session, (re)connected like grpc-go does; rejects when the connect fails. */
+  private grpcSession(flow: string, req: GrpcRequestPlan, timeoutMs: number): Promise<http2.ClientHttp2Session> {
+    const cur = this.grpcSessions.get(flow);
+    if (cur && !cur.closed && !cur.destroyed) return Promise.resolve(cur);
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(`http://${this.opts.resolveGrpcTarget(req.target)}`);
+      const timer = setTimeout(() => {
+        session.destroy();
+        reject(new Error('connect timeout'));
+      }, timeoutMs);
+      session.once('connect', () => {
+        clearTimeout(timer);
+        this.grpcSessions.set(flow, session);
+        resolve(session);
+      });
+      session.once('error', (err) => {
+        clearTimeout(timer);
+        session.destroy();
+        reject(err);
+      });
+    });
+  }
+
+  /** One unary RPC; resolves with the gRPC status code and the response message. */
+  private async unary(flow: string, req: GrpcRequestPlan, method: string, body: Buffer, timeoutMs: number): Promise<{ status: number; message: Buffer }> {
+    let session: http2.ClientHttp2Session;
+    try {
+      session = await this.grpcSession(flow, req, timeoutMs);
+    } catch {
+      return { status: GRPC_UNAVAILABLE, message: Buffer.alloc(0) };
+    }
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (status: number, message: Buffer): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ status, message });
+      };
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': method,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': `${timeoutMs}m`,
+        ...req.metadata,
+      });
+      const timer = setTimeout(() => {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        finish(GRPC_DEADLINE_EXCEEDED, Buffer.alloc(0));
+      }, timeoutMs);
+      const chunks: Buffer[] = [];
+      let headerStatus: number | undefined;
+      stream.on('response', (h) => {
+        if (h['grpc-status'] !== undefined) headerStatus = Number(h['grpc-status']);
+      });
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('trailers', (t) => {
+        if (t['grpc-status'] !== undefined) headerStatus = Number(t['grpc-status']);
+      });
+      stream.on('end', () => {
+        const all = Buffer.concat(chunks);
+        finish(headerStatus ?? GRPC_UNAVAILABLE, all.length >= 5 ? all.subarray(5, 5 + all.readUInt32BE(1)) : Buffer.alloc(0));
+      });
+      stream.on('error', () => finish(GRPC_UNAVAILABLE, Buffer.alloc(0)));
+      const frame = Buffer.alloc(5 + body.length);
+      frame.writeUInt8(0, 0);
+      frame.writeUInt32BE(body.length, 1);
+      body.copy(frame, 5);
+      stream.end(frame);
+    });
   }
 
   private servedByNode(node: string): string {

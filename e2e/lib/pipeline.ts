@@ -183,6 +183,7 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
         name: `${name}-${b.metadata.name}`,
         args: findContainer(b, 'podinfo').args ?? [],
         env: { NODE_NAME: 'loopback-node', POD_NAME: `${b.metadata.name}-0` },
+        grpcPort: true,
       });
       started.push(p);
       backends.set(b.metadata.name, p);
@@ -196,6 +197,7 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
       name: `${name}-${d.frontend.metadata.name}`,
       args: [...feArgs.filter((a) => !a.startsWith('--backend-url')), `--backend-url=${resolveBackend(backendUrl)}`, ...(opts.frontendExtraArgs ?? [])],
       env: { NODE_NAME: 'loopback-node', POD_NAME: `${d.frontend.metadata.name}-0` },
+      grpcPort: true,
     });
     started.push(frontend);
     byDeployment.set(d.frontend.metadata.name, frontend);
@@ -220,9 +222,12 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
       blocklist,
       pushIntervalMs: /ms$/.test(pushInterval) ? Number(pushInterval.slice(0, -2)) : Number(pushInterval.replace(/s$/, '')) * 1000,
       statsdPort: statsd.statsdPort,
-      resolveUrl: (url) => {
-        // Plan URLs name Services; resolved against the podinfos started so far (frontend restarts keep their port).
-        return urlResolver(d, byDeployment)(url);
+      resolveUrl: urlResolver(d, byDeployment),
+      resolveGrpcTarget: (target) => {
+        const u = new URL(urlResolver(d, byDeployment)(`http://${target}/`));
+        const p = [...byDeployment.values()].find((x) => String(x.port) === u.port);
+        if (!p?.grpcPort) throw new Error(`gRPC target ${target}: the podinfo behind it serves no gRPC`);
+        return `127.0.0.1:${p.grpcPort}`;
       },
     });
     standin.start();
@@ -282,12 +287,12 @@ export function describeAlerts(alerts: Alert[]): string {
     .join('\n');
 }
 
-/** The HTTP flows whose plan URL reaches the given Deployment (through its Services). */
-export function flowsReaching(d: DistPipeline, dep: KubeObject): string[] {
+/** The flows of `kind` whose plan URL/target reaches the given Deployment (through its Services). */
+export function flowsReaching(d: DistPipeline, dep: KubeObject, kind: 'http' | 'grpc'): string[] {
   return d.plan.flows
-    .filter((f) => f.request.kind === 'http')
+    .filter((f) => f.request.kind === kind)
     .filter((f) => {
-      const host = new URL((f.request as HttpRequestPlan).url).hostname;
+      const host = f.request.kind === 'http' ? new URL((f.request as HttpRequestPlan).url).hostname : new URL(`http://${f.request.target}/`).hostname;
       const svc = d.services.find((s) => s.metadata.name === host);
       const sel = (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
       return sel !== undefined && matches({ matchLabels: sel }, podLabels(dep));

@@ -248,6 +248,8 @@ export interface PodinfoOptions {
   port?: number;
   /** Also expose --port-metrics on its own port. */
   metricsPort?: boolean;
+  /** Also serve gRPC (--grpc-port) on a loopback port. */
+  grpcPort?: boolean;
   binary?: string;
   name?: string;
   logFile?: string;
@@ -259,6 +261,7 @@ export interface Podinfo extends ManagedProcess {
   port: number;
   url: string;
   metricsUrl?: string | undefined;
+  grpcPort?: number | undefined;
 }
 
 /** Drops `--flag value` / `--flag=value` pairs for the given flags from an argument list. */
@@ -280,6 +283,7 @@ export function withoutFlags(args: string[], flags: string[]): string[] {
 export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> {
   const port = opts.port ?? (await freePort());
   const metricsPort = opts.metricsPort ? await freePort() : undefined;
+  const grpcPort = opts.grpcPort ? await freePort() : undefined;
   const dataDir = makeTempDir('continuous-load-podinfo-');
   const args = [
     ...withoutFlags(opts.args ?? [], ['port', 'port-metrics', 'host', 'data-path', 'grpc-port', 'secure-port']),
@@ -287,6 +291,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     `--port=${port}`,
     `--data-path=${dataDir}`,
     ...(metricsPort ? [`--port-metrics=${metricsPort}`] : []),
+    ...(grpcPort ? [`--grpc-port=${grpcPort}`] : []),
   ];
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
@@ -301,6 +306,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     port,
     url,
     metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : undefined,
+    grpcPort,
   });
 }
 
