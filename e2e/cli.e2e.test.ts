@@ -105,7 +105,7 @@ describe.each(kubeApiserverVersions())('continuous-load CLI against kube-apiserv
 
   /** `Kind/namespace/name` → resourceVersion of every object carrying our labels. */
   const ourObjects = async (): Promise<Record<string, string>> => {
-    const types = 'namespace,serviceaccount,role,rolebinding,deployment,daemonset,service,poddisruptionbudget,configmap,prometheus,grafana,grafanadatasource,grafanafolder,podmonitor,servicemonitor,prometheusrule,grafanadashboard';
+    const types = 'namespace,serviceaccount,role,rolebinding,deployment,daemonset,service,poddisruptionbudget,networkpolicy,configmap,prometheus,grafana,grafanadatasource,grafanafolder,podmonitor,servicemonitor,prometheusrule,grafanadashboard';
     const r = await server.kubectl(['get', types, '-A', '-l', SELECTOR, '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}={.metadata.resourceVersion}{"\\n"}{end}']);
     if (r.code !== 0) throw new Error(`kubectl get failed: ${r.stderr}`);
     return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => l.split('=') as [string, string]));

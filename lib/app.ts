@@ -1,8 +1,9 @@
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { Config } from './config/schema';
 import type { ClusterConfig } from './config/fleet';
 import { parseConfig } from './config/load';
 import { ContinuousLoad } from './continuous-load';
+import { stringifyManifest, stringifyManifests } from './manifest-yaml';
 import { buildModel } from './model/model';
 import { FLOW_MAP_FILE, flowMap } from './docs/flow-map';
 import { KUSTOMIZATION_FILE, NAMESPACE_SENTINEL, kustomization } from './kustomize/kustomization';
@@ -75,7 +76,7 @@ export function renderDirectory(config: Config): ManifestFile[] {
   const movable = buildModel(config).remoteNamespaces.length === 0;
   const sentinel = movable ? renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel'))) : undefined;
   const k = kustomization(config, files, sentinel);
-  return [...files, { file: KUSTOMIZATION_FILE, content: Yaml.stringify(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
+  return [...files, { file: KUSTOMIZATION_FILE, content: stringifyManifest(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
 }
 
 /**
@@ -97,7 +98,7 @@ export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[]
  */
 export function renderManifests(charts: readonly ChartObjects[]): ManifestFile[] {
   validateManifests(charts.flatMap((c) => c.objects));
-  return charts.map((c) => ({ file: c.file, content: Yaml.stringify(...c.objects) }));
+  return charts.map((c) => ({ file: c.file, content: stringifyManifests(c.objects) }));
 }
 
 /** Renders every chart of an app to validated YAML, one file per chart, in chart order. */

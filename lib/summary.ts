@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { readManifests } from './manifest-yaml';
 import { ManifestFile } from './app';
 import { ClusterConfig } from './config/fleet';
 import { Config } from './config/schema';
@@ -46,8 +47,9 @@ export function summarize(outdir: string, files: readonly ManifestFile[], cluste
     let objects = 0;
     for (const f of own) {
       if (!/\.ya?ml$/.test(f.file)) continue;
-      for (const d of parseAllDocuments(f.content)) {
-        const kind = (d.toJS() as { kind?: string } | null)?.kind;
+      // readManifests: the objects of a file this process just wrote, without parsing it again (same result).
+      for (const d of readManifests(f.content) ?? parseAllDocuments(f.content).map((x) => x.toJS())) {
+        const kind = (d as { kind?: string } | null)?.kind;
         if (!kind) continue;
         kinds[kind] = (kinds[kind] ?? 0) + 1;
         objects++;

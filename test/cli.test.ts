@@ -65,6 +65,13 @@ const BAD_FILES: { name: string; text: string | undefined; field: string; says: 
   { name: 'missing config file', text: undefined, field: '(file)', says: /cannot read config file/ },
 ];
 
+// On a fresh clone the first synth builds the bundle and announces it on stderr; build it once up front so
+// every case below sees only what the CLI says about its own config.
+beforeAll(() => {
+  const r = runCli(['--help']);
+  if (r.status !== 0) throw new Error(`scripts/synth.js --help failed: ${r.stderr}`);
+});
+
 describe('the CLI refuses bad configs (bad-config corpus, through node scripts/synth.js)', () => {
   const dir = tempDir('cl-bad-configs-');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

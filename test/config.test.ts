@@ -57,4 +57,10 @@ describe('config validation', () => {
     const msg = problems({ namespace: 'monitoring', monitoring: { mode: 'existing' } });
     expect(msg).toContain('namespace (got "monitoring"): collides with monitoring.existing.namespace');
   });
+
+  test('a traffic alert `for` that a rollout would outlast is refused, saying why', () => {
+    // GIVEN traffic.for shorter than minRatio × window WHEN the config is parsed THEN the field, value and bound are named
+    const msg = problems({ objectives: { traffic: { minRatio: 0.8, window: '10m', for: '5m' } } });
+    expect(msg).toContain('objectives.traffic.for (got "5m"): must be longer than minRatio × window (0.8 × 10m = 480s)');
+  });
 });

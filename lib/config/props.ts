@@ -779,6 +779,11 @@ export interface ContinuousLoadProps {
        * Alert severity for this pair.
        */
       readonly severity: 'page' | 'ticket';
+      /**
+       * How long both windows must burn before the alert fires.
+       * @default a fifth of the short window (5m → 1m)
+       */
+      readonly for?: string;
     })[];
     /**
      * @default {}
@@ -793,6 +798,50 @@ export interface ContinuousLoadProps {
       /**
        * How long the rate must stay low before the alert fires.
        * @default "5m"
+       */
+      readonly for?: string;
+      /**
+       * Window the measured rate is averaged over. Keep `for` >= minRatio × window, or a replaced injector pod alerts while its rate decays.
+       * @default "5m"
+       */
+      readonly window?: string;
+      /**
+       * Dead-man's switch: alert when a flow has had no injector sample for this long ...
+       * @default "2m"
+       */
+      readonly absentWindow?: string;
+      /**
+       * ... and still none after this much longer (rides out a Prometheus restart).
+       * @default "1m"
+       */
+      readonly absentFor?: string;
+    };
+    /**
+     * Saturation alerts: injector, statsd-exporter and target against their configured limits.
+     * @default {}
+     */
+    readonly saturation?: {
+      /**
+       * Alert when a container (injector, statsd-exporter, target) uses more than this fraction of its memory limit.
+       * Allowed: > 0, < 1.
+       * @default 0.9
+       */
+      readonly memoryRatio?: number;
+      /**
+       * Alert when the target (podinfo) uses more than this fraction of its CPU limit.
+       * Allowed: > 0, < 1.
+       * @default 0.9
+       */
+      readonly cpuRatio?: number;
+      /**
+       * Alert when more than this fraction of the injector CPU periods are throttled (cAdvisor; existing mode only).
+       * Allowed: > 0, < 1.
+       * @default 0.25
+       */
+      readonly throttledRatio?: number;
+      /**
+       * How long saturation must last before its ticket fires.
+       * @default "15m"
        */
       readonly for?: string;
     };

@@ -99,6 +99,17 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
     }
   });
 
+  const traffic = config.objectives.traffic;
+  if (toSeconds(traffic.for) <= traffic.minRatio * toSeconds(traffic.window)) {
+    problems.push({
+      path: 'objectives.traffic.for',
+      value: traffic.for,
+      message:
+        `must be longer than minRatio × window (${traffic.minRatio} × ${traffic.window} = ${traffic.minRatio * toSeconds(traffic.window)}s): ` +
+        "a replaced injector pod's rate averaged over the window stays below minRatio that long, so every rollout would alert",
+    });
+  }
+
   if (config.monitoring.mode === 'existing' && config.monitoring.existing.namespace === config.namespace) {
     problems.push({
       path: 'namespace',

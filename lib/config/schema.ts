@@ -77,6 +77,9 @@ const burnRateWindow = z
     long: duration().describe('Long window; it proves the burn is sustained.'),
     factor: z.number().positive().describe('Burn-rate factor: how many times faster than allowed the budget burns.'),
     severity: z.enum(['page', 'ticket']).describe('Alert severity for this pair.'),
+    for: duration()
+      .optional()
+      .describe('How long both windows must burn before the alert fires. @default a fifth of the short window (5m → 1m)'),
   })
   .strict();
 
@@ -108,9 +111,41 @@ export const objectivesSchema = z
           .default(0.8)
           .describe("Alert when a flow's measured rate falls below this fraction of its configured rate."),
         for: duration().default('5m').describe('How long the rate must stay low before the alert fires.'),
+        window: duration()
+          .default('5m')
+          .describe('Window the measured rate is averaged over. Keep `for` >= minRatio × window, or a replaced injector pod alerts while its rate decays.'),
+        absentWindow: duration()
+          .default('2m')
+          .describe("Dead-man's switch: alert when a flow has had no injector sample for this long ..."),
+        absentFor: duration().default('1m').describe('... and still none after this much longer (rides out a Prometheus restart).'),
       })
       .strict()
       .prefault({}),
+    saturation: z
+      .object({
+        memoryRatio: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.9)
+          .describe('Alert when a container (injector, statsd-exporter, target) uses more than this fraction of its memory limit.'),
+        cpuRatio: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.9)
+          .describe('Alert when the target (podinfo) uses more than this fraction of its CPU limit.'),
+        throttledRatio: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.25)
+          .describe('Alert when more than this fraction of the injector CPU periods are throttled (cAdvisor; existing mode only).'),
+        for: duration().default('15m').describe('How long saturation must last before its ticket fires.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Saturation alerts: injector, statsd-exporter and target against their configured limits.'),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { METRICS } from '../model/metrics';
+import { isRemoteWrite } from '../model/queries-rw';
 import { Model, ResolvedFlow } from '../model/model';
 import {
   ViewFilter,
@@ -412,6 +413,10 @@ function injectorLine(model: Model, f: ViewFilter): PanelSpec[] {
       w: 6,
       build: () => dashedAt(lines('percentunit'), 'transparent', [[0.25, 'red']]).min(0),
     },
+    // The statsd-exporter sidecar exists only with the statsd output.
+    ...(f.remoteWrite
+      ? []
+      : ([
     {
       key: 'exporter-drops',
       title: 'statsd-exporter drops and errors/s',
@@ -424,6 +429,7 @@ function injectorLine(model: Model, f: ViewFilter): PanelSpec[] {
       w: 6,
       build: () => lines('ops').min(0),
     },
+        ] satisfies PanelSpec[])),
   ];
 }
 
@@ -447,7 +453,7 @@ function variable(name: string, label: string, query: string, current: dashboard
 function build(model: Model): Catalog {
   // Panels read the namespace from the `namespace` variable, so one dashboard serves several installs.
   const view: Model = { ...model, namespace: '$namespace' };
-  const filter: ViewFilter = { namespace: '$namespace', flow: '$flow', node: '$node' };
+  const filter: ViewFilter = { namespace: '$namespace', flow: '$flow', node: '$node', remoteWrite: isRemoteWrite(model) };
   const queries: DashboardQuery[] = [];
   const b = new dashboard.DashboardBuilder('Continuous Load')
     .uid(DASHBOARD_UID)
@@ -459,9 +465,9 @@ function build(model: Model): Catalog {
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
     .withVariable(new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus').current({ text: model.monitoring.datasource.name, value: model.monitoring.datasource.uid }))
-    .withVariable(variable('namespace', 'Namespace', `label_values(${METRICS.httpReqs}, namespace)`, { text: model.namespace, value: model.namespace }, false))
-    .withVariable(variable('flow', 'Flow', `label_values(${METRICS.httpReqs}{namespace="$namespace"}, flow)`, { text: ['All'], value: ['$__all'] }, true))
-    .withVariable(variable('node', 'Source node', `label_values(${METRICS.httpReqs}{namespace="$namespace"}, node)`, { text: ['All'], value: ['$__all'] }, true))
+    .withVariable(variable('namespace', 'Namespace', `label_values(${METRICS.iterations}, namespace)`, { text: model.namespace, value: model.namespace }, false))
+    .withVariable(variable('flow', 'Flow', `label_values(${METRICS.iterations}{namespace="$namespace"}, flow)`, { text: ['All'], value: ['$__all'] }, true))
+    .withVariable(variable('node', 'Source node', `label_values(${METRICS.iterations}{namespace="$namespace"}, node)`, { text: ['All'], value: ['$__all'] }, true))
     .annotation(
       new dashboard.AnnotationQueryBuilder()
         .name('Firing alerts')

@@ -57,6 +57,13 @@ export const ALERT_PANELS: Readonly<Record<string, FlowPanel | SharedPanel>> = {
   ContinuousLoadTrafficLow: 'requests',
   ContinuousLoadInjectorAbsent: 'requests',
   ContinuousLoadDroppedIterations: 'dropped-iterations',
+  ContinuousLoadStatsdPacketDrops: 'exporter-drops',
+  ContinuousLoadStatsdUnmappedEvents: 'exporter-drops',
+  ContinuousLoadStatsdExporterMemoryHigh: 'exporter-drops',
+  ContinuousLoadInjectorCpuThrottled: 'cpu-throttling',
+  ContinuousLoadInjectorMemoryHigh: 'cpu-throttling',
+  ContinuousLoadTargetCpuSaturated: 'server-requests',
+  ContinuousLoadTargetMemoryHigh: 'server-requests',
 };
 
 /** 32-bit FNV-1a: a stable number from a flow name (ids survive reordering and adding flows). */
@@ -106,9 +113,11 @@ export function panelLink(model: Model, flowName: string | undefined, panel: Flo
   if (flowName !== undefined && !model.flows.some((f) => f.name === flowName)) {
     throw new Error(`panelLink: no flow named '${flowName}' (flows: ${model.flows.map((f) => f.name).join(', ')})`);
   }
-  const params = new URLSearchParams({ 'var-namespace': model.namespace });
+  // The namespace goes last: kustomize's namespace replacement splits the URL at '=' to find it.
+  const params = new URLSearchParams();
   if (flowName !== undefined) params.set('var-flow', flowName);
   params.set('viewPanel', `panel-${panelId(flowName, panel)}`);
+  params.set('var-namespace', model.namespace);
   return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
 }
 
@@ -120,7 +129,8 @@ export function alertPanelLink(model: Model, alert: string, flowName?: string): 
   const panel = ALERT_PANELS[alert];
   const perFlow = panel !== undefined && (FLOW_PANELS as readonly string[]).includes(panel);
   if (panel !== undefined && (!perFlow || flowName !== undefined)) return panelLink(model, perFlow ? flowName : undefined, panel);
-  const params = new URLSearchParams({ 'var-namespace': model.namespace });
+  const params = new URLSearchParams();
   if (flowName !== undefined) params.set('var-flow', flowName);
+  params.set('var-namespace', model.namespace);
   return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
 }

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { readManifests } from '../manifest-yaml';
 import { Config } from '../config/schema';
 
 /**
@@ -27,7 +28,8 @@ interface Target {
 const DELIMITERS = ['"', '\\"', ' ', '=', '.', '/', ',', '\n'];
 
 function docs(files: readonly { file: string; content: string }[]): Doc[] {
-  return files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Doc));
+  // readManifests: the objects of a file this process just wrote, without parsing it again (same result).
+  return files.flatMap((f) => (readManifests(f.content) as Doc[] | undefined) ?? parseAllDocuments(f.content).map((d) => d.toJS() as Doc));
 }
 
 /** `spec.groups.0.rules.3.expr`: kustomize field path of a value; keys with dots cannot be addressed. */

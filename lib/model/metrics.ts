@@ -45,6 +45,13 @@ export const METRICS = {
   /** cAdvisor (kubelet) CFS counters, scraped by kube-prometheus-stack; not by the demo Prometheus. */
   containerCpuCfsPeriods: 'container_cpu_cfs_periods_total',
   containerCpuCfsThrottledPeriods: 'container_cpu_cfs_throttled_periods_total',
+  /** DogStatsD tags statsd-exporter could not parse. */
+  statsdTagErrors: 'statsd_exporter_tag_errors_total',
+  /** Go process metrics (client_golang), exposed by podinfo and statsd-exporter. */
+  processCpuSeconds: 'process_cpu_seconds_total',
+  processResidentMemory: 'process_resident_memory_bytes',
+  /** cAdvisor working set (what the OOM killer compares with the limit); kube-prometheus-stack only. */
+  containerMemoryWorkingSet: 'container_memory_working_set_bytes',
 } as const;
 
 /**

@@ -212,11 +212,14 @@ export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly str
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
 export function histogramQuantile(model: Model, flow: ResolvedFlow, histogram: string, q: number, window: string): string {
+  // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
+  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${matchers(flowSelector(model, flow))}[${window}])))`;
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
 export function histogramBuckets(model: Model, flow: ResolvedFlow, histogram: string, window: string): string {
+  if (isRemoteWrite(model)) return `sum(rate(${histogram}${matchers(flowSelector(model, flow))}[${window}]))`;
   return `sum by (le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}]))`;
 }
 
@@ -258,6 +261,8 @@ export interface ViewFilter {
   readonly flow: string;
   /** Regex on `node` (the injector's node). */
   readonly node: string;
+  /** Remote-write mode: native histograms, failures as `expected_response="false"`. @default false */
+  readonly remoteWrite?: boolean;
 }
 
 const viewSelector = (f: ViewFilter) => labelSelector({ namespace: f.namespace }, { flow: f.flow, node: f.node });
@@ -270,11 +275,15 @@ export function servedByMatrix(f: ViewFilter, window: string): string {
 /** Error ratio (0..1) by the injector's node. */
 export function errorRatioByNode(f: ViewFilter, window: string): string {
   const s = viewSelector(f);
-  return `sum by (node) (rate(${METRICS.httpReqFailed}${s}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
+  const failed = f.remoteWrite
+    ? `${METRICS.httpReqs}${labelSelector({ namespace: f.namespace, expected_response: 'false' }, { flow: f.flow, node: f.node })}`
+    : `${METRICS.httpReqFailed}${s}`;
+  return `sum by (node) (rate(${failed}[${window}]))\n/\nsum by (node) (rate(${METRICS.httpReqs}${s}[${window}]))`;
 }
 
 /** Client latency quantile by the injector's node. */
 export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
+  if (f.remoteWrite) return `histogram_quantile(${q}, sum by (node) (rate(${METRICS.httpReqDuration}${viewSelector(f)}[${window}])))`;
   return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
 }
 
@@ -300,4 +309,81 @@ export function injectorCpuThrottling(model: Model, namespace: string, window: s
 /** Samples/s the statsd-exporter lost or could not map, per injector pod and reason. */
 export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, window: string): string {
   return `sum by (pod) (rate(${counter}${labelSelector({ namespace: f.namespace }, { node: f.node })}[${window}]))`;
+}
+
+/* ---- Traffic and saturation (per pod, so the source pod and node stay on the alert) ---- */
+
+/** Labels the per-pod traffic and saturation queries keep: the source pod and its node. */
+export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
+
+/**
+ * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
+ * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
+ */
+export function podRequestRate(model: Model, flow: ResolvedFlow, window: string): string {
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+}
+
+/** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
+export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
+  return `absent_over_time(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}])`;
+}
+
+/** Iterations per second k6 could not start (no free VU), per flow, pod and node. */
+export function injectorDroppedIterationsRate(model: Model, window: string): string {
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}]))`;
+}
+
+/** Label matchers of the injector's statsd-exporter sidecar, the one container of the injector we scrape. */
+export function statsdExporterSelector(model: Model): string {
+  return `{container="${model.injector.statsdExporterName}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
+}
+
+/**
+ * Per-second rate of statsd-exporter self-metric counters (summed when several), per injector pod and node.
+ * Several names are matched with `__name__`, so a counter that has never been incremented (a
+ * labelled one, such as sample_errors_total{reason}, does not exist until then) cannot hide the others.
+ */
+export function statsdExporterRate(model: Model, metric: string | readonly string[], window: string): string {
+  const names = typeof metric === 'string' ? [metric] : metric;
+  const sel = statsdExporterSelector(model);
+  const series = names.length === 1 ? `${names[0]}${sel}` : `{__name__=~"${names.join('|')}",${sel.slice(1)}`;
+  return `sum by (namespace, pod, node) (rate(${series}[${window}]))`;
+}
+
+/** Label matchers of the target (podinfo) pods, scraped through their Service. */
+export function targetSelector(model: Model): string {
+  return matchers({ namespace: model.namespace, service: model.target.serviceName });
+}
+
+/** A Go process metric of the target pods per pod and node (podinfo exposes `process_*` and `go_*`). */
+export function targetProcessMetric(model: Model, metric: string): string {
+  return `max by (namespace, pod, node) (${metric}${targetSelector(model)})`;
+}
+
+/** CPU cores the target pods use, per pod and node, from their `process_cpu_seconds_total`. */
+export function targetCpuCores(model: Model, window: string): string {
+  return `sum by (namespace, pod, node) (rate(${METRICS.processCpuSeconds}${targetSelector(model)}[${window}]))`;
+}
+
+/**
+ * Label matchers of the k6 container in cAdvisor series (`container_*`), as kube-prometheus-stack scrapes
+ * them from the kubelet. The demo Prometheus does not scrape the kubelet.
+ */
+export function injectorCadvisorSelector(model: Model, container: string): string {
+  return `{container="${container}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
+}
+
+/** Fraction (0..1) of CFS periods in which a container of the injector was throttled (cAdvisor). */
+export function injectorThrottledRatio(model: Model, container: string, window: string): string {
+  const sel = injectorCadvisorSelector(model, container);
+  return (
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${sel}[${window}]))\n/\n` +
+    `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsPeriods}${sel}[${window}]))`
+  );
+}
+
+/** Working-set bytes of a container of the injector (cAdvisor; what the OOM killer compares to the limit). */
+export function injectorWorkingSet(model: Model, container: string): string {
+  return `max by (namespace, pod, container) (${METRICS.containerMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
 }

@@ -1,8 +1,26 @@
-import { DASHBOARD_UID } from '../dashboard/dashboard';
+import { alertPanelLink } from '../dashboard/links';
+import { isRemoteWrite } from '../model/queries-rw';
 import { Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
-import { RECORD, burnThreshold, errorRatio, latencyBadRatio, matchers, requestRate } from '../model/queries';
+import { quantityValue } from '../model/quantity';
+import {
+  RECORD,
+  burnThreshold,
+  injectorDroppedIterationsRate,
+  errorRatio,
+  flowAbsent,
+  injectorThrottledRatio,
+  injectorWorkingSet,
+  latencyBadRatio,
+  matchers,
+  podRequestRate,
+  requestRate,
+  statsdExporterRate,
+  statsdExporterSelector,
+  targetCpuCores,
+  targetProcessMetric,
+} from '../model/queries';
 
 /** A Prometheus rule group as Prometheus (and promtool) read it. */
 export interface RuleGroup {
@@ -20,6 +38,28 @@ export interface Rule {
   readonly annotations?: Record<string, string>;
 }
 
+/** Every alert the rules can raise; each has a section of the same name in `docs/runbooks.md`. */
+export const ALERTS = {
+  errorBudgetBurn: 'ContinuousLoadErrorBudgetBurn',
+  latencyBudgetBurn: 'ContinuousLoadLatencyBudgetBurn',
+  trafficLow: 'ContinuousLoadTrafficLow',
+  injectorAbsent: 'ContinuousLoadInjectorAbsent',
+  droppedIterations: 'ContinuousLoadDroppedIterations',
+  statsdPacketDrops: 'ContinuousLoadStatsdPacketDrops',
+  statsdUnmappedEvents: 'ContinuousLoadStatsdUnmappedEvents',
+  statsdMemoryHigh: 'ContinuousLoadStatsdExporterMemoryHigh',
+  injectorCpuThrottled: 'ContinuousLoadInjectorCpuThrottled',
+  injectorMemoryHigh: 'ContinuousLoadInjectorMemoryHigh',
+  targetCpuSaturated: 'ContinuousLoadTargetCpuSaturated',
+  targetMemoryHigh: 'ContinuousLoadTargetMemoryHigh',
+} as const;
+export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
+
+/** Window of the rate() in the saturation and statsd-exporter alerts. */
+export const SATURATION_WINDOW = '5m';
+/** Container name of k6 in the injector pod (cAdvisor `container` label). */
+export const K6_CONTAINER = 'k6';
+
 /** The windows the burn-rate alerts read: every short and long window, shortest first. */
 export function sliWindows(model: Model): string[] {
   const ws = new Set<string>();
@@ -30,18 +70,32 @@ export function sliWindows(model: Model): string[] {
   return [...ws].sort((a, b) => toSeconds(a) - toSeconds(b));
 }
 
+/** How long a burn-rate pair must hold before it fires: configured, or a fifth of the short window. */
+export function burnFor(pair: { short: string; for?: string }): string {
+  return pair.for ?? fromSeconds(toSeconds(pair.short) / 5);
+}
+
 export const RUNBOOK_BASE = 'https://github.com/continuous-load/continuous-load/blob/main/docs/runbooks.md';
 
-function annotations(model: Model, alert: string, summary: string, description: string): Record<string, string> {
-  return {
-    summary,
-    description,
-    runbook_url: `${RUNBOOK_BASE}#${alert.toLowerCase()}`,
-    dashboard_url: `/d/${DASHBOARD_UID}/continuous-load?var-namespace=${model.namespace}`,
-  };
+/** The runbook section of an alert: GitHub's anchor of the `## <AlertName>` heading. */
+export function runbookUrl(alert: AlertName): string {
+  return `${RUNBOOK_BASE}#${alert.toLowerCase()}`;
+}
+
+/**
+ * The alert's panel on the dashboard (`lib/dashboard/links.ts`: the panel ALERT_PANELS names, that flow's
+ * for per-flow alerts), filtered to the namespace and flow, relative to the Grafana root URL.
+ */
+export function dashboardUrl(model: Model, alert: AlertName, flow?: ResolvedFlow): string {
+  return alertPanelLink(model, alert, flow?.name);
+}
+
+function annotations(model: Model, alert: AlertName, summary: string, description: string, flow?: ResolvedFlow): Record<string, string> {
+  return { summary, description, runbook_url: runbookUrl(alert), dashboard_url: dashboardUrl(model, alert, flow) };
 }
 
 const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 function recordingRules(model: Model, flow: ResolvedFlow): Rule[] {
   // The flow label (already in the result) also tells the per-flow rules apart for promtool's duplicate-rule lint.
@@ -57,31 +111,35 @@ function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
   const sel = matchers({ namespace: model.namespace, flow: flow.name });
   const out: Rule[] = [];
   for (const b of model.config.objectives.burnRates) {
-    const forDuration = fromSeconds(toSeconds(b.short) / 5);
+    const labels = { severity: b.severity, flow: flow.name, long_window: b.long, short_window: b.short };
     const errT = burnThreshold(b.factor, flow.availability);
     out.push({
-      alert: 'ContinuousLoadErrorBudgetBurn',
+      alert: ALERTS.errorBudgetBurn,
       expr: `${RECORD.errorRatio(b.short)}${sel} > ${errT}\nand\n${RECORD.errorRatio(b.long)}${sel} > ${errT}`,
-      for: forDuration,
-      labels: { severity: b.severity, flow: flow.name, long_window: b.long, short_window: b.short },
+      for: burnFor(b),
+      labels,
       annotations: annotations(
         model,
-        'ContinuousLoadErrorBudgetBurn',
-        `Flow ${flow.name} is burning its error budget ${b.factor}x too fast`,
-        `{{ $value | humanizePercentage }} of ${flow.name} requests failed over the last ${b.short} (and over ${b.long}); the objective ${pct(flow.availability)} allows ${pct(1 - flow.availability)}.`,
+        ALERTS.errorBudgetBurn,
+        `Flow ${flow.name} fails: error budget burning over ${b.factor}x too fast`,
+        `{{ $value | humanizePercentage }} of ${flow.name} requests failed over the last ${b.short}, and more than ${pct(errT)} over ${b.long}; ` +
+          `the objective ${pct(flow.availability)} allows ${pct(1 - flow.availability)}.`,
+        flow,
       ),
     });
     const latT = burnThreshold(b.factor, flow.latency.target);
     out.push({
-      alert: 'ContinuousLoadLatencyBudgetBurn',
+      alert: ALERTS.latencyBudgetBurn,
       expr: `${RECORD.latencyBadRatio(b.short)}${sel} > ${latT}\nand\n${RECORD.latencyBadRatio(b.long)}${sel} > ${latT}`,
-      for: forDuration,
-      labels: { severity: b.severity, flow: flow.name, long_window: b.long, short_window: b.short },
+      for: burnFor(b),
+      labels,
       annotations: annotations(
         model,
-        'ContinuousLoadLatencyBudgetBurn',
-        `Flow ${flow.name} is too slow: latency budget burning ${b.factor}x too fast`,
-        `{{ $value | humanizePercentage }} of ${flow.name} requests took longer than ${flow.latency.threshold} over the last ${b.short}; the objective allows ${pct(1 - flow.latency.target)}.`,
+        ALERTS.latencyBudgetBurn,
+        `Flow ${flow.name} is slow: latency budget burning over ${b.factor}x too fast`,
+        `{{ $value | humanizePercentage }} of ${flow.name} requests took longer than ${flow.latency.threshold} over the last ${b.short}, ` +
+          `and more than ${pct(latT)} over ${b.long}; the objective allows ${pct(1 - flow.latency.target)}.`,
+        flow,
       ),
     });
   }
@@ -90,65 +148,204 @@ function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
 
 function trafficAlerts(model: Model, flow: ResolvedFlow): Rule[] {
   const t = model.config.objectives.traffic;
-  const sel = matchers({ namespace: model.namespace, flow: flow.name });
-  const min = Math.round(flow.rate * t.minRatio * 1e6) / 1e6;
+  const min = round(flow.rate * t.minRatio);
   return [
     {
-      alert: 'ContinuousLoadTrafficLow',
-      expr: `sum by (namespace, flow, pod, node) (rate(${METRICS.httpReqs}${sel}[5m])) < ${min}`,
+      alert: ALERTS.trafficLow,
+      expr: `${podRequestRate(model, flow, t.window)} < ${min}`,
       for: t.for,
       labels: { severity: 'ticket', flow: flow.name },
       annotations: annotations(
         model,
-        'ContinuousLoadTrafficLow',
-        `Injector {{ $labels.pod }} sends too little ${flow.name} traffic`,
-        `{{ $labels.pod }} on node {{ $labels.node }} sends {{ $value | humanize }} requests/s for ${flow.name}; configured ${flow.rate}/s, alert below ${min}/s.`,
+        ALERTS.trafficLow,
+        `Injector {{ $labels.pod }} on {{ $labels.node }} sends too little ${flow.name} traffic`,
+        `{{ $labels.pod }} on node {{ $labels.node }} sent {{ $value | humanize }} ${flow.name} requests/s over the last ${t.window}; ` +
+          `configured ${flow.rate}/s per injector pod, alert below ${min}/s (${pct(t.minRatio)}).`,
+        flow,
       ),
     },
     {
-      alert: 'ContinuousLoadInjectorAbsent',
-      expr: `absent_over_time(${METRICS.httpReqs}${sel}[3m])`,
-      for: '1m',
+      alert: ALERTS.injectorAbsent,
+      expr: flowAbsent(model, flow, t.absentWindow),
+      for: t.absentFor,
       labels: { severity: 'page', flow: flow.name, namespace: model.namespace },
       annotations: annotations(
         model,
-        'ContinuousLoadInjectorAbsent',
-        `No ${flow.name} traffic series at all: the injector is gone or not scraped`,
-        `Prometheus has had no ${METRICS.httpReqs} sample for flow ${flow.name} in namespace ${model.namespace} for 3 minutes. Without the injector, no other Continuous Load alert can fire.`,
+        ALERTS.injectorAbsent,
+        `No ${flow.name} measurements at all: the injector is gone or not scraped`,
+        `Prometheus has had no ${METRICS.iterations} sample for flow ${flow.name} in namespace ${model.namespace} for ${t.absentWindow} ` +
+          `(value {{ $value }} = absent). While it is absent, no other alert of this flow can fire.`,
+        flow,
       ),
     },
   ];
 }
 
 function injectorAlerts(model: Model): Rule[] {
-  const ns = matchers({ namespace: model.namespace });
-  return [
+  const s = model.config.objectives.saturation;
+  const w = SATURATION_WINDOW;
+  const statsdLimit = quantityValue(model.config.injector.statsdExporter.resources.limits.memory);
+  const rules: Rule[] = [
     {
-      alert: 'ContinuousLoadDroppedIterations',
-      expr: `sum by (namespace, flow, pod, node) (rate(${METRICS.droppedIterations}${ns}[5m])) > 0`,
-      for: '10m',
+      alert: ALERTS.droppedIterations,
+      expr: `${injectorDroppedIterationsRate(model, w)} > 0`,
+      for: s.for,
       labels: { severity: 'ticket' },
       annotations: annotations(
         model,
-        'ContinuousLoadDroppedIterations',
-        'The injector cannot keep its configured rate',
-        '{{ $labels.pod }} drops {{ $value | humanize }} iterations/s of flow {{ $labels.flow }}: it lacks VUs (requests too slow or maxVUs too low), so measured traffic is below the plan.',
+        ALERTS.droppedIterations,
+        'Injector {{ $labels.pod }} cannot keep the configured rate of flow {{ $labels.flow }}',
+        `{{ $labels.pod }} on node {{ $labels.node }} dropped {{ $value | humanize }} iterations/s of flow {{ $labels.flow }} over the last ${w}: ` +
+          'no free VU (requests too slow for maxVUs, or the k6 container is CPU-starved), so measured traffic is below the plan.',
+      ),
+    },
+  ];
+  // The statsd-exporter sidecar exists only with the statsd output: no alert that could never fire.
+  if (!isRemoteWrite(model)) {
+    rules.push(
+    {
+      alert: ALERTS.statsdPacketDrops,
+      expr: `${statsdExporterRate(model, METRICS.statsdUdpPacketDrops, w)} > 0`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.statsdPacketDrops,
+        'statsd-exporter in {{ $labels.pod }} drops k6 metrics',
+        `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} dropped {{ $value | humanize }} UDP packets/s over the last ${w}: ` +
+          'its queue is full (CPU-starved), so the SLIs of this pod under-count.',
+      ),
+    },
+    {
+      alert: ALERTS.statsdUnmappedEvents,
+      expr: `${statsdExporterRate(model, [METRICS.statsdEventsUnmapped, METRICS.statsdSampleErrors, METRICS.statsdTagErrors], w)} > 0`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.statsdUnmappedEvents,
+        'statsd-exporter in {{ $labels.pod }} receives k6 metrics it cannot map',
+        `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} gets {{ $value | humanize }} unmapped or unparsable events/s: ` +
+          'the k6 image and the statsd mapping disagree, so some metrics of the contract may be missing.',
+      ),
+    },
+    {
+      alert: ALERTS.statsdMemoryHigh,
+      expr: `max by (namespace, pod, node) (${METRICS.processResidentMemory}${statsdExporterSelector(model)}) / ${statsdLimit} > ${s.memoryRatio}`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.statsdMemoryHigh,
+        'statsd-exporter in {{ $labels.pod }} is close to its memory limit',
+        `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ` +
+          `${model.config.injector.statsdExporter.resources.limits.memory} memory limit (alert above ${pct(s.memoryRatio)}): too many series; an OOM kill resets every counter.`,
+      ),
+    },
+    );
+  }
+  if (model.monitoring.mode === 'existing') rules.push(...cadvisorAlerts(model));
+  return rules;
+}
+
+/**
+ * k6's own CPU and memory, from cAdvisor. k6 exposes no process metrics, so only the kubelet knows them.
+ * kube-prometheus-stack scrapes cAdvisor; the demo Prometheus (which selects only our monitors and has a
+ * namespaced Role) does not, so these rules exist in `existing` mode only. In demo mode the symptom of a
+ * starved k6 is still caught: ContinuousLoadDroppedIterations and ContinuousLoadTrafficLow.
+ */
+function cadvisorAlerts(model: Model): Rule[] {
+  const s = model.config.objectives.saturation;
+  const limits = model.config.injector.resources.limits;
+  return [
+    {
+      alert: ALERTS.injectorCpuThrottled,
+      expr: `${injectorThrottledRatio(model, K6_CONTAINER, SATURATION_WINDOW)}\n> ${s.throttledRatio}`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.injectorCpuThrottled,
+        'k6 in {{ $labels.pod }} is CPU-throttled',
+        `k6 in {{ $labels.pod }} was throttled in {{ $value | humanizePercentage }} of its CPU periods over the last ${SATURATION_WINDOW} ` +
+          `(limit ${limits.cpu}, alert above ${pct(s.throttledRatio)}): request timings include time k6 waited for CPU.`,
+      ),
+    },
+    {
+      alert: ALERTS.injectorMemoryHigh,
+      expr: `${injectorWorkingSet(model, K6_CONTAINER)} / ${quantityValue(limits.memory)} > ${s.memoryRatio}`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.injectorMemoryHigh,
+        'k6 in {{ $labels.pod }} is close to its memory limit',
+        `k6 in {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its ${limits.memory} memory limit (alert above ${pct(s.memoryRatio)}).`,
       ),
     },
   ];
 }
 
-/** The rule groups of the PrometheusRule: per flow, recording rules then alerts; then injector health. */
+function targetAlerts(model: Model): Rule[] {
+  const s = model.config.objectives.saturation;
+  const limits = model.config.target.resources.limits;
+  return [
+    {
+      alert: ALERTS.targetCpuSaturated,
+      expr: `${targetCpuCores(model, SATURATION_WINDOW)} / ${quantityValue(limits.cpu)} > ${s.cpuRatio}`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.targetCpuSaturated,
+        'Target {{ $labels.pod }} is CPU-saturated',
+        `podinfo {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ${limits.cpu} CPU limit ` +
+          `(alert above ${pct(s.cpuRatio)}): latency alerts may be the target's fault, not the network's.`,
+      ),
+    },
+    {
+      alert: ALERTS.targetMemoryHigh,
+      expr: `${targetProcessMetric(model, METRICS.processResidentMemory)} / ${quantityValue(limits.memory)} > ${s.memoryRatio}`,
+      for: s.for,
+      labels: { severity: 'ticket' },
+      annotations: annotations(
+        model,
+        ALERTS.targetMemoryHigh,
+        'Target {{ $labels.pod }} is close to its memory limit',
+        `podinfo {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ${limits.memory} memory limit (alert above ${pct(s.memoryRatio)}).`,
+      ),
+    },
+  ];
+}
+
+/** The alert names the rules of this model contain (cAdvisor alerts only in existing mode). */
+export function alertNames(model: Model): AlertName[] {
+  const names = new Set<AlertName>();
+  for (const g of sloRuleGroups(model)) for (const r of g.rules) if (r.alert) names.add(r.alert as AlertName);
+  return [...names];
+}
+
+/** Names of the rule groups. */
+export const RULE_GROUP = {
+  flow: (flow: ResolvedFlow) => `continuous-load.${flow.name}`,
+  injector: 'continuous-load.injector',
+  target: 'continuous-load.target',
+} as const;
+
+/**
+ * The rule groups of the PrometheusRule: one per flow, then injector and target health.
+ * A flow's recording rules and its alerts share one group, recording rules first: Prometheus evaluates
+ * the rules of a group in order, so every alert reads SLIs of the same evaluation. In separate groups
+ * (evaluated on their own timers) an alert may read SLIs one interval old, which delays detection by up
+ * to one interval, non-deterministically.
+ */
 export function sloRuleGroups(model: Model): RuleGroup[] {
   return [
     ...model.flows.map((flow) => ({
-      name: `continuous-load.${flow.name}.sli`,
-      rules: recordingRules(model, flow),
+      name: RULE_GROUP.flow(flow),
+      rules: [...recordingRules(model, flow), ...burnRateAlerts(model, flow), ...trafficAlerts(model, flow)],
     })),
-    ...model.flows.map((flow) => ({
-      name: `continuous-load.${flow.name}.alerts`,
-      rules: [...burnRateAlerts(model, flow), ...trafficAlerts(model, flow)],
-    })),
-    { name: 'continuous-load.injector', rules: injectorAlerts(model) },
+    { name: RULE_GROUP.injector, rules: injectorAlerts(model) },
+    { name: RULE_GROUP.target, rules: targetAlerts(model) },
   ];
 }

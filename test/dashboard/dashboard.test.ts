@@ -245,3 +245,26 @@ describe('every panel query passes promtool', () => {
     expect(out).toContain(`SUCCESS: ${exprs.length} rules found`);
   });
 });
+
+describe('dashboard in remote-write mode (k6 >= 0.55, native histograms)', () => {
+  // GIVEN a config whose injector pushes with Prometheus remote-write
+  const rw = model({ injector: { image: 'grafana/k6:1.4.0', output: 'prometheus-rw' }, flows: [{ type: 'http-service', name: 'a' }, { type: 'http-fresh', name: 'b' }] });
+  const queries = dashboardQueries(rw);
+
+  test('reads native histograms and expected_response, never classic buckets or the statsd-exporter', () => {
+    // WHEN we collect every panel query THEN none reads a series that only the statsd pipeline produces
+    expect(queries.length).toBeGreaterThan(0);
+    for (const q of queries) {
+      expect([q.panel, q.expr]).not.toEqual([q.panel, expect.stringMatching(/k6_[a-z_]+_(bucket|count|sum)\b|statsd_exporter_|k6_http_req_failed_total/)]);
+    }
+    // AND latency quantiles are taken straight from the native histogram
+    expect(queries.map((q) => q.expr)).toContainEqual(expect.stringContaining('histogram_quantile(0.99, sum by (namespace, flow) (rate(k6_http_req_duration_seconds{'));
+  });
+
+  test('has no statsd-exporter panel, and its alerts have no statsd-exporter rules', () => {
+    expect(queries.filter((q) => q.source === 'statsd-exporter')).toEqual([]);
+    const alerts = sloRuleGroups(rw).flatMap((g) => g.rules.map((r) => r.alert).filter(Boolean));
+    expect(alerts.filter((a) => /Statsd/.test(a!))).toEqual([]);
+    expect(sloRuleGroups(model()).flatMap((g) => g.rules.map((r) => r.alert)).filter((a) => a && /Statsd/.test(a)).length).toBeGreaterThan(0);
+  });
+});

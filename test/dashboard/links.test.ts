@@ -14,7 +14,7 @@ describe('panelLink', () => {
     const link = panelLink(m, 'slow', 'burn-rate');
     // THEN it is a Grafana-relative link to that panel id
     const id = panelId('slow', 'burn-rate');
-    expect(link).toBe(`/d/continuous-load/continuous-load?var-namespace=load&var-flow=slow&viewPanel=panel-${id}`);
+    expect(link).toBe(`/d/continuous-load/continuous-load?var-flow=slow&viewPanel=panel-${id}&var-namespace=load`);
     expect(panel(id)?.title).toBe('Burn rate (1h)');
   });
 
@@ -30,11 +30,13 @@ describe('panelLink', () => {
       const id = Number(/viewPanel=panel-(\d+)/.exec(link)?.[1]);
       // THEN that panel exists in the dashboard
       expect([a.alert, panel(id)?.title]).toEqual([a.alert, expect.any(String)]);
+      // AND the alert's dashboard_url annotation is that link
+      expect([a.alert, a.annotations?.dashboard_url]).toEqual([a.alert, link]);
     }
   });
 
   test('shared panels link without a flow; unknown flows and mixed-up panels fail loudly', () => {
-    expect(panelLink(m, undefined, 'dropped-iterations')).toBe(`/d/continuous-load/continuous-load?var-namespace=load&viewPanel=panel-${SHARED_PANELS.indexOf('dropped-iterations') + 10}`);
+    expect(panelLink(m, undefined, 'dropped-iterations')).toBe(`/d/continuous-load/continuous-load?viewPanel=panel-${SHARED_PANELS.indexOf('dropped-iterations') + 10}&var-namespace=load`);
     expect(() => panelLink(m, 'nope', 'requests')).toThrow("panelLink: no flow named 'nope' (flows: api, slow)");
     expect(() => panelLink(m, undefined, 'requests')).toThrow("'requests' is a per-flow panel; give the flow name");
     expect(() => panelLink(m, 'api', 'vus')).toThrow("'vus' is a shared panel");
@@ -49,7 +51,7 @@ describe('alertPanelLink', () => {
     expect(alertPanelLink(m, 'ContinuousLoadDroppedIterations', 'api')).toBe(panelLink(m, undefined, 'dropped-iterations'));
     // AND a per-flow panel without a flow, or an unknown alert, falls back to the dashboard
     expect(alertPanelLink(m, 'ContinuousLoadTrafficLow')).toBe('/d/continuous-load/continuous-load?var-namespace=load');
-    expect(alertPanelLink(m, 'SomethingElse', 'slow')).toBe('/d/continuous-load/continuous-load?var-namespace=load&var-flow=slow');
+    expect(alertPanelLink(m, 'SomethingElse', 'slow')).toBe('/d/continuous-load/continuous-load?var-flow=slow&var-namespace=load');
   });
 });
 

@@ -51,7 +51,7 @@ describe.each(nativeHistogramPromtools().map((t) => [t.version, t] as const))('b
     const flows = [{ type: 'http-service' as const, name: 'http-service' }];
     const m = model(output === 'statsd' ? { flows } : { flows, injector: { image: 'grafana/k6:0.55.2', output } });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-rw-behaviour-'));
-    fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: sloRuleGroups(m).filter((g) => g.name.endsWith('.sli')) }));
+    fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: sloRuleGroups(m).filter((g) => g.rules.some((r) => r.record)) }));
     const sel = '{flow="http-service",namespace="continuous-load"}';
     const expect3 = (record: string, value: number) => ({
       expr: `round(${record}${sel} * 1000) / 1000`,

@@ -1,0 +1,534 @@
+import { Model, ResolvedFlow } from '../model/model';
+import { fromSeconds, toSeconds } from '../model/duration';
+import { METRICS } from '../model/metrics';
+import { quantityValue } from '../model/quantity';
+import { burnThreshold } from '../model/queries';
+import { SCRAPE_INTERVAL } from './monitors';
+import {
+  FlowTraffic,
+  InjectorPod,
+  InputSeries,
+  LeStyle,
+  RequestGroup,
+  counterSeries,
+  flowSeries,
+  gaugeSeries,
+  injectorPod,
+  injectorTargetLabels,
+  seriesName,
+  targetLabels,
+} from './series';
+import { ALERTS, AlertName, K6_CONTAINER, RULE_GROUP, burnFor, sloRuleGroups } from './slo-rules';
+
+/**
+ * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.
+ * Every alert gets a fault it must fire for and a neighbouring non-fault it must stay silent for.
+ * Expectations are read from the firing `ALERTS` series, so a test names exactly the alert instance
+ * (flow, burn-rate pair, pod, node) it is about, with its complete label set.
+ */
+
+export interface PromqlExprTest {
+  readonly expr: string;
+  readonly eval_time: string;
+  readonly exp_samples: readonly { readonly labels: string; readonly value: number }[];
+}
+
+export interface AlertRuleTest {
+  readonly eval_time: string;
+  readonly alertname: string;
+  readonly exp_alerts: readonly { readonly exp_labels: Record<string, string>; readonly exp_annotations?: Record<string, string> }[];
+}
+
+/** One test group of a promtool unit-test file. */
+export interface TestGroup {
+  readonly interval: string;
+  readonly input_series: readonly InputSeries[];
+  readonly alert_rule_test?: readonly AlertRuleTest[];
+  readonly promql_expr_test?: readonly PromqlExprTest[];
+}
+
+/** A test group with what it proves (promtool 2.42 has no group names, so the name stays on our side). */
+export interface NamedTestGroup {
+  readonly name: string;
+  /** The alert the group is about. */
+  readonly alert: AlertName;
+  /**
+   * The rule groups the test needs (names from RULE_GROUP). The runner gives promtool exactly these
+   * groups of the PrometheusRule, unchanged: fewer rules to evaluate at every step, same behaviour.
+   */
+  readonly rules: readonly string[];
+  readonly group: TestGroup;
+}
+
+export interface PromtoolTestFile {
+  readonly rule_files: readonly string[];
+  readonly evaluation_interval: string;
+  readonly tests: readonly TestGroup[];
+}
+
+export interface RuleTestOptions {
+  /** How `le` values look in the TSDB: as statsd-exporter writes them, or normalized by Prometheus 3. */
+  readonly le: LeStyle;
+}
+
+/** Seconds between two samples of an input series: our monitors' scrape interval. */
+export const INTERVAL_SECONDS = toSeconds(SCRAPE_INTERVAL);
+
+/** The rule evaluation interval of the promtool runs: the demo Prometheus's. */
+export function evaluationInterval(model: Model): string {
+  return model.config.monitoring.demo.prometheus.evaluationInterval;
+}
+
+/** A promtool test file around the given groups. */
+export function testFile(model: Model, ruleFile: string, groups: readonly NamedTestGroup[], interval = evaluationInterval(model)): PromtoolTestFile {
+  return { rule_files: [ruleFile], evaluation_interval: interval, tests: groups.map((g) => g.group) };
+}
+
+/** The rule groups a flow's SLO alerts need: the flow's group (its recording rules and alerts). */
+export const flowRules = (flow: ResolvedFlow) => [RULE_GROUP.flow(flow)];
+
+const steps = (seconds: number) => Math.ceil(seconds / INTERVAL_SECONDS) + 1;
+const at = (seconds: number) => fromSeconds(seconds);
+
+/**
+ * Traffic of one flow at its configured rate whose failed share (and slow share) follows `errorRatio(t)`
+ * and `slowRatio(t)`. Counts stay integers, like k6's: the fractional rest is carried to the next interval.
+ */
+export function ratioTraffic(
+  flow: ResolvedFlow,
+  opts: { errorRatio?: (t: number) => number; slowRatio?: (t: number) => number; rateFactor?: (t: number) => number; gone?: (t: number) => boolean },
+): FlowTraffic {
+  const fast = flow.latency.thresholdSeconds / 10;
+  const slow = Math.min(flow.latency.thresholdSeconds * 2.4, flow.timeoutSeconds);
+  let carryReqs = 0;
+  // The first failure (and slow request) falls in the first interval: the series then exists, as it does
+  // on a long-running injector, and rate() sees every later one.
+  let carryFailed = 1 - 1e-6;
+  let carrySlow = 1 - 1e-6;
+  return (step) => {
+    const t = step * INTERVAL_SECONDS;
+    if (opts.gone?.(t)) return 'gone';
+    const exactReqs = flow.rate * INTERVAL_SECONDS * (opts.rateFactor?.(t) ?? 1) + carryReqs;
+    const reqs = Math.floor(exactReqs + 1e-9);
+    carryReqs = exactReqs - reqs;
+    const exactFailed = reqs * (opts.errorRatio?.(t) ?? 0) + carryFailed;
+    const failed = Math.min(reqs, Math.floor(exactFailed + 1e-9));
+    carryFailed = exactFailed - failed;
+    const exactSlow = (reqs - failed) * (opts.slowRatio?.(t) ?? 0) + carrySlow;
+    const slowCount = Math.floor(exactSlow + 1e-9);
+    carrySlow = exactSlow - slowCount;
+    const groups: RequestGroup[] = [
+      { count: reqs - failed - slowCount, failed: false, seconds: fast },
+      { count: slowCount, failed: false, seconds: slow },
+      { count: failed, failed: true, seconds: fast },
+    ];
+    return groups;
+  };
+}
+
+/** `ALERTS{...}` of a firing alert with its complete label set. */
+function firing(alert: AlertName, labels: Record<string, string>): string {
+  return seriesName('ALERTS', { alertname: alert, alertstate: 'firing', ...labels });
+}
+
+function fires(alert: AlertName, labels: Record<string, string>, evalTime: number): PromqlExprTest {
+  return { expr: firing(alert, labels), eval_time: at(evalTime), exp_samples: [{ labels: firing(alert, labels), value: 1 }] };
+}
+
+/** The alert instance selected by `labels` did not fire at any evaluation up to `evalTime`. */
+function neverFires(alert: AlertName, labels: Record<string, string>, evalTime: number): PromqlExprTest {
+  return { expr: `count_over_time(${firing(alert, labels)}[${at(evalTime)}])`, eval_time: at(evalTime), exp_samples: [] };
+}
+
+interface Pair {
+  readonly short: string;
+  readonly long: string;
+  readonly factor: number;
+  readonly severity: 'page' | 'ticket';
+  readonly for?: string;
+}
+
+function pairLabels(model: Model, flow: ResolvedFlow, b: Pair): Record<string, string> {
+  return { namespace: model.namespace, flow: flow.name, severity: b.severity, long_window: b.long, short_window: b.short };
+}
+
+function burnGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): NamedTestGroup[] {
+  const pod = injectorPod(model);
+  const out: NamedTestGroup[] = [];
+  const kinds = [
+    { alert: ALERTS.errorBudgetBurn, objective: flow.availability, what: 'errors', traffic: (r: number) => ratioTraffic(flow, { errorRatio: () => r }) },
+    { alert: ALERTS.latencyBudgetBurn, objective: flow.latency.target, what: `requests slower than ${flow.latency.threshold}`, traffic: (r: number) => ratioTraffic(flow, { slowRatio: () => r }) },
+  ];
+  for (const k of kinds) {
+    for (const b of model.config.objectives.burnRates) {
+      const threshold = burnThreshold(b.factor, k.objective);
+      // Time for the pair's `for`, plus a margin: with few failures per interval, the first minutes
+      // (windows still nearly empty, the failed series just created) can reset the pending state.
+      const evalTime = toSeconds(burnFor(b)) + 360;
+      const labels = pairLabels(model, flow, b);
+      const above = Math.min(1, threshold * 2);
+      out.push({
+        name: `${k.alert} ${flow.name} ${b.short}/${b.long} (${b.severity}) fires at ${round(above * 100)}% ${k.what} (threshold ${round(threshold * 100)}%)`,
+        alert: k.alert,
+        rules: flowRules(flow),
+        group: {
+          interval: SCRAPE_INTERVAL,
+          input_series: flowSeries(model, flow, pod, steps(evalTime), k.traffic(above), opts.le),
+          promql_expr_test: [fires(k.alert, labels, evalTime)],
+        },
+      });
+      const below = threshold * 0.8;
+      out.push({
+        name: `${k.alert} ${flow.name} ${b.short}/${b.long} (${b.severity}) stays silent at ${round(below * 100)}% ${k.what}, just under its threshold`,
+        alert: k.alert,
+        rules: flowRules(flow),
+        group: {
+          interval: SCRAPE_INTERVAL,
+          input_series: flowSeries(model, flow, pod, steps(evalTime), k.traffic(below), opts.le),
+          promql_expr_test: [neverFires(k.alert, labels, evalTime)],
+        },
+      });
+    }
+  }
+  // A lone failed request (with one earlier failure, so the failed series already exists and rate() sees it) pages nobody.
+  const longest = Math.max(...model.config.objectives.burnRates.map((b) => toSeconds(burnFor(b)))) + 300;
+  const failedAt = new Set([4, Math.floor(1800 / INTERVAL_SECONDS)]);
+  const lone: FlowTraffic = (step) => {
+    const reqs = flow.rate * INTERVAL_SECONDS;
+    const failed = failedAt.has(step) ? 1 : 0;
+    return [
+      { count: reqs - failed, failed: false, seconds: flow.latency.thresholdSeconds / 10 },
+      { count: failed, failed: true, seconds: flow.latency.thresholdSeconds / 10 },
+    ];
+  };
+  out.push({
+    name: `${ALERTS.errorBudgetBurn} ${flow.name}: a single failed request fires no burn-rate pair`,
+    alert: ALERTS.errorBudgetBurn,
+    rules: flowRules(flow),
+    group: {
+      interval: SCRAPE_INTERVAL,
+      input_series: flowSeries(model, flow, pod, steps(longest), lone, opts.le),
+      promql_expr_test: [neverFires(ALERTS.errorBudgetBurn, { flow: flow.name }, longest)],
+    },
+  });
+  return out;
+}
+
+function trafficGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): NamedTestGroup[] {
+  const t = model.config.objectives.traffic;
+  const pod = injectorPod(model);
+  const podLabels = { namespace: model.namespace, flow: flow.name, pod: pod.pod, node: pod.node, severity: 'ticket' };
+  const settle = toSeconds(t.window) + toSeconds(t.for) + 120;
+  const low = t.minRatio * 0.75;
+  const almost = (1 + t.minRatio) / 2;
+  const absentAfter = 600;
+  const absentEval = absentAfter + toSeconds(t.absentWindow) + toSeconds(t.absentFor) + 60;
+  const absentLabels = { namespace: model.namespace, flow: flow.name, severity: 'page' };
+  // A rollout: the old pod is scraped until 20m, its replacement on another node from 19m on (maxSurge 1).
+  const oldPod = pod;
+  const newPod: InjectorPod = injectorPod(model, 1);
+  const rolloutEnd = 20 * 60 + toSeconds(t.window) + toSeconds(t.for) + 300;
+  const rollout = [
+    ...flowSeries(model, flow, oldPod, steps(rolloutEnd), ratioTraffic(flow, { gone: (s) => s >= 1200 }), opts.le),
+    ...flowSeries(model, flow, newPod, steps(rolloutEnd), ratioTraffic(flow, { gone: (s) => s < 1140 }), opts.le),
+  ];
+  return [
+    {
+      name: `${ALERTS.trafficLow} ${flow.name} fires when ${pod.pod} sends ${round(low * 100)}% of ${flow.rate}/s`,
+      alert: ALERTS.trafficLow,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: flowSeries(model, flow, pod, steps(settle), ratioTraffic(flow, { rateFactor: () => low }), opts.le),
+        promql_expr_test: [fires(ALERTS.trafficLow, podLabels, settle)],
+      },
+    },
+    {
+      name: `${ALERTS.trafficLow} ${flow.name} stays silent at ${round(almost * 100)}% of ${flow.rate}/s and at the full rate`,
+      alert: ALERTS.trafficLow,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [
+          ...flowSeries(model, flow, pod, steps(settle), ratioTraffic(flow, { rateFactor: () => almost }), opts.le),
+          ...flowSeries(model, flow, injectorPod(model, 2), steps(settle), ratioTraffic(flow, {}), opts.le),
+        ],
+        promql_expr_test: [neverFires(ALERTS.trafficLow, { flow: flow.name }, settle)],
+      },
+    },
+    {
+      name: `${ALERTS.injectorAbsent} ${flow.name} pages when the only injector pod disappears`,
+      alert: ALERTS.injectorAbsent,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: flowSeries(model, flow, pod, steps(absentEval), ratioTraffic(flow, { gone: (s) => s >= absentAfter }), opts.le),
+        promql_expr_test: [fires(ALERTS.injectorAbsent, absentLabels, absentEval)],
+      },
+    },
+    {
+      name: `${ALERTS.injectorAbsent} and ${ALERTS.trafficLow} ${flow.name} stay silent through a rollout (old pod gone, new pod on another node)`,
+      alert: ALERTS.injectorAbsent,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: rollout,
+        promql_expr_test: [neverFires(ALERTS.injectorAbsent, { flow: flow.name }, rolloutEnd), neverFires(ALERTS.trafficLow, { flow: flow.name }, rolloutEnd)],
+      },
+    },
+    {
+      name: `${ALERTS.injectorAbsent} ${flow.name} stays silent through one minute of failed scrapes`,
+      alert: ALERTS.injectorAbsent,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: flowSeries(model, flow, pod, steps(1800), ratioTraffic(flow, { gone: (s) => s >= 600 && s < 660 }), opts.le),
+        promql_expr_test: [neverFires(ALERTS.injectorAbsent, { flow: flow.name }, 1800)],
+      },
+    },
+  ];
+}
+
+/** A fault and its neighbouring non-fault for a counter-driven saturation alert. */
+function counterGroups(
+  model: Model,
+  rules: readonly string[],
+  alert: AlertName,
+  what: string,
+  series: (perStep: (step: number) => number) => InputSeries[],
+  expLabels: Record<string, string>,
+  healthy: readonly InputSeries[],
+): NamedTestGroup[] {
+  const s = model.config.objectives.saturation;
+  const end = toSeconds(s.for) + 600;
+  return [
+    {
+      name: `${alert} fires when ${what} keeps increasing`,
+      alert,
+      rules,
+      group: { interval: SCRAPE_INTERVAL, input_series: [...healthy, ...series(() => 3)], promql_expr_test: [fires(alert, expLabels, end)] },
+    },
+    {
+      name: `${alert} stays silent after a one-off burst of ${what} (pod start)`,
+      alert,
+      rules,
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...healthy, ...series((step) => (step === 2 ? 40 : 0))],
+        promql_expr_test: [neverFires(alert, { alertname: alert }, end)],
+      },
+    },
+  ];
+}
+
+/** A fault (95 % of the limit) and a non-fault (70 %) for a gauge-driven saturation alert. */
+function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, what: string, series: (fraction: number) => InputSeries[], expLabels: Record<string, string>): NamedTestGroup[] {
+  const s = model.config.objectives.saturation;
+  const end = toSeconds(s.for) + 600;
+  const high = (1 + s.memoryRatio) / 2;
+  const ok = s.memoryRatio * 0.8;
+  return [
+    {
+      name: `${alert} fires when ${what} is at ${round(high * 100)}% of its limit`,
+      alert,
+      rules,
+      group: { interval: SCRAPE_INTERVAL, input_series: series(high), promql_expr_test: [fires(alert, expLabels, end)] },
+    },
+    {
+      name: `${alert} stays silent when ${what} is at ${round(ok * 100)}% of its limit`,
+      alert,
+      rules,
+      group: { interval: SCRAPE_INTERVAL, input_series: series(ok), promql_expr_test: [neverFires(alert, { alertname: alert }, end)] },
+    },
+  ];
+}
+
+function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
+  const s = model.config.objectives.saturation;
+  const end = toSeconds(s.for) + 600;
+  const n = steps(end);
+  const pod = injectorPod(model);
+  const flow = model.flows[0];
+  const podTarget = injectorTargetLabels(model, pod);
+  const podLabels = { namespace: model.namespace, pod: pod.pod, node: pod.node, severity: 'ticket' };
+  const healthy = flowSeries(model, flow, pod, n, ratioTraffic(flow, {}), opts.le);
+  const target = targetLabels(model);
+  const targetAlertLabels = { namespace: model.namespace, pod: target.pod, node: target.node, severity: 'ticket' };
+  const inj = model.config.injector;
+  const groups: NamedTestGroup[] = [
+    ...counterGroups(
+      model,
+      [RULE_GROUP.injector],
+      ALERTS.droppedIterations,
+      `k6 dropped iterations of ${flow.name}`,
+      (perStep) => [counterSeries(METRICS.droppedIterations, { ...podTarget, flow: flow.name, scenario: flow.name }, n, perStep)],
+      { ...podLabels, flow: flow.name },
+      healthy,
+    ),
+    ...counterGroups(
+      model,
+      [RULE_GROUP.injector],
+      ALERTS.statsdPacketDrops,
+      'statsd-exporter UDP packet drops',
+      (perStep) => [counterSeries(METRICS.statsdUdpPacketDrops, podTarget, n, perStep)],
+      podLabels,
+      healthy,
+    ),
+    ...counterGroups(
+      model,
+      [RULE_GROUP.injector],
+      ALERTS.statsdUnmappedEvents,
+      'statsd-exporter sample errors (a labelled counter; unmapped events stay flat)',
+      (perStep) => [
+        counterSeries(METRICS.statsdEventsUnmapped, podTarget, n, () => 0),
+        counterSeries(METRICS.statsdSampleErrors, { ...podTarget, reason: 'malformed_line' }, n, perStep),
+      ],
+      podLabels,
+      healthy,
+    ),
+    ...gaugeGroups(
+      model,
+      [RULE_GROUP.injector],
+      ALERTS.statsdMemoryHigh,
+      'statsd-exporter resident memory',
+      (f) => [gaugeSeries(METRICS.processResidentMemory, podTarget, n, () => Math.round(f * quantityValue(inj.statsdExporter.resources.limits.memory)))],
+      podLabels,
+    ),
+    ...gaugeGroups(
+      model,
+      [RULE_GROUP.target],
+      ALERTS.targetMemoryHigh,
+      'podinfo resident memory',
+      (f) => [gaugeSeries(METRICS.processResidentMemory, target, n, () => Math.round(f * quantityValue(model.config.target.resources.limits.memory)))],
+      targetAlertLabels,
+    ),
+  ];
+  const cpuLimit = quantityValue(model.config.target.resources.limits.cpu);
+  const cpu = (fraction: number) => [counterSeries(METRICS.processCpuSeconds, target, n, () => fraction * cpuLimit * INTERVAL_SECONDS)];
+  groups.push(
+    {
+      name: `${ALERTS.targetCpuSaturated} fires when podinfo uses ${round(((1 + s.cpuRatio) / 2) * 100)}% of its CPU limit`,
+      alert: ALERTS.targetCpuSaturated,
+      rules: [RULE_GROUP.target],
+      group: { interval: SCRAPE_INTERVAL, input_series: cpu((1 + s.cpuRatio) / 2), promql_expr_test: [fires(ALERTS.targetCpuSaturated, targetAlertLabels, end)] },
+    },
+    {
+      name: `${ALERTS.targetCpuSaturated} stays silent when podinfo uses ${round(s.cpuRatio * 80)}% of its CPU limit`,
+      alert: ALERTS.targetCpuSaturated,
+      rules: [RULE_GROUP.target],
+      group: { interval: SCRAPE_INTERVAL, input_series: cpu(s.cpuRatio * 0.8), promql_expr_test: [neverFires(ALERTS.targetCpuSaturated, { alertname: ALERTS.targetCpuSaturated }, end)] },
+    },
+  );
+  if (model.monitoring.mode === 'existing') groups.push(...cadvisorGroups(model, n, end));
+  return groups;
+}
+
+/** cAdvisor series as kube-prometheus-stack's kubelet ServiceMonitor scrapes them. */
+function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] {
+  const s = model.config.objectives.saturation;
+  const pod = injectorPod(model);
+  const labels = {
+    namespace: model.namespace,
+    pod: pod.pod,
+    container: K6_CONTAINER,
+    node: pod.node,
+    job: 'kubelet',
+    metrics_path: '/metrics/cadvisor',
+    instance: '192.168.1.11:10250',
+    image: model.config.injector.image,
+  };
+  const alertLabels = { namespace: model.namespace, pod: pod.pod, container: K6_CONTAINER, severity: 'ticket' };
+  const periodsPerStep = 10 * INTERVAL_SECONDS; // the CFS period is 100 ms
+  const throttled = (fraction: number) => [
+    counterSeries(METRICS.containerCpuCfsPeriods, labels, n, () => periodsPerStep),
+    counterSeries(METRICS.containerCpuCfsThrottledPeriods, labels, n, () => Math.round(fraction * periodsPerStep)),
+  ];
+  const memory = (fraction: number) => [gaugeSeries(METRICS.containerMemoryWorkingSet, labels, n, () => Math.round(fraction * quantityValue(model.config.injector.resources.limits.memory)))];
+  const hi = Math.min(1, s.throttledRatio * 2);
+  const lo = s.throttledRatio / 2;
+  return [
+    {
+      name: `${ALERTS.injectorCpuThrottled} fires when k6 is throttled in ${round(hi * 100)}% of CFS periods`,
+      alert: ALERTS.injectorCpuThrottled,
+      rules: [RULE_GROUP.injector],
+      group: { interval: SCRAPE_INTERVAL, input_series: throttled(hi), promql_expr_test: [fires(ALERTS.injectorCpuThrottled, alertLabels, end)] },
+    },
+    {
+      name: `${ALERTS.injectorCpuThrottled} stays silent at ${round(lo * 100)}% throttled periods`,
+      alert: ALERTS.injectorCpuThrottled,
+      rules: [RULE_GROUP.injector],
+      group: { interval: SCRAPE_INTERVAL, input_series: throttled(lo), promql_expr_test: [neverFires(ALERTS.injectorCpuThrottled, { alertname: ALERTS.injectorCpuThrottled }, end)] },
+    },
+    ...gaugeGroups(model, [RULE_GROUP.injector], ALERTS.injectorMemoryHigh, 'the k6 working set', memory, alertLabels),
+  ];
+}
+
+/**
+ * Annotations as Alertmanager receives them, for an outage of the first flow (100 % errors) and for
+ * the injector gone: summary, description with the measured value, runbook and dashboard links.
+ */
+function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
+  const flow = model.flows[0];
+  const rules = sloRuleGroups(model).flatMap((g) => g.rules);
+  const pairs = model.config.objectives.burnRates;
+  const evalTime = Math.min(...pairs.map((b) => toSeconds(burnFor(b)))) + 60;
+  const pod = injectorPod(model);
+  // The other flows run healthy, so only the first flow's alerts fire.
+  const others = (n: number) => model.flows.slice(1).flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), opts.le));
+  const render = (text: string, value: string) => text.replace('{{ $value | humanizePercentage }}', value).replace('{{ $value }}', value);
+  const burn = rules.filter((r) => r.alert === ALERTS.errorBudgetBurn && r.labels?.flow === flow.name);
+  const t = model.config.objectives.traffic;
+  const absentEval = 600 + toSeconds(t.absentWindow) + toSeconds(t.absentFor) + 60;
+  const absent = rules.find((r) => r.alert === ALERTS.injectorAbsent && r.labels?.flow === flow.name)!;
+  return [
+    {
+      name: `${ALERTS.errorBudgetBurn} ${flow.name} at 100% errors: labels and annotations (measured value 100%) of every pair firing after ${at(evalTime)}`,
+      alert: ALERTS.errorBudgetBurn,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...flowSeries(model, flow, pod, steps(evalTime), ratioTraffic(flow, { errorRatio: () => 1 }), opts.le), ...others(steps(evalTime))],
+        alert_rule_test: [
+          {
+            eval_time: at(evalTime),
+            alertname: ALERTS.errorBudgetBurn,
+            exp_alerts: burn
+              // Every pair sees 100 % in both windows; those whose `for` has passed (with a scrape to spare) fire.
+              .filter((r) => toSeconds(r.for!) + INTERVAL_SECONDS * 2 <= evalTime)
+              .map((r) => ({
+                exp_labels: { namespace: model.namespace, ...r.labels! },
+                exp_annotations: { ...r.annotations!, description: render(r.annotations!.description, '100%') },
+              })),
+          },
+        ],
+      },
+    },
+    {
+      name: `${ALERTS.injectorAbsent} ${flow.name}: labels and annotations`,
+      alert: ALERTS.injectorAbsent,
+      rules: flowRules(flow),
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...flowSeries(model, flow, pod, steps(absentEval), ratioTraffic(flow, { gone: (s) => s >= 600 }), opts.le), ...others(steps(absentEval))],
+        alert_rule_test: [
+          {
+            eval_time: at(absentEval),
+            alertname: ALERTS.injectorAbsent,
+            exp_alerts: [{ exp_labels: { ...absent.labels! }, exp_annotations: { ...absent.annotations!, description: render(absent.annotations!.description, '1') } }],
+          },
+        ],
+      },
+    },
+  ];
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Every rule test of the model: per flow burn-rate and traffic alerts, then saturation and annotations. */
+export function sloRuleTests(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
+  return [
+    ...model.flows.flatMap((f) => [...burnGroups(model, f, opts), ...trafficGroups(model, f, opts)]),
+    ...saturationGroups(model, opts),
+    ...annotationGroups(model, opts),
+  ];
+}

@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigInput } from '../lib/config/schema';
+import { DASHBOARD_UID } from '../lib/dashboard/dashboard';
+import { leMatcher } from '../lib/model/queries';
+import { Model } from '../lib/model/model';
+import { runRuleTests } from '../lib/monitoring/promtool-run';
+import { NamedTestGroup, sloRuleTests } from '../lib/monitoring/rule-tests';
+import { LeStyle, leLabel } from '../lib/monitoring/series';
+import { ALERTS, RULE_GROUP, alertNames, sloRuleGroups } from '../lib/monitoring/slo-rules';
+import { model } from './helpers';
+import { requirePromtools } from './tools/promtool';
+
+/** Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, and existing mode. */
+const CONFIGS: Record<string, ConfigInput> = {
+  default: {},
+  'two flows, per-flow objectives, 1s latency threshold (integer le)': {
+    flows: [
+      { type: 'http-service', name: 'http-service', rate: 10 },
+      { type: 'http-service', name: 'slow-api', rate: 4, path: '/api/echo', timeout: '5s', objectives: { availability: 99.9, latency: { threshold: '1s', target: 99 } } },
+    ],
+  },
+  'existing mode (cAdvisor saturation alerts), custom pairs and traffic': {
+    monitoring: { mode: 'existing' },
+    objectives: {
+      burnRates: [
+        { short: '5m', long: '1h', factor: 14.4, severity: 'page', for: '2m' },
+        { short: '30m', long: '6h', factor: 6, severity: 'ticket' },
+      ],
+      traffic: { minRatio: 0.5, for: '10m' },
+    },
+  },
+};
+
+const LE_STYLES: LeStyle[] = ['exporter', 'prometheus3'];
+/**
+ * The tests check which alert fires, not when to the second: rules are evaluated every minute to keep
+ * `npm test` fast. `npm run bench:detect` evaluates at the demo Prometheus's 15s and measures when.
+ */
+const EVALUATION_INTERVAL = '1m';
+/** Flows whose tests run for a config (all when unset): the default config already covers `http-service`. */
+const ONLY_FLOWS: Record<string, string[] | undefined> = {
+  // The default flows build their SLIs from two query shapes: HTTP (http-service, http-fresh, http-pod-direct, chain) and gRPC.
+  default: ['http-service', 'grpc'],
+  'two flows, per-flow objectives, 1s latency threshold (integer le)': ['slow-api'],
+};
+const tools = requirePromtools();
+
+function failingNames(promtool: string, m: Model, groups: NamedTestGroup[]): string[] {
+  return groups.filter((g) => !runRuleTests(promtool, m, [g], { evaluationInterval: EVALUATION_INTERVAL }).ok).map((g) => g.name);
+}
+
+describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (configName, input) => {
+  const m = model(input);
+
+  test('every alert of the rules has a fault it fires for and a non-fault it stays silent for', () => {
+    // GIVEN the rules and the generated tests of this config
+    const groups = sloRuleTests(m, { le: 'exporter' });
+    // WHEN we list, per alert, the tests that expect it to fire and to stay silent
+    const covered = (kind: 'fires' | 'silent') =>
+      new Set(groups.filter((g) => g.group.promql_expr_test?.some((t) => (kind === 'fires' ? t.exp_samples.length > 0 : t.exp_samples.length === 0))).map((g) => g.alert));
+    // THEN every alert name has both
+    for (const alert of alertNames(m)) {
+      expect({ alert, fires: covered('fires').has(alert) }).toEqual({ alert, fires: true });
+      expect({ alert, silent: covered('silent').has(alert) }).toEqual({ alert, silent: true });
+    }
+  });
+
+  test.each(tools.flatMap((t) => LE_STYLES.map((le) => [t.version, le, t] as const)))('pass `promtool test rules` (promtool %s, le as %s)', (_v, le, tool) => {
+    // GIVEN the rules of the config and the generated tests, with `le` as this Prometheus stores it
+    // (only the latency alerts read `le`, so the Prometheus 3 form is run for them alone)
+    const only = ONLY_FLOWS[configName];
+    const groups = sloRuleTests(m, { le })
+      .filter((g) => le === 'exporter' || g.alert === ALERTS.latencyBudgetBurn)
+      .filter((g) => !only || g.rules.every((r) => r === RULE_GROUP.injector || r === RULE_GROUP.target) || only.some((f) => g.rules.includes(`continuous-load.${f}`)));
+    // WHEN promtool runs them
+    const result = runRuleTests(tool.path, m, groups, { evaluationInterval: EVALUATION_INTERVAL });
+    // THEN every test passes; on failure, name the failing tests
+    if (!result.ok) throw new Error(`failing: ${failingNames(tool.path, m, groups).join('; ')}\n${result.output.slice(0, 4000)}`);
+    expect(result.output).toMatch(/SUCCESS/);
+  }, 300_000);
+});
+
+describe('every alert', () => {
+  const configs = Object.values(CONFIGS).map((c) => model(c));
+  const alerts = configs.flatMap((m) => sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ m, r }))));
+  const runbook = fs.readFileSync(path.join(__dirname, '..', 'docs', 'runbooks.md'), 'utf8');
+  // GitHub's heading anchors: lower case, spaces to '-', punctuation dropped.
+  const anchors = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((h) => h[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+
+  test('has a severity of page or ticket, a flow label when it is about a flow, and its runbook section', () => {
+    // GIVEN the alerts of every test config
+    for (const { m, r } of alerts) {
+      // THEN severity is page or ticket
+      expect({ alert: r.alert, severity: r.labels?.severity }).toEqual({ alert: r.alert, severity: expect.stringMatching(/^(page|ticket)$/) });
+      // AND an alert whose expression selects one flow names it
+      const flow = m.flows.find((f) => r.expr.includes(`flow="${f.name}"`));
+      if (flow) expect({ alert: r.alert, flow: r.labels?.flow }).toEqual({ alert: r.alert, flow: flow.name });
+      // AND summary, description, runbook and dashboard links are there; the runbook anchor exists in docs/runbooks.md
+      expect(Object.keys(r.annotations ?? {}).sort()).toEqual(['dashboard_url', 'description', 'runbook_url', 'summary']);
+      expect(r.annotations!.description).toMatch(/\{\{ \$value[^}]*\}\}/);
+      expect(r.annotations!.dashboard_url).toContain(`/d/${DASHBOARD_UID}/`);
+      const anchor = r.annotations!.runbook_url.split('#')[1];
+      expect({ alert: r.alert, anchor, exists: anchors.has(anchor) }).toEqual({ alert: r.alert, anchor, exists: true });
+    }
+  });
+
+  test('takes its numbers from the config: a changed objective changes the thresholds', () => {
+    // GIVEN the default config and one with other objectives and rate
+    const a = sloRuleGroups(model({})).flatMap((g) => g.rules);
+    const b = sloRuleGroups(model({ flows: [{ type: 'http-service', name: 'http-service', rate: 20 }], objectives: { availability: 99.9, traffic: { minRatio: 0.5 } } })).flatMap((g) => g.rules);
+    const expr = (rules: typeof a, alert: string, short?: string) => rules.find((r) => r.alert === alert && (!short || r.labels?.short_window === short))!.expr;
+    // THEN the 5m/1h error threshold is 14.4 × the budget, and the traffic floor minRatio × rate
+    expect(expr(a, ALERTS.errorBudgetBurn, '5m')).toContain('> 0.0072');
+    expect(expr(b, ALERTS.errorBudgetBurn, '5m')).toContain('> 0.0144');
+    expect(expr(a, ALERTS.trafficLow)).toMatch(/< 8$/);
+    expect(expr(b, ALERTS.trafficLow)).toMatch(/< 10$/);
+  });
+
+  test('matches integer `le` values in both forms (Prometheus 2 "1", Prometheus 3 "1.0"), fractional ones exactly', () => {
+    // GIVEN a flow with a 1s and one with a 250ms threshold
+    // WHEN the latency SLI is built
+    // THEN the le matcher is a regex accepting both forms, or the exact float text
+    expect(leMatcher(1)).toBe('le=~"1(\\\\.0)?"');
+    expect(leMatcher(0.25)).toBe('le="0.25"');
+    expect(leLabel(1, 'prometheus3')).toBe('1.0');
+    expect(leLabel(1, 'exporter')).toBe('1');
+  });
+});
