@@ -248,15 +248,20 @@ export interface PodinfoOptions {
   port?: number;
   /** Also expose --port-metrics on its own port. */
   metricsPort?: boolean;
+  /** Also serve gRPC (--grpc-port) on a loopback port. */
+  grpcPort?: boolean;
   binary?: string;
   name?: string;
   logFile?: string;
+  /** Extra environment (e.g. NODE_NAME/POD_NAME, which the Deployment sets from the downward API). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Podinfo extends ManagedProcess {
   port: number;
   url: string;
   metricsUrl?: string | undefined;
+  grpcPort?: number | undefined;
 }
 
 /** Drops `--flag value` / `--flag=value` pairs for the given flags from an argument list. */
@@ -278,6 +283,7 @@ export function withoutFlags(args: string[], flags: string[]): string[] {
 export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> {
   const port = opts.port ?? (await freePort());
   const metricsPort = opts.metricsPort ? await freePort() : undefined;
+  const grpcPort = opts.grpcPort ? await freePort() : undefined;
   const dataDir = makeTempDir('continuous-load-podinfo-');
   const args = [
     ...withoutFlags(opts.args ?? [], ['port', 'port-metrics', 'host', 'data-path', 'grpc-port', 'secure-port']),
@@ -285,12 +291,14 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     `--port=${port}`,
     `--data-path=${dataDir}`,
     ...(metricsPort ? [`--port-metrics=${metricsPort}`] : []),
+    ...(grpcPort ? [`--grpc-port=${grpcPort}`] : []),
   ];
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
     name: opts.name ?? 'podinfo',
     command: opts.binary ?? toolPath('podinfo'),
     args,
+    env: opts.env,
     logFile: opts.logFile,
     ready: { url: `${url}/readyz` },
   });
@@ -298,6 +306,7 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     port,
     url,
     metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : undefined,
+    grpcPort,
   });
 }
 
