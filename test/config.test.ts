@@ -1,15 +1,5 @@
-import { ConfigError } from '../lib/config/errors';
+import { configProblems as problems } from './helpers';
 import { parseConfig } from '../lib/config/load';
-
-function problems(input: unknown): string {
-  try {
-    parseConfig(input, 'test.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('config validation', () => {
   test('an empty config is complete: every field has a default', () => {

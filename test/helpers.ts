@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { buildApp, renderApp, ManifestFile } from '../lib/app';
+import { ConfigError } from '../lib/config/errors';
 import { parseConfig } from '../lib/config/load';
 import { ConfigInput } from '../lib/config/schema';
 import { buildModel, Model } from '../lib/model/model';
@@ -42,4 +43,15 @@ export function podSpecs(manifests: Manifest[]): { owner: string; spec: any; lab
   return manifests
     .filter((m) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(m.kind))
     .map((m) => ({ owner: `${m.kind}/${m.metadata.name}`, spec: m.spec.template.spec, labels: m.spec.template.metadata.labels }));
+}
+
+/** GIVEN a bad config WHEN it is parsed (as file `test.yaml`): the ConfigError message; fails if it is accepted. */
+export function configProblems(input: unknown): string {
+  try {
+    parseConfig(input, 'test.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected the config to be refused');
 }

@@ -2,25 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError } from '../../lib/config/errors';
 import { parseConfig } from '../../lib/config/load';
 import { ConfigInput } from '../../lib/config/schema';
 import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
-import { all, find, model, podSpecs, synth } from '../helpers';
+import { configProblems as problem, all, find, model, podSpecs, synth } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 
 /** prometheus-rw supports HTTP flows (gRPC flows are refused in this mode). */
 const RW: ConfigInput = { flows: [{ type: 'http-service', name: 'http-service' }], injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } };
-
-function problem(input: unknown): string {
-  try {
-    parseConfig(input, 'test.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('injector.output: prometheus-rw', () => {
   const manifests = synth(RW);

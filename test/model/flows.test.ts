@@ -1,8 +1,6 @@
-import { ConfigError } from '../../lib/config/errors';
-import { parseConfig } from '../../lib/config/load';
 import { FLOW_TYPES } from '../../lib/config/schema';
 import { GRPC_HEALTH_CHECK, GrpcRequestPlan, HttpRequestPlan, PODINFO_PORTS, ResolvedFlow } from '../../lib/model/model';
-import { model } from '../helpers';
+import { configProblems as refused, model } from '../helpers';
 
 const byName = (flows: readonly ResolvedFlow[], name: string): ResolvedFlow => {
   const f = flows.find((x) => x.name === name);
@@ -17,16 +15,6 @@ const grpc = (f: ResolvedFlow): GrpcRequestPlan => {
   if (f.request.kind !== 'grpc') throw new Error(`${f.name} is not a gRPC flow`);
   return f.request;
 };
-
-function refused(input: unknown): string {
-  try {
-    parseConfig(input, 'test.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('the default flows', () => {
   // GIVEN the default config WHEN it is resolved
