@@ -14,6 +14,12 @@ import { validateManifests } from './validate/manifests';
 export interface ManifestFile {
   readonly file: string;
   readonly content: string;
+  /**
+   * The objects `content` serializes, in order, for the manifest files this app rendered (absent for the
+   * Kustomization, FLOWS.md and files read from disk). The Kustomization and the synth summary read them
+   * instead of parsing the YAML they just wrote. Do not modify them.
+   */
+  readonly objects?: readonly unknown[];
 }
 
 /** Id of the one chart of the default app; the ContinuousLoad inside it has id `cl`. */
@@ -74,7 +80,10 @@ export function renderDirectory(config: Config): ManifestFile[] {
   // Cross-namespace targets live outside our namespace; a kustomize namespace override would move them too,
   // so such directories get a plain resource list (docs/platform.md) and no namespace replacements.
   const movable = buildModel(config).remoteNamespaces.length === 0;
-  const sentinel = movable ? renderApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel'))) : undefined;
+  // The sentinel app is only compared with the real one, object by object: no validation, no YAML.
+  const sentinel = movable
+    ? collectApp(buildApp(parseConfig({ ...config, namespace: NAMESPACE_SENTINEL }, 'namespace sentinel'))).flatMap((c) => c.objects)
+    : undefined;
   const k = kustomization(config, files, sentinel);
   return [...files, { file: KUSTOMIZATION_FILE, content: stringifyManifest(k) }, { file: FLOW_MAP_FILE, content: flowMap(config, config.namespace) }];
 }
@@ -87,7 +96,7 @@ export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[]
   if (clusters.length === 1 && clusters[0].name === undefined) return renderDirectory(clusters[0].config);
   return clusters.flatMap((c) => {
     if (!c.name) throw new Error('every cluster of a fleet needs a name');
-    return renderDirectory(c.config).map((f) => ({ file: `${c.name}/${f.file}`, content: f.content }));
+    return renderDirectory(c.config).map((f) => ({ ...f, file: `${c.name}/${f.file}` }));
   });
 }
 
@@ -98,7 +107,7 @@ export function renderOutput(clusters: readonly ClusterConfig[]): ManifestFile[]
  */
 export function renderManifests(charts: readonly ChartObjects[]): ManifestFile[] {
   validateManifests(charts.flatMap((c) => c.objects));
-  return charts.map((c) => ({ file: c.file, content: stringifyManifests(c.objects) }));
+  return charts.map((c) => ({ file: c.file, content: stringifyManifests(c.objects), objects: c.objects }));
 }
 
 /** Renders every chart of an app to validated YAML, one file per chart, in chart order. */

@@ -29,52 +29,8 @@ export function fastStringify(doc: unknown): string | undefined {
 
 /** Renders several manifests into one multi-document file, as `Yaml.stringify(...docs)` does. */
 export function stringifyManifests(docs: readonly unknown[]): string {
-  let exact = true;
-  const parts = docs.map((doc) => {
-    const w = new Writer();
-    const fast = w.tryDocument(doc);
-    if (fast === undefined || !w.readsBackExactly) exact = false;
-    return fast ?? Yaml.stringify(doc);
-  });
-  const content = parts.join('---\n');
-  if (exact) remember(content, docs);
-  return content;
+  return docs.map(stringifyManifest).join('---\n');
 }
-
-/**
- * The objects of a multi-document YAML file this process wrote with `stringifyManifests` (a deep copy), or
- * undefined. Equal to `parseAllDocuments(content).map((d) => d.toJS())`, without parsing: a file is only
- * remembered when every value reads back as written, i.e. no plain scalar that a YAML 1.2 reader resolves
- * to a number, boolean or null (the writer emits YAML 1.1, whose tags differ, e.g. for `0o17` or `1e3`).
- * The Kustomization and the synth summary read the rendered files back; at 100 flows parsing them took
- * more time than everything else in a synth (docs/performance.md).
- */
-export function readManifests(content: string): unknown[] | undefined {
-  const docs = written.get(content);
-  return docs ? structuredClone([...docs]) : undefined;
-}
-
-/** The last files written (bounded: a fleet renders one directory per cluster, twice for the sentinel). */
-const written = new Map<string, readonly unknown[]>();
-const WRITTEN_MAX = 64;
-
-function remember(content: string, docs: readonly unknown[]): void {
-  written.delete(content);
-  // A copy: later changes to the caller's objects must not change what this content reads back as.
-  written.set(content, structuredClone([...docs]));
-  if (written.size > WRITTEN_MAX) written.delete(written.keys().next().value as string);
-}
-
-/** Plain scalars a YAML 1.2 core-schema reader resolves to null, booleans, integers or floats. */
-const CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^[-+]?[0-9]+$/,
-  /^0o[0-7]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/,
-];
 
 /** Thrown for a value outside the subset this writer reproduces; the caller falls back to yaml. */
 class Unsupported extends Error {}
@@ -142,8 +98,6 @@ const MEMO_MAX_LENGTH = 80;
 class Writer {
   private readonly yaml = yamlInternals();
   private readonly seen = new Set<object>();
-  /** False once a plain scalar was written that a YAML 1.2 reader would not read back as that string. */
-  readsBackExactly = true;
 
   tryDocument(value: unknown): string | undefined {
     try {
@@ -224,10 +178,7 @@ class Writer {
     const memoKey = singleLine && value.length <= MEMO_MAX_LENGTH ? `${implicitKey ? (indent === INDENT_STEP ? 'k' : 'K') : 'v'}${value}` : undefined;
     if (memoKey !== undefined) {
       const hit = memo.get(memoKey);
-      if (hit !== undefined) {
-        if (hit === value && this.readsBackExactly) this.checkReadBack(value);
-        return hit;
-      }
+      if (hit !== undefined) return hit;
     }
     const { doc, options, stringifyStr } = this.yaml;
     const ctx: StringifyContext = { doc, indent, indentStep: INDENT_STEP, inFlow: null, implicitKey, options };
@@ -236,12 +187,7 @@ class Writer {
     const out = stringifyStr(new Scalar(value), ctx, undefined, () => (keep = true));
     if (keep) throw new Unsupported('keep-chomped block scalar');
     if (memoKey !== undefined) memo.set(memoKey, out);
-    if (out === value && this.readsBackExactly) this.checkReadBack(value);
     return out;
-  }
-
-  private checkReadBack(plain: string): void {
-    if (CORE_NON_STRING.some((r) => r.test(plain))) this.readsBackExactly = false;
   }
 }
 

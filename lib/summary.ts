@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { readManifests } from './manifest-yaml';
 import { ManifestFile } from './app';
 import { ClusterConfig } from './config/fleet';
 import { Config } from './config/schema';
@@ -47,8 +46,8 @@ export function summarize(outdir: string, files: readonly ManifestFile[], cluste
     let objects = 0;
     for (const f of own) {
       if (!/\.ya?ml$/.test(f.file)) continue;
-      // readManifests: the objects of a file this process just wrote, without parsing it again (same result).
-      for (const d of readManifests(f.content) ?? parseAllDocuments(f.content).map((x) => x.toJS())) {
+      // The objects a rendered file was written from; parsing is for files from elsewhere.
+      for (const d of f.objects ?? parseAllDocuments(f.content).map((x) => x.toJS())) {
         const kind = (d as { kind?: string } | null)?.kind;
         if (!kind) continue;
         kinds[kind] = (kinds[kind] ?? 0) + 1;

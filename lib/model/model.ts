@@ -68,6 +68,61 @@ export interface ResolvedFlow {
   readonly request: RequestPlan;
 }
 
+/**
+ * Flows that every SLI query, alert threshold and dashboard panel treats alike: equal in everything of a
+ * flow those read except the name (see `monitoringKey`). Queries take a `FlowScope` and select the class's
+ * flows with one `flow=~"a|b|c"` matcher; per-flow results come from their `sum by (namespace, flow)`.
+ */
+export interface FlowClass extends Omit<ResolvedFlow, 'name'> {
+  /** `class-<n>`, n counting classes from 1 in config order; stable while the config's order is. */
+  readonly id: string;
+  /** The flows of the class, in config order (at least one). */
+  readonly flows: readonly ResolvedFlow[];
+}
+
+/** One flow, or a class of flows alike: what a query selects. */
+export type FlowScope = ResolvedFlow | FlowClass;
+
+/** The names of the flows a scope selects. */
+export function scopeFlowNames(scope: FlowScope): string[] {
+  return 'flows' in scope ? scope.flows.map((f) => f.name) : [scope.name];
+}
+
+/**
+ * What rules and dashboard read of a flow besides its name. Two flows with the same key share a class.
+ * Whoever makes a rule, rule test or panel read another field of a flow must add that field here.
+ */
+export function monitoringKey(flow: ResolvedFlow): string {
+  const r = flow.request;
+  return JSON.stringify([
+    flow.type,
+    flow.rate,
+    flow.timeoutSeconds,
+    flow.availability,
+    flow.latency.threshold,
+    flow.latency.thresholdSeconds,
+    flow.latency.target,
+    r.kind,
+    r.expectedStatuses,
+    r.kind === 'http' ? r.freshConnection : null,
+  ]);
+}
+
+/** Groups flows by `monitoringKey`, classes ordered by their first flow. */
+export function flowClasses(flows: readonly ResolvedFlow[]): FlowClass[] {
+  const byKey = new Map<string, ResolvedFlow[]>();
+  for (const f of flows) {
+    const k = monitoringKey(f);
+    const list = byKey.get(k);
+    if (list) list.push(f);
+    else byKey.set(k, [f]);
+  }
+  return [...byKey.values()].map((members, i) => {
+    const { name: _name, ...shared } = members[0];
+    return { ...shared, id: `class-${i + 1}`, flows: members };
+  });
+}
+
 export interface WorkloadModel {
   readonly name: string;
   /** Labels on the workload and its pods (include the selector). */
@@ -113,6 +168,12 @@ export interface Model {
     readonly remoteWriteUrl?: string;
   };
   readonly flows: readonly ResolvedFlow[];
+  /**
+   * The flows grouped into classes that alerting and the dashboard treat alike (same `monitoringKey`), in
+   * order of their first flow. A class of one flow is monitored exactly as that flow alone; a class of many
+   * gets one rule group and one repeated dashboard row, so 500 flows of one kind cost little more than one.
+   */
+  readonly flowClasses: readonly FlowClass[];
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
   readonly buckets: readonly number[];
   readonly monitoring: {
@@ -351,6 +412,7 @@ export function buildModel(config: Config): Model {
       remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
     },
     flows,
+    flowClasses: flowClasses(flows),
     buckets,
     monitoring: {
       mode: m.mode,

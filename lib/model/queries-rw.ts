@@ -1,6 +1,6 @@
 import { METRICS } from './metrics';
-import { Model, ResolvedFlow } from './model';
-import { FLOW_LABELS, flowSelector, matchers } from './queries';
+import { FlowScope, Model } from './model';
+import { FLOW_LABELS, flowSelector, selector } from './queries';
 
 /**
  * PromQL for `injector.output: prometheus-rw` (HTTP flows; config rules refuse gRPC flows in this mode). k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55)
@@ -24,20 +24,20 @@ export function isRemoteWrite(model: Model): boolean {
 const byFlow = () => `sum by (${FLOW_LABELS.join(', ')})`;
 
 /** HTTP requests that failed (unexpected status or transport error): the counterpart of k6_http_req_failed_total. */
-export function httpFailedRw(model: Model, flow: ResolvedFlow): string {
-  return `${METRICS.httpReqs}${matchers({ ...flowSelector(model, flow), expected_response: 'false' })}`;
+export function httpFailedRw(model: Model, flow: FlowScope): string {
+  return `${METRICS.httpReqs}${selector([...flowSelector(model, flow), ['expected_response', '=', 'false']])}`;
 }
 
-export function latencyBadRatioRw(model: Model, flow: ResolvedFlow, window: string): string {
-  const h = `${byFlow()} (rate(${METRICS.httpReqDuration}${matchers(flowSelector(model, flow))}[${window}]))`;
+export function latencyBadRatioRw(model: Model, flow: FlowScope, window: string): string {
+  const h = `${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}]))`;
   return `1 - histogram_fraction(0, ${flow.latency.thresholdSeconds}, ${h})`;
 }
 
-export function latencyQuantileRw(model: Model, flow: ResolvedFlow, q: number, window: string): string {
-  return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${matchers(flowSelector(model, flow))}[${window}])))`;
+export function latencyQuantileRw(model: Model, flow: FlowScope, q: number, window: string): string {
+  return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}])))`;
 }
 
 /** Failed HTTP requests per second of a flow over a window, from httpFailedRw. */
-export function errorRateRw(model: Model, flow: ResolvedFlow, window: string): string {
+export function errorRateRw(model: Model, flow: FlowScope, window: string): string {
   return `${byFlow()} (rate(${httpFailedRw(model, flow)}[${window}]))`;
 }

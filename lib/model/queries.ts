@@ -1,4 +1,4 @@
-import { Model, ResolvedFlow } from './model';
+import { FlowScope, Model, ResolvedFlow, scopeFlowNames } from './model';
 import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 
@@ -34,8 +34,13 @@ export function leMatcherParts(seconds: number): ['=' | '=~', string] {
   return ['=', `${seconds}`];
 }
 
-export function flowSelector(model: Model, flow: ResolvedFlow): Record<string, string> {
-  return { namespace: model.namespace, flow: flow.name };
+/**
+ * The matchers of a flow's series: `{flow="a",namespace="cl"}` for one flow, `{flow=~"a|b",namespace="cl"}`
+ * for a class of several (every per-flow query sums `by (namespace, flow)`, so results stay per flow).
+ */
+export function flowSelector(model: Model, flow: FlowScope): Matcher[] {
+  const names = scopeFlowNames(flow);
+  return [['namespace', '=', model.namespace], names.length === 1 ? ['flow', '=', names[0]] : ['flow', '=~', oneOf(names)]];
 }
 
 /** Recording-rule names: `<level>:<metric>:<operation>` as in the Prometheus naming conventions. */
@@ -61,22 +66,19 @@ export const oneOf = (values: readonly (string | number)[]) => values.map((v) =>
 /** k6 sends gRPC server-reflection RPCs (once per connect) as grpc_req_duration samples too; they are not the flow's requests. */
 export const GRPC_REFLECTION_METHODS = '/grpc\\.reflection\\..*';
 
-const isGrpc = (flow: ResolvedFlow) => flow.request.kind === 'grpc';
+const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
 
-function flowMatchers(model: Model, flow: ResolvedFlow): Matcher[] {
-  return Object.entries(flowSelector(model, flow)).map(([k, v]) => [k, '=', v] as const);
-}
 
 /**
  * The series that count a flow's requests, one sample per request attempt: HTTP flows
  * `k6_http_reqs_total`; gRPC flows the RPC histogram's `_count` (without reflection RPCs) and
  * failed connects, which send no RPC. A flow's request rate is the sum of their rates.
  */
-export function requestSelectors(model: Model, flow: ResolvedFlow): string[] {
-  if (!isGrpc(flow)) return [`${METRICS.httpReqs}${matchers(flowSelector(model, flow))}`];
+export function requestSelectors(model: Model, flow: FlowScope): string[] {
+  if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [
-    `${METRICS.grpcReqDuration}_count${selector([...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]])}`,
-    `${METRICS.grpcConnectFailed}${matchers(flowSelector(model, flow))}`,
+    `${METRICS.grpcReqDuration}_count${selector([...flowSelector(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]])}`,
+    `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`,
   ];
 }
 
@@ -85,14 +87,14 @@ export function requestSelectors(model: Model, flow: ResolvedFlow): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-export function errorSelectors(model: Model, flow: ResolvedFlow): string[] {
-  const sel = matchers(flowSelector(model, flow));
+export function errorSelectors(model: Model, flow: FlowScope): string[] {
+  const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
   return [
     // k6 v0.54 tags gRPC samples with the numeric status code ("0" = OK).
     `${METRICS.grpcReqDuration}_count${selector([
-      ...flowMatchers(model, flow),
+      ...flowSelector(model, flow),
       ['method', '!~', GRPC_REFLECTION_METHODS],
       ['status', '!~', oneOf(flow.request.expectedStatuses)],
     ])}`,
@@ -107,35 +109,35 @@ export function errorSelectors(model: Model, flow: ResolvedFlow): string[] {
  * (k6 counts every iteration); separate sums, because one regex selector over several names can hold
  * equal label sets once rate() drops the name.
  */
-function sumOfRates(model: Model, flow: ResolvedFlow, selectors: readonly string[], window: string): string {
+function sumOfRates(model: Model, flow: FlowScope, selectors: readonly string[], window: string): string {
   if (selectors.length === 1) return `${BY_FLOW} (rate(${selectors[0]}[${window}]))`;
-  const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+  const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
   return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
 }
 
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
-function latencyHistogram(model: Model, flow: ResolvedFlow): { name: string; matchers: Matcher[] } {
-  if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowMatchers(model, flow) };
-  return { name: METRICS.grpcReqDuration, matchers: [...flowMatchers(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]] };
+function latencyHistogram(model: Model, flow: FlowScope): { name: string; matchers: Matcher[] } {
+  if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowSelector(model, flow) };
+  return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]] };
 }
 
 /** Requests per second of a flow over a window, from the raw counters. */
-export function requestRate(model: Model, flow: ResolvedFlow, window: string): string {
+export function requestRate(model: Model, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, requestSelectors(model, flow), window);
 }
 
 /** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
-export function errorRate(model: Model, flow: ResolvedFlow, window: string): string {
+export function errorRate(model: Model, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
 /** Ratio of failed requests (0..1) of a flow over a window. */
-export function errorRatio(model: Model, flow: ResolvedFlow, window: string): string {
+export function errorRatio(model: Model, flow: FlowScope, window: string): string {
   return `${errorRate(model, flow, window)}\n/\n${requestRate(model, flow, window)}`;
 }
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
-export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string): string {
+export function latencyBadRatio(model: Model, flow: FlowScope, window: string): string {
   if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
   const h = latencyHistogram(model, flow);
   const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
@@ -145,7 +147,7 @@ export function latencyBadRatio(model: Model, flow: ResolvedFlow, window: string
 }
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
-export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, window: string): string {
+export function latencyQuantile(model: Model, flow: FlowScope, q: number, window: string): string {
   if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
   const h = latencyHistogram(model, flow);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
@@ -157,8 +159,8 @@ export function latencyQuantile(model: Model, flow: ResolvedFlow, q: number, win
  * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
  * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
  */
-export function servedByRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${matchers(flowSelector(model, flow))}[${window}]))`;
+export function servedByRate(model: Model, flow: FlowScope, window: string): string {
+  return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */
@@ -189,41 +191,41 @@ export function labelSelector(eq: Record<string, string>, re: Record<string, str
 }
 
 /** Availability SLI (0..1): the share of a flow's requests that succeeded over a window. */
-export function availability(model: Model, flow: ResolvedFlow, window: string): string {
+export function availability(model: Model, flow: FlowScope, window: string): string {
   return `1 - (\n${errorRatio(model, flow, window)}\n)`;
 }
 
 /** Share of the error budget left (1 = untouched, 0 = spent, negative = overspent) over the SLO period. */
-export function errorBudgetRemaining(model: Model, flow: ResolvedFlow, period: string): string {
+export function errorBudgetRemaining(model: Model, flow: FlowScope, period: string): string {
   return `1 - (\n${errorRatio(model, flow, period)}\n) / ${errorBudget(flow.availability)}`;
 }
 
 /** Burn rate (1 = spending exactly the budget) over a window, from the recording rule the alerts read. */
-export function burnRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `${RECORD.errorRatio(window)}${matchers(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
+export function burnRate(model: Model, flow: FlowScope, window: string): string {
+  return `${RECORD.errorRatio(window)}${selector(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
 }
 
 /** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
-export function requestRateBy(model: Model, flow: ResolvedFlow, by: readonly string[], window: string): string {
+export function requestRateBy(model: Model, flow: FlowScope, by: readonly string[], window: string): string {
   const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
   const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
   if (terms.length === 1) return terms[0];
   // Counters that appear only at their first event (failed gRPC connects) fall back to 0, as in sumOfRates.
-  const zero = `0 * ${sum} (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+  const zero = `0 * ${sum} (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
   return `(${terms.map((t) => `(${t} or ${zero})`).join(' + ')})`;
 }
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
-export function histogramQuantile(model: Model, flow: ResolvedFlow, histogram: string, q: number, window: string): string {
+export function histogramQuantile(model: Model, flow: FlowScope, histogram: string, q: number, window: string): string {
   // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
-  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${matchers(flowSelector(model, flow))}[${window}])))`;
-  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}])))`;
+  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${selector(flowSelector(model, flow))}[${window}])))`;
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}])))`;
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
-export function histogramBuckets(model: Model, flow: ResolvedFlow, histogram: string, window: string): string {
-  if (isRemoteWrite(model)) return `sum(rate(${histogram}${matchers(flowSelector(model, flow))}[${window}]))`;
-  return `sum by (le) (rate(${histogram}_bucket${matchers(flowSelector(model, flow))}[${window}]))`;
+export function histogramBuckets(model: Model, flow: FlowScope, histogram: string, window: string): string {
+  if (isRemoteWrite(model)) return `sum(rate(${histogram}${selector(flowSelector(model, flow))}[${window}]))`;
+  return `sum by (le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Health-check paths of podinfo that are not load (kubelet probes). */
@@ -323,13 +325,13 @@ export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
  * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
  * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
  */
-export function podRequestRate(model: Model, flow: ResolvedFlow, window: string): string {
-  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}]))`;
+export function podRequestRate(model: Model, flow: FlowScope, window: string): string {
+  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
 export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
-  return `absent_over_time(${METRICS.iterations}${matchers(flowSelector(model, flow))}[${window}])`;
+  return `absent_over_time(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}])`;
 }
 
 /** Iterations per second k6 could not start (no free VU), per flow, pod and node. */
