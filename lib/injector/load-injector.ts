@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { INJECTOR_PORTS, Model } from '../model/model';
 import { K6_STATSD_TAG_BLOCKLIST } from '../model/metrics';
-import { contentHash, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
+import { contentHash, objectMeta, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 import { packageRoot } from '../paths';
 import { loadPlan } from './plan';
 import { statsdMapping } from './statsd-mapping';
@@ -64,7 +63,7 @@ export class LoadInjector extends Construct {
     const { model } = props;
     const inj = model.injector;
     const cfg = model.config.injector;
-    const metadata = (name: string): ApiObjectMetadata => ({ name, namespace: model.namespace, labels: { ...inj.labels } });
+    const metadata = (name: string) => objectMeta(name, model.namespace, inj.labels);
 
     const script = k6Script();
     const plan = JSON.stringify(loadPlan(model), null, 2) + '\n';

@@ -1,5 +1,11 @@
+import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { createHash } from 'node:crypto';
+
+/** Metadata of a namespaced object: name, namespace and a copy of the labels. */
+export function objectMeta(name: string, namespace: string, labels: Readonly<Record<string, string>>): ApiObjectMetadata {
+  return { name, namespace, labels: { ...labels } };
+}
 
 export interface ResourceSpec {
   readonly requests: { readonly cpu: string; readonly memory: string };

@@ -1,8 +1,7 @@
-import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Model, PODINFO_PORTS, TargetModel } from '../model/model';
-import { resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
+import { objectMeta, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 
 /** podinfo's image runs as `USER app`; Kubernetes needs the numeric id to enforce runAsNonRoot. */
 export const PODINFO_UID = 100;
@@ -33,7 +32,7 @@ export class Podinfo extends Construct {
     const { model } = props;
     const t = props.target ?? model.target;
     const cfg = model.config.target;
-    const metadata = (name: string, labels: Record<string, string> = t.labels): ApiObjectMetadata => ({ name, namespace: t.namespace, labels: { ...labels } });
+    const metadata = (name: string, labels: Record<string, string> = t.labels) => objectMeta(name, t.namespace, labels);
     const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
       topologyKey,
       maxSkew: 1,
