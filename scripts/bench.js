@@ -3,7 +3,10 @@
 // and against the same app under ts-node (type-checking, the way cdk8s's TypeScript template runs it).
 // Plain Node, no dependencies. Every measured synth writes to a temporary directory; dist/ is not touched.
 //
-//   npm run bench -- [--runs 10] [--ts-node-runs 3] [--flows 1,10,100,500] [--no-ts-node] [--tests] [--check]
+//   npm run bench -- [--runs 10] [--ts-node-runs 3] [--flows 1,10,100,500] [--distinct 500] [--no-ts-node] [--tests] [--check]
+//
+// --flows sizes use flows of one class (same type, rate and objectives); --distinct N adds N flows that are
+// each their own class (the worst case), reported but not fitted or checked (0 leaves it out).
 //
 // --tests also times the unit tests warm (after one unpaced run): `npm run typecheck` and `npx jest` (the two
 // halves of `npm test`; the e2e suite is not part of it).
@@ -20,7 +23,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 
 function parseArgs(argv) {
-  const args = { runs: 10, tsNodeRuns: 3, flows: [1, 10, 100, 500], tsNode: true, check: false, tests: false };
+  const args = { runs: 10, tsNodeRuns: 3, flows: [1, 10, 100, 500], distinct: 500, tsNode: true, check: false, tests: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -31,12 +34,14 @@ function parseArgs(argv) {
     if (a === '--runs') args.runs = num();
     else if (a === '--ts-node-runs') args.tsNodeRuns = num();
     else if (a === '--flows') args.flows = argv[++i].split(',').map((s) => Number(s));
+    else if (a === '--distinct') args.distinct = Number(argv[++i]);
     else if (a === '--no-ts-node') args.tsNode = false;
     else if (a === '--check') args.check = true;
     else if (a === '--tests') args.tests = true;
-    else throw new Error(`unknown argument ${a} (expected --runs N, --ts-node-runs N, --flows 1,10,..., --no-ts-node, --tests, --check)`);
+    else throw new Error(`unknown argument ${a} (expected --runs N, --ts-node-runs N, --flows 1,10,..., --distinct N, --no-ts-node, --tests, --check)`);
   }
   if (args.flows.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--flows needs positive integers, e.g. 1,10,100,500');
+  if (!Number.isInteger(args.distinct) || args.distinct < 0) throw new Error('--distinct needs a number of flows (0: no worst-case workload)');
   return args;
 }
 
@@ -46,11 +51,15 @@ const reports = path.join(tmp, 'reports');
 fs.mkdirSync(reports);
 const out = path.join(tmp, 'out');
 
-/** A config with n flows of the http-service type, in block YAML as a user writes it. */
-function config(n) {
-  const file = path.join(tmp, `flows-${n}.yaml`);
+/**
+ * A config with n flows of the http-service type, in block YAML as a user writes it. All at 10/s: one flow
+ * class (lib/model/model.ts flowClasses), which shares one rule group and one repeated dashboard row. With
+ * `distinct`, flow i runs at 10+i/s, so every flow is its own class (the worst case: a row and a rule group each).
+ */
+function config(n, distinct = false) {
+  const file = path.join(tmp, `flows-${n}${distinct ? '-distinct' : ''}.yaml`);
   let text = 'flows:\n';
-  for (let i = 1; i <= n; i++) text += `  - type: http-service\n    name: flow-${i}\n    rate: 10\n`;
+  for (let i = 1; i <= n; i++) text += `  - type: http-service\n    name: flow-${i}\n    rate: ${distinct ? 10 + i : 10}\n`;
   fs.writeFileSync(file, text);
   return file;
 }
@@ -117,7 +126,12 @@ const ms = (v) => `${v.toFixed(0)} ms`;
 const s3 = (v) => (v / 1000).toFixed(3);
 
 function main() {
-  const workloads = [{ name: 'default config', flows: 1, config: undefined }, ...args.flows.map((n) => ({ name: `${n} flow${n === 1 ? '' : 's'}`, flows: n, config: config(n) }))];
+  const workloads = [
+    { name: 'default config', flows: 1, config: undefined },
+    ...args.flows.map((n) => ({ name: `${n} flow${n === 1 ? '' : 's'}`, flows: n, config: config(n) })),
+    // Reported, but not part of the slope fit or the targets: every flow its own class.
+    ...(args.distinct ? [{ name: `${args.distinct} flows, ${args.distinct} classes`, flows: args.distinct, config: config(args.distinct, true), distinct: true }] : []),
+  ];
   // Warm-up: builds the bundle when stale and writes the V8 code cache, so the runs below measure the
   // steady state a user sees on every synth after the first.
   const warm = spawnSync(process.execPath, ['scripts/synth.js', '--out', out], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
@@ -127,7 +141,7 @@ function main() {
   const results = {};
   for (const w of workloads) {
     const cmds = commands(w.config);
-    const names = Object.keys(cmds).filter((c) => args.tsNode || !c.includes('ts-node'));
+    const names = Object.keys(cmds).filter((c) => (args.tsNode && !w.distinct) || !c.includes('ts-node'));
     const samples = Object.fromEntries(names.map((c) => [c, []]));
     for (let round = 0; round < args.runs; round++) {
       for (const c of names) {
@@ -137,7 +151,7 @@ function main() {
       process.stderr.write(`\r${w.name}: round ${round + 1}/${args.runs}   `);
     }
     process.stderr.write('\n');
-    results[w.name] = { flows: w.flows, commands: Object.fromEntries(names.map((c) => [c, { wall: stats(samples[c].map((x) => x.wall)), cpu: stats(samples[c].map((x) => x.cpu)), rss: Math.max(...samples[c].map((x) => x.rss)) }])) };
+    results[w.name] = { flows: w.flows, distinct: Boolean(w.distinct), commands: Object.fromEntries(names.map((c) => [c, { wall: stats(samples[c].map((x) => x.wall)), cpu: stats(samples[c].map((x) => x.cpu)), rss: Math.max(...samples[c].map((x) => x.rss)) }])) };
   }
 
   // Report.
@@ -158,7 +172,7 @@ function main() {
   }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
-  const sized = Object.values(results).filter((r, i) => i > 0);
+  const sized = Object.values(results).filter((r, i) => i > 0 && !r.distinct);
   const checks = [];
   const testTimes = [];
   if (sized.length >= 2) {
@@ -175,6 +189,9 @@ function main() {
       }
       process.stdout.write(`  slope between sizes (ms/flow wall): ${steps.join(', ')}\n`);
     }
+  }
+  for (const r of Object.entries(results).filter(([, r]) => r.distinct)) {
+    process.stdout.write(`worst case, ${r[0]}: peak RSS ${(r[1].commands['node scripts/synth.js'].rss / 1024).toFixed(0)} MiB\n`);
   }
   const largest = sized[sized.length - 1];
   if (largest) {
@@ -202,7 +219,7 @@ function main() {
   const def = results['default config'].commands;
   checks.push([`npm run synth ≤ 3× floor on the default config`, def['npm run synth'].wall.median / def.floor.wall.median, 3, '≤']);
   if (def['npx ts-node main.ts']) checks.push([`ts-node ÷ npm run synth ≥ 8 on the default config`, def['npx ts-node main.ts'].wall.median / def['npm run synth'].wall.median, 8, '≥']);
-  const r500 = Object.values(results).find((r, i) => i > 0 && r.flows === 500);
+  const r500 = Object.values(results).find((r, i) => i > 0 && r.flows === 500 && !r.distinct);
   if (r500) checks.push(['npm run synth at 500 flows ≤ 1.0 s (median wall)', r500.commands['npm run synth'].wall.median / 1000, 1.0, '≤']);
   process.stdout.write('\ntargets (issue 8):\n');
   let missed = 0;
