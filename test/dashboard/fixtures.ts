@@ -1,5 +1,5 @@
 import { ConfigInput } from '../../lib/config/schema';
-import { Model } from '../../lib/model/model';
+import { Model, flowClasses } from '../../lib/model/model';
 import { model } from '../helpers';
 
 /** Two flows with different objectives, in a custom namespace. */
@@ -19,5 +19,6 @@ export function modelWithFreshFlow(): Model {
   const m = model(TWO_FLOWS);
   const [api, slow] = m.flows;
   if (slow.request.kind !== 'http') throw new Error('fixture expects an HTTP flow');
-  return { ...m, flows: [api, { ...slow, name: 'fresh', request: { ...slow.request, freshConnection: true } }] };
+  const flows = [api, { ...slow, name: 'fresh', request: { ...slow.request, freshConnection: true } }];
+  return { ...m, flows, flowClasses: flowClasses(flows) };
 }
