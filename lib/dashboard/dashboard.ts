@@ -466,7 +466,7 @@ function classVariableBuilder(cls: FlowClass, name: string): dashboard.CustomVar
   const names = cls.flows.map((f) => f.name);
   return new dashboard.CustomVariableBuilder(name)
     .label(`Flows ${cls.type} · ${cls.rate}/s`)
-    .description(`The ${names.length} flows monitored alike (same type, rate and objectives); one row each.`)
+    .description('Flows monitored alike (same type, rate and objectives), one row each; pick some to narrow the page.')
     .values(names.join(','))
     .multi(true)
     .includeAll(true)
