@@ -9,7 +9,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { METRICS } from '../model/metrics';
 import { isRemoteWrite } from '../model/queries-rw';
-import { Model, ResolvedFlow } from '../model/model';
+import { FlowClass, Model, ResolvedFlow } from '../model/model';
 import {
   ViewFilter,
   availability,
@@ -39,6 +39,8 @@ import {
   RUNBOOK_BASE,
   SECTION_ROW_IDS,
   SharedPanel,
+  classIdBase,
+  classVariable,
   flowIdBase,
   panelId,
   runbookLink,
@@ -68,12 +70,18 @@ export type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'serv
 
 /** One query of one panel, with dashboard variables replaced by their defaults. */
 export interface DashboardQuery {
-  /** `<flow>/<panel>` for per-flow panels, `<panel>` for shared ones (the keys of `links.ts`). */
+  /**
+   * `<flow>/<panel>` for per-flow panels, `<class id>/<panel>` for the repeated row of a class of several
+   * flows, `<panel>` for shared ones (the keys of `links.ts`).
+   */
   readonly panel: string;
   readonly id: number;
   readonly title: string;
   readonly refId: string;
-  /** PromQL as Prometheus runs it: `$namespace` → the model's namespace, `$flow`/`$node` → `.*`. */
+  /**
+   * PromQL as Prometheus runs it: `$namespace` → the model's namespace, `$flow`/`$node` → `.*`, a class
+   * variable `$flows_<n>` → the class's first flow (what the first repetition of its row shows).
+   */
   readonly expr: string;
   /** PromQL as stored in the dashboard (with variables). */
   readonly rawExpr: string;
@@ -450,6 +458,22 @@ function variable(name: string, label: string, query: string, current: dashboard
   return all ? v.multi(true).includeAll(true).allValue(ALL) : v;
 }
 
+/**
+ * The variable a class of several flows repeats its row over: its flows as a custom variable, every one
+ * selected by default. Visible, so someone with hundreds of flows can narrow the page to the few they look at.
+ */
+function classVariableBuilder(cls: FlowClass, name: string): dashboard.CustomVariableBuilder {
+  const names = cls.flows.map((f) => f.name);
+  return new dashboard.CustomVariableBuilder(name)
+    .label(`Flows ${cls.type} · ${cls.rate}/s`)
+    .description('Flows monitored alike (same type, rate and objectives), one row each; pick some to narrow the page.')
+    .values(names.join(','))
+    .multi(true)
+    .includeAll(true)
+    .allowCustomValue(false)
+    .current({ text: ['All'], value: ['$__all'] });
+}
+
 function build(model: Model): Catalog {
   // Panels read the namespace from the `namespace` variable, so one dashboard serves several installs.
   const view: Model = { ...model, namespace: '$namespace' };
@@ -483,11 +507,14 @@ function build(model: Model): Catalog {
     .link(new dashboard.DashboardLinkBuilder('Runbooks').type(dashboard.DashboardLinkType.Link).icon('doc').url(RUNBOOK_BASE).targetBlank(true));
 
   let y = 0;
-  const row = (id: number, title: string) => {
-    b.withRow(new dashboard.RowBuilder(title).id(id).gridPos({ x: 0, y, w: 24, h: 1 }));
+  const row = (id: number, title: string, repeat?: string) => {
+    const r = new dashboard.RowBuilder(title).id(id).gridPos({ x: 0, y, w: 24, h: 1 });
+    b.withRow(repeat === undefined ? r : r.repeat(repeat));
     y += 1;
   };
-  const place = (flow: string | undefined, line: readonly PanelSpec[], h: number) => {
+  /** `flow`: the flow name, or the class whose repeated row this is; undefined for shared panels. */
+  const place = (flow: string | FlowClass | undefined, line: readonly PanelSpec[], h: number) => {
+    const key = flow === undefined ? undefined : typeof flow === 'string' ? flow : flow.id;
     let x = 0;
     for (const spec of line) {
       const id = panelId(flow, spec.key);
@@ -512,7 +539,7 @@ function build(model: Model): Catalog {
       );
       spec.queries.forEach((q, i) =>
         queries.push({
-          panel: flow === undefined ? spec.key : `${flow}/${spec.key}`,
+          panel: key === undefined ? spec.key : `${key}/${spec.key}`,
           id,
           title: spec.title,
           refId: refIds[i],
@@ -527,9 +554,22 @@ function build(model: Model): Catalog {
     y += h;
   };
 
-  for (const flow of model.flows) {
-    row(flowIdBase(flow.name), `Flow ${flow.name}${flow.type === flow.name ? '' : ` (${flow.type})`} · ${flow.rate}/s per injector`);
-    flowLines(model, view, flow).forEach((line, i) => place(flow.name, line, i === 0 ? 5 : 8));
+  for (const cls of model.flowClasses) {
+    if (cls.flows.length === 1) {
+      const [flow] = cls.flows;
+      row(flowIdBase(flow.name), `Flow ${flow.name}${flow.type === flow.name ? '' : ` (${flow.type})`} · ${flow.rate}/s per injector`);
+      flowLines(model, view, flow).forEach((line, i) => place(flow.name, line, i === 0 ? 5 : 8));
+      continue;
+    }
+    // Several flows alike: one row Grafana repeats per selected flow of the class variable. Inside a
+    // repetition `$flows_<n>` is that one flow, so the row reads as a flow's own row. (Grafana regex-escapes
+    // values of multi-value variables; flow names are DNS labels, which have nothing to escape, so `flow="$v"` holds.)
+    const v = classVariable(cls);
+    b.withVariable(classVariableBuilder(cls, v));
+    const { id: _id, flows: _flows, ...shared } = cls;
+    const flow: ResolvedFlow = { ...shared, name: `$${v}` };
+    row(classIdBase(cls), `Flow ${flow.name} (${cls.type}) · ${cls.rate}/s per injector`, v);
+    flowLines(model, view, flow).forEach((line, i) => place(cls, line, i === 0 ? 5 : 8));
   }
   row(SECTION_ROW_IDS.target, 'Target (podinfo)');
   place(undefined, targetLine(view), 7);
@@ -560,7 +600,15 @@ function withDefaultPlacement(d: DashboardJson): DashboardJson {
 
 /** Replaces the dashboard variables in a query with their defaults, giving PromQL Prometheus can run. */
 export function interpolate(model: Model, expr: string): string {
-  return expr.replace(/\$(namespace|flow|node)\b/g, (_, v: string) => (v === 'namespace' ? model.namespace : ALL));
+  let classFirstFlow: Map<string, string> | undefined;
+  return expr.replace(/\$(namespace|flow|node|flows_\d+)\b/g, (_, v: string) => {
+    if (v === 'namespace') return model.namespace;
+    if (v === 'flow' || v === 'node') return ALL;
+    classFirstFlow ??= new Map(model.flowClasses.map((c) => [classVariable(c), c.flows[0].name]));
+    const first = classFirstFlow.get(v);
+    if (first === undefined) throw new Error(`interpolate: no flow class has the variable $${v}`);
+    return first;
+  });
 }
 
 /** The dashboard (Grafana classic JSON model, schemaVersion 42) for a model. */

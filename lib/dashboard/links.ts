@@ -1,4 +1,4 @@
-import { Model } from '../model/model';
+import { FlowClass, Model } from '../model/model';
 
 /** UID of the dashboard; part of every deep link, so it never changes. */
 export const DASHBOARD_UID = 'continuous-load';
@@ -82,18 +82,43 @@ export function flowIdBase(flowName: string): number {
 }
 
 /**
- * A stable Grafana panel id. Shared panels use 10..99 (rows 1..9); a flow's panels use a block of 1000 derived from
- * the flow's name, so adding, removing or reordering flows never moves another flow's panel.
+ * Name of the dashboard variable a class of several flows repeats its row over: `flows_<n>` for the
+ * model's `class-<n>`. Its options are the class's flow names.
  */
-export function panelId(flowName: string | undefined, panel: FlowPanel | SharedPanel): number {
-  if (flowName === undefined) {
+export function classVariable(cls: FlowClass): string {
+  return `flows_${cls.id.slice(cls.id.lastIndexOf('-') + 1)}`;
+}
+
+/**
+ * Id block of the repeated row of a class of several flows: a hash of its first flow's name with a
+ * `class:` prefix. It survives adding and removing other flows, adding flows to the class and editing
+ * what the class shares (rate, objectives); it moves only when the first flow leaves the class. The prefix
+ * keeps it apart from the block the same flow gets in a row of its own (flow names are DNS labels: no ':').
+ */
+export function classIdBase(cls: FlowClass): number {
+  return flowIdBase(`class:${cls.flows[0].name}`);
+}
+
+/** Id block of the row that shows a flow or a class: a class of one flow is that flow's row. */
+function rowIdBase(row: string | FlowClass): number {
+  if (typeof row === 'string') return flowIdBase(row);
+  return row.flows.length === 1 ? flowIdBase(row.flows[0].name) : classIdBase(row);
+}
+
+/**
+ * A stable Grafana panel id. Shared panels use 10..99 (rows 1..9); a flow's panels use a block of 1000 derived from
+ * the flow's name, so adding, removing or reordering flows never moves another flow's panel. The repeated row
+ * of a class of several flows uses the block of `classIdBase` (a class of one flow: that flow's block).
+ */
+export function panelId(row: string | FlowClass | undefined, panel: FlowPanel | SharedPanel): number {
+  if (row === undefined) {
     const i = (SHARED_PANELS as readonly string[]).indexOf(panel);
     if (i < 0) throw new Error(`'${panel}' is a per-flow panel; give the flow name`);
     return 10 + i;
   }
   const slot = (FLOW_PANELS as readonly string[]).indexOf(panel);
   if (slot < 0) throw new Error(`'${panel}' is a shared panel; call panelId(undefined, '${panel}')`);
-  return flowIdBase(flowName) + 1 + slot;
+  return rowIdBase(row) + 1 + slot;
 }
 
 /** Row ids of the shared sections (rows of flows use their `flowIdBase`). */
@@ -105,32 +130,67 @@ export function runbookLink(alert?: string): string {
 }
 
 /**
+ * The Prometheus alert template of the alert's flow label. In a `dashboard_url` annotation Prometheus expands
+ * it when the alert fires, so one rule of a class links to the flow that fired.
+ */
+export const ALERT_FLOW_TEMPLATE = '{{ $labels.flow }}';
+
+/**
+ * A dashboard URL from query parameters. Values are percent-encoded except `raw` ones (alert templates,
+ * which Prometheus must still see as written). The namespace goes last: kustomize's namespace
+ * replacement splits the URL at '=' to find it.
+ */
+function dashboardUrl(model: Model, params: readonly (readonly [string, string, 'raw'?])[]): string {
+  const all = [...params, ['var-namespace', model.namespace] as const];
+  const query = all.map(([k, v, raw]) => (raw ? `${k}=${v}` : new URLSearchParams([[k, v]]).toString())).join('&');
+  return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${query}`;
+}
+
+/** The class of a flow in the model; throws on an unknown flow. */
+function classOf(model: Model, flowName: string): FlowClass {
+  const cls = model.flowClasses.find((c) => c.flows.some((f) => f.name === flowName));
+  if (!cls) throw new Error(`panelLink: no flow named '${flowName}' (flows: ${model.flows.map((f) => f.name).join(', ')})`);
+  return cls;
+}
+
+/**
+ * The variables and panel that show one flow's panel: the flow's own row, or the repeated row of its class
+ * with the class variable set to that flow (the row then repeats once and the panel keeps its id).
+ * `flow` is a flow name or an alert template standing for one.
+ */
+function flowPanelParams(cls: FlowClass, flow: string, panel: FlowPanel | SharedPanel, raw?: 'raw'): [string, string, 'raw'?][] {
+  const params: [string, string, 'raw'?][] = cls.flows.length > 1 ? [[`var-${classVariable(cls)}`, flow, raw]] : [];
+  params.push(['var-flow', flow, raw], ['viewPanel', `panel-${panelId(cls, panel)}`]);
+  return params;
+}
+
+/**
  * Grafana-relative link that opens one panel of the dashboard, e.g.
  * `/d/continuous-load/continuous-load?var-namespace=cl&viewPanel=panel-12001`.
- * `viewPanel=panel-<id>` is the form Grafana ≥ 11 (scenes) writes.
+ * `viewPanel=panel-<id>` is the form Grafana ≥ 11 (scenes) writes. A flow in a class of several flows
+ * opens its class's repeated row with the class variable set to it.
  */
 export function panelLink(model: Model, flowName: string | undefined, panel: FlowPanel | SharedPanel): string {
-  if (flowName !== undefined && !model.flows.some((f) => f.name === flowName)) {
-    throw new Error(`panelLink: no flow named '${flowName}' (flows: ${model.flows.map((f) => f.name).join(', ')})`);
-  }
-  // The namespace goes last: kustomize's namespace replacement splits the URL at '=' to find it.
-  const params = new URLSearchParams();
-  if (flowName !== undefined) params.set('var-flow', flowName);
-  params.set('viewPanel', `panel-${panelId(flowName, panel)}`);
-  params.set('var-namespace', model.namespace);
-  return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
+  if (flowName === undefined) return dashboardUrl(model, [['viewPanel', `panel-${panelId(undefined, panel)}`]]);
+  return dashboardUrl(model, flowPanelParams(classOf(model, flowName), flowName, panel));
 }
 
 /**
  * The link an alert's `dashboard_url` annotation should carry: the panel `ALERT_PANELS` names (that
- * flow's panel for per-flow ones), else the dashboard with the namespace (and flow) selected.
+ * flow's panel for per-flow ones), else the dashboard with the namespace (and flow) selected. For a class
+ * of several flows (one rule for all of them) the flow is the template `{{ $labels.flow }}`, left
+ * unencoded for Prometheus to expand; a class of one flow links as its flow does.
  */
-export function alertPanelLink(model: Model, alert: string, flowName?: string): string {
+export function alertPanelLink(model: Model, alert: string, flow?: string | FlowClass): string {
+  if (typeof flow === 'object' && flow.flows.length === 1) flow = flow.flows[0].name;
   const panel = ALERT_PANELS[alert];
   const perFlow = panel !== undefined && (FLOW_PANELS as readonly string[]).includes(panel);
-  if (panel !== undefined && (!perFlow || flowName !== undefined)) return panelLink(model, perFlow ? flowName : undefined, panel);
-  const params = new URLSearchParams();
-  if (flowName !== undefined) params.set('var-flow', flowName);
-  params.set('var-namespace', model.namespace);
-  return `/d/${DASHBOARD_UID}/${DASHBOARD_SLUG}?${params.toString()}`;
+  if (panel !== undefined && !perFlow) return panelLink(model, undefined, panel);
+  if (typeof flow === 'object') {
+    if (!model.flowClasses.some((c) => c.id === flow.id)) throw new Error(`alertPanelLink: no flow class '${flow.id}' in the model`);
+    if (panel !== undefined) return dashboardUrl(model, flowPanelParams(flow, ALERT_FLOW_TEMPLATE, panel, 'raw'));
+    return dashboardUrl(model, [['var-flow', ALERT_FLOW_TEMPLATE, 'raw']]);
+  }
+  if (panel !== undefined && flow !== undefined) return panelLink(model, flow, panel);
+  return dashboardUrl(model, flow === undefined ? [] : [['var-flow', flow]]);
 }

@@ -4,16 +4,16 @@ import * as path from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { stringify } from 'yaml';
 import { DashboardJson, buildDashboard, dashboardQueries } from '../../lib/dashboard/dashboard';
-import { FLOW_PANELS, SHARED_PANELS, panelId } from '../../lib/dashboard/links';
+import { FLOW_PANELS, SHARED_PANELS, classIdBase, classVariable, flowIdBase, panelId } from '../../lib/dashboard/links';
 import { METRICS } from '../../lib/model/metrics';
 import { Model } from '../../lib/model/model';
 import { RECORD, errorRatio } from '../../lib/model/queries';
 import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
-import { TWO_FLOWS, modelWithFreshFlow } from './fixtures';
+import { MIXED_CLASSES, TWO_FLOWS, modelWithFreshFlow, oneClass } from './fixtures';
 
-type Panel = { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets?: { refId: string; expr: string }[]; links?: { url: string }[] };
+type Panel = { id: number; type: string; title: string; repeat?: string; gridPos: { x: number; y: number; w: number; h: number }; targets?: { refId: string; expr: string }[]; links?: { url: string }[] };
 const panels = (d: DashboardJson) => (d.panels ?? []) as unknown as Panel[];
 const byId = (d: DashboardJson, id: number) => panels(d).find((p) => p.id === id);
 
@@ -36,6 +36,8 @@ const MODELS: [string, Model][] = [
   ['two flows in namespace load', model(TWO_FLOWS)],
   ['a fresh-connection flow', modelWithFreshFlow()],
   ['existing-stack mode', model({ monitoring: { mode: 'existing' } })],
+  ['single-flow classes mixed with classes of several flows', model(MIXED_CLASSES)],
+  ['50 flows of one class', model(oneClass(50))],
 ];
 
 describe.each(MODELS)('dashboard of %s', (_name, m) => {
@@ -92,11 +94,12 @@ describe.each(MODELS)('dashboard of %s', (_name, m) => {
     }
   });
 
-  test('each flow gets a row with availability over 1m..1y, budget, burn rate, traffic and latency panels', () => {
-    for (const flow of m.flows) {
-      // WHEN we look up the flow's panels by their stable ids
+  test('each flow class gets a row with availability over 1m..1y, budget, burn rate, traffic and latency panels', () => {
+    // (a class of one flow: that flow's row, panel ids from its name)
+    for (const flow of m.flowClasses) {
+      // WHEN we look up the class's panels by their stable ids
       const titles = (['availability-1m', 'availability-1h', 'availability-1d', 'availability-7d', 'availability-30d', 'availability-1y', 'error-budget', 'burn-rate', 'requests', 'errors', 'latency', 'server-latency', 'latency-heatmap', 'latency-slo'] as const).map(
-        (k) => byId(d, panelId(flow.name, k))?.title,
+        (k) => byId(d, panelId(flow, k))?.title,
       );
       // THEN all exist
       expect(titles).toEqual([
@@ -233,10 +236,123 @@ describe('variables, annotations and ids', () => {
   });
 });
 
+describe('flows monitored alike share one repeated row', () => {
+  const rows = (d: DashboardJson) => panels(d).filter((p) => p.type === 'row');
+  const customVars = (d: DashboardJson) => (d.templating?.list ?? []).filter((v) => v.type === 'custom');
+
+  test('500 flows of one class: one flow row repeated over a variable listing every flow, all selected', () => {
+    // GIVEN 500 http-service flows at 10/s
+    const m = model(oneClass(500));
+    expect(m.flowClasses.map((c) => c.flows.length)).toEqual([500]);
+    // WHEN the dashboard is built
+    const d = buildDashboard(m);
+    // THEN there is one flow row (besides the three shared sections), repeated over flows_1
+    expect(rows(d).map((r) => [r.title, r.repeat])).toEqual([
+      ['Flow $flows_1 (http-service) · 10/s per injector', 'flows_1'],
+      ['Target (podinfo)', undefined],
+      ['Nodes', undefined],
+      ['Injector health', undefined],
+    ]);
+    expect(rows(d)[0].id).toBe(classIdBase(m.flowClasses[0]));
+    // AND flows_1 is a visible multi-select custom variable whose options are exactly the 500 flows, All selected
+    const [v] = customVars(d);
+    expect(customVars(d)).toHaveLength(1);
+    expect(v).toMatchObject({ name: 'flows_1', multi: true, includeAll: true, allowCustomValue: false, current: { value: ['$__all'] } });
+    expect(v).not.toHaveProperty('hide');
+    expect(String(v.query).split(',')).toEqual(m.flows.map((f) => f.name));
+    // AND the shared flow variable is still there, unchanged
+    expect((d.templating?.list ?? []).map((x) => x.name)).toEqual(['datasource', 'namespace', 'flow', 'node', 'flows_1']);
+    // AND the dashboard has the panels of one flow row, not 500
+    expect(panels(d).length).toBe(panels(buildDashboard(model({ flows: [{ type: 'http-service', name: 'one', rate: 10 }] }))).length);
+  });
+
+  test('the JSON size does not grow with the flows of a class: 50 and 500 flows differ only in the variable options', () => {
+    // GIVEN one class of 50 and one of 500 flows
+    const [d50, d500] = [50, 500].map((n) => buildDashboard(model(oneClass(n))));
+    // WHEN the class variable's options are blanked out
+    const blank = (d: DashboardJson) => JSON.stringify({ ...d, templating: { list: d.templating?.list?.map((v) => (v.type === 'custom' ? { ...v, query: '' } : v)) } });
+    // THEN the dashboards are the same
+    expect(blank(d500)).toBe(blank(d50));
+    // AND the size difference is the 450 extra names in the options ("flow-51,"... "flow-500,")
+    const extraNames = Array.from({ length: 450 }, (_, i) => `,flow-${i + 51}`).join('').length;
+    expect(JSON.stringify(d500).length - JSON.stringify(d50).length).toBe(extraNames);
+  });
+
+  test("the class row's panels select the flow the row repeats for; dashboardQueries runs them for the class's first flow", () => {
+    // GIVEN a config with classes of one and of several flows
+    const m = model(MIXED_CLASSES);
+    const qs = dashboardQueries(m);
+    const web = m.flowClasses[1];
+    // WHEN reading the burn-rate query of the web class row
+    const q = qs.find((x) => x.panel === 'class-2/burn-rate');
+    // THEN it selects flow="$flows_2" in the dashboard, flow="web-1" interpolated, with the class's budget
+    expect(q).toMatchObject({ id: panelId(web, 'burn-rate'), rawExpr: `${RECORD.errorRatio('1h')}{flow="$flows_2",namespace="$namespace"} / 0.0005` });
+    expect(q?.expr).toBe(`${RECORD.errorRatio('1h')}{flow="web-1",namespace="load"} / 0.0005`);
+    // AND every query of the class rows names its class variable and no other flow (nor a regex of flows)
+    const classQueries = qs.filter((x) => /^class-\d\//.test(x.panel));
+    expect(new Set(classQueries.map((x) => x.panel.split('/')[0]))).toEqual(new Set(['class-2', 'class-4']));
+    for (const x of classQueries) {
+      const v = x.panel.startsWith('class-2/') ? 'flows_2' : 'flows_4';
+      if (x.source !== 'constant' && x.source !== 'podinfo') expect([x.panel, x.rawExpr]).toEqual([x.panel, expect.stringContaining(`flow="$${v}"`)]);
+      expect(x.rawExpr).not.toMatch(/flow=~|web-|rpc-/);
+    }
+    // AND the gRPC class row has no podinfo server-latency panel, like a gRPC flow's own row
+    expect(qs.filter((x) => x.panel === 'class-4/server-latency')).toEqual([]);
+    expect(qs.filter((x) => x.panel === 'class-2/server-latency')).toHaveLength(3);
+  });
+
+  test('a config mixing both renders single-flow rows as before and one repeated row per class of several', () => {
+    // GIVEN classes api | web-1..3 | slow | rpc-1..2
+    const m = model(MIXED_CLASSES);
+    const d = buildDashboard(m);
+    // THEN rows come in class order: flows alone keep their titles, ids and no repeat; classes repeat
+    expect(rows(d).slice(0, 4).map((r) => [r.id, r.title, r.repeat])).toEqual([
+      [flowIdBase('api'), 'Flow api (http-service) · 20/s per injector', undefined],
+      [classIdBase(m.flowClasses[1]), 'Flow $flows_2 (http-service) · 5/s per injector', 'flows_2'],
+      [flowIdBase('slow'), 'Flow slow (http-service) · 2/s per injector', undefined],
+      [classIdBase(m.flowClasses[3]), 'Flow $flows_4 (grpc) · 3/s per injector', 'flows_4'],
+    ]);
+    // AND the single flows' panels are exactly those a config of just those flows gets (same ids, titles, queries)
+    const alone = buildDashboard(model(TWO_FLOWS));
+    for (const f of ['api', 'slow'])
+      for (const k of FLOW_PANELS.filter((k) => k !== 'dns' && k !== 'connect')) {
+        const { gridPos: _a, ...mine } = byId(d, panelId(f, k)) as Panel;
+        const { gridPos: _b, ...theirs } = byId(alone, panelId(f, k)) as Panel;
+        expect(JSON.stringify(mine)).toBe(JSON.stringify(theirs));
+      }
+    // AND one custom variable per class of several flows, listing its flows
+    expect(customVars(d).map((v) => [v.name, v.query])).toEqual([
+      ['flows_2', 'web-1,web-2,web-3'],
+      ['flows_4', 'rpc-1,rpc-2'],
+    ]);
+    expect(m.flowClasses.filter((c) => c.flows.length > 1).map(classVariable)).toEqual(['flows_2', 'flows_4']);
+  });
+
+  test("a class row's panel ids survive adding flows to the class and flows elsewhere", () => {
+    // GIVEN the mixed config, then one with a flow in front, a fourth web flow and the classes reordered
+    const before = model(MIXED_CLASSES);
+    const flows = [...(MIXED_CLASSES.flows ?? [])];
+    const after = model({ ...MIXED_CLASSES, flows: [{ type: 'http-service', name: 'new', rate: 7 }, ...flows.reverse(), { type: 'http-service', name: 'web-4', rate: 5 }] });
+    const webBefore = before.flowClasses.find((c) => c.flows.some((f) => f.name === 'web-1'))!;
+    const webAfter = after.flowClasses.find((c) => c.flows.some((f) => f.name === 'web-1'))!;
+    expect(webAfter.flows.map((f) => f.name)).toEqual(['web-3', 'web-2', 'web-1', 'web-4']);
+    // THEN ids follow the first flow of the class: reordering moved them (web-3 is first now) …
+    expect(classIdBase(webAfter)).not.toBe(classIdBase(webBefore));
+    // … and adding flows did not, as long as the first flow stays first
+    const appended = model({ ...MIXED_CLASSES, flows: [{ type: 'http-service', name: 'new', rate: 7 }, ...(MIXED_CLASSES.flows ?? []), { type: 'http-service', name: 'web-4', rate: 5 }] });
+    const webAppended = appended.flowClasses.find((c) => c.flows.some((f) => f.name === 'web-1'))!;
+    expect(webAppended.flows.length).toBe(4);
+    expect(panelId(webAppended, 'burn-rate')).toBe(panelId(webBefore, 'burn-rate'));
+    expect(byId(buildDashboard(appended), panelId(webAppended, 'burn-rate'))?.title).toBe('Burn rate (1h)');
+    // AND a class block differs from its first flow's own block
+    expect(classIdBase(webBefore)).not.toBe(flowIdBase('web-1'));
+  });
+});
+
 describe('every panel query passes promtool', () => {
   test.each(requirePromtools().map((t) => [t.version, t] as const))('promtool %s checks them as recording rules', (_v, tool) => {
-    // GIVEN every interpolated panel query of two configs as a recording rule
-    const exprs = [...dashboardQueries(model(TWO_FLOWS)), ...dashboardQueries(modelWithFreshFlow())].map((q) => q.expr);
+    // GIVEN every interpolated panel query of three configs (one with repeated class rows) as a recording rule
+    const exprs = [...dashboardQueries(model(TWO_FLOWS)), ...dashboardQueries(modelWithFreshFlow()), ...dashboardQueries(model(MIXED_CLASSES))].map((q) => q.expr);
     const groups = [{ name: 'dashboard-queries', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}:check`, expr })) }];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-dashboard-'));
     fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups }));

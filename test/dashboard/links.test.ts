@@ -1,8 +1,8 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
-import { ALERT_PANELS, FLOW_PANELS, SHARED_PANELS, alertPanelLink, panelId, panelLink, runbookLink } from '../../lib/dashboard/links';
+import { ALERT_FLOW_TEMPLATE, ALERT_PANELS, FLOW_PANELS, SHARED_PANELS, alertPanelLink, classIdBase, panelId, panelLink, runbookLink } from '../../lib/dashboard/links';
 import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
-import { TWO_FLOWS } from './fixtures';
+import { MIXED_CLASSES, TWO_FLOWS } from './fixtures';
 
 const m = model(TWO_FLOWS);
 const d = buildDashboard(m);
@@ -52,6 +52,44 @@ describe('alertPanelLink', () => {
     // AND a per-flow panel without a flow, or an unknown alert, falls back to the dashboard
     expect(alertPanelLink(m, 'ContinuousLoadTrafficLow')).toBe('/d/continuous-load/continuous-load?var-namespace=load');
     expect(alertPanelLink(m, 'SomethingElse', 'slow')).toBe('/d/continuous-load/continuous-load?var-flow=slow&var-namespace=load');
+  });
+});
+
+describe('links into the repeated row of a class of several flows', () => {
+  // GIVEN classes api | web-1..3 (class-2, variable flows_2) | slow | rpc-1..2
+  const mm = model(MIXED_CLASSES);
+  const md = buildDashboard(mm);
+  const [api, web] = mm.flowClasses;
+  const burnId = classIdBase(web) + 1 + FLOW_PANELS.indexOf('burn-rate');
+
+  test("a flow of a class opens its class row's panel with the class variable set to that flow", () => {
+    // WHEN linking web-2's burn-rate panel
+    const link = panelLink(mm, 'web-2', 'burn-rate');
+    // THEN the class variable and the flow variable select web-2, and the panel is the class row's (repeated once)
+    expect(link).toBe(`/d/continuous-load/continuous-load?var-flows_2=web-2&var-flow=web-2&viewPanel=panel-${burnId}&var-namespace=load`);
+    expect(panelId(web, 'burn-rate')).toBe(burnId);
+    expect((md.panels ?? []).find((p) => 'id' in p && p.id === burnId)).toMatchObject({ title: 'Burn rate (1h)' });
+    // AND a flow alone in its class links as before
+    expect(panelLink(mm, 'api', 'burn-rate')).toBe(panelLink(model(TWO_FLOWS), 'api', 'burn-rate'));
+  });
+
+  test("an alert of a class links with Prometheus's {{ $labels.flow }} template, unencoded, the namespace last", () => {
+    // WHEN linking the class's budget-burn alert
+    const link = alertPanelLink(mm, 'ContinuousLoadErrorBudgetBurn', web);
+    // THEN both variables carry the template as written (Prometheus expands it when the alert fires)
+    expect(link).toBe(`/d/continuous-load/continuous-load?var-flows_2={{ $labels.flow }}&var-flow={{ $labels.flow }}&viewPanel=panel-${burnId}&var-namespace=load`);
+    // AND once expanded it is the link to that flow's panel
+    expect(link.split(ALERT_FLOW_TEMPLATE).join('web-3')).toBe(panelLink(mm, 'web-3', 'burn-rate'));
+    // AND kustomize's namespace replacement (the last '='-separated field) still finds the namespace
+    expect(link.split('=').pop()).toBe('load');
+    // AND an alert without a flow panel opens the dashboard for that flow; shared-panel alerts ignore the class
+    expect(alertPanelLink(mm, 'SomethingElse', web)).toBe('/d/continuous-load/continuous-load?var-flow={{ $labels.flow }}&var-namespace=load');
+    expect(alertPanelLink(mm, 'ContinuousLoadDroppedIterations', web)).toBe(panelLink(mm, undefined, 'dropped-iterations'));
+  });
+
+  test('a class of one flow links exactly as its flow name; a class not in the model fails loudly', () => {
+    for (const alert of [...Object.keys(ALERT_PANELS), 'SomethingElse']) expect(alertPanelLink(mm, alert, api)).toBe(alertPanelLink(mm, alert, 'api'));
+    expect(() => alertPanelLink(mm, 'ContinuousLoadTrafficLow', { ...web, id: 'class-9' })).toThrow("alertPanelLink: no flow class 'class-9' in the model");
   });
 });
 
