@@ -1,4 +1,11 @@
 /** Unit tests: swc transform (no type-checking here; `npm run typecheck` does that). */
+
+// The Go programs the tests run (promtool above all: `promtool test rules` is a third of the suite's CPU)
+// collect garbage less often: ~20 % less CPU for a few hundred MB more memory. Set here, in Jest's main
+// process, so that the workers and every program they start inherit it (a test file's own process.env does
+// not reach child processes). An explicit GOGC wins.
+process.env.GOGC ??= '400';
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -8,4 +15,6 @@ module.exports = {
   },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 60000,
+  // Two workers on the 2-core machine (jest's default, cores - 1, runs everything in band in one process).
+  maxWorkers: 2,
 };

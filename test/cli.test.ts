@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ROOT } from './tools/dist';
-import { runCli, snapshotDir, tempDir } from './tools/cli';
+import { CliResult, runCli, snapshotDir, tempDir } from './tools/cli';
+import { runMain } from './tools/synth-main';
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 const flow = (extra: object) => ({ flows: [{ type: 'http-service', name: 'a', ...extra }] });
@@ -56,6 +57,7 @@ const BAD_CONFIGS: { name: string; config: unknown; field: string; says: RegExp 
   { name: 'API server address that is not a CIDR', config: { security: { apiServer: { cidrs: ['10.0.0.1'] } } }, field: 'security.apiServer.cidrs[0] (got "10.0.0.1")', says: /must be a CIDR/ },
   { name: 'API server port out of range', config: { security: { apiServer: { ports: [70000] } } }, field: 'security.apiServer.ports[0] (got 70000)', says: /port from 1 to 65535/ },
   { name: 'invalid admin Secret name', config: { monitoring: { demo: { grafana: { adminSecret: { name: 'Grafana_Admin' } } } } }, field: 'monitoring.demo.grafana.adminSecret.name (got "Grafana_Admin")', says: /DNS-1123 label/ },
+  { name: 'bad value in a cluster override of a fleet', config: { flows: [{ type: 'http-service', name: 'a' }], clusters: { prod: { flows: [{ name: 'a', rate: -1 }] } } }, field: 'clusters.prod.flows[0].rate (got -1)', says: /must be above 0 requests per second/ },
 ];
 
 /** Bad files rather than bad values. */
@@ -65,6 +67,19 @@ const BAD_FILES: { name: string; text: string | undefined; field: string; says: 
   { name: 'missing config file', text: undefined, field: '(file)', says: /cannot read config file/ },
 ];
 
+/**
+ * Cases that also run through the real CLI (`node scripts/synth.js`, a process each): one of each kind of
+ * error (YAML syntax, unknown field, cross-field rule, fleet override, missing file). Every case runs
+ * in-process through `main(argv)` of main.ts, the function the CLI calls, with the same assertions.
+ */
+const THROUGH_CLI = [
+  'YAML syntax error',
+  'unknown top-level key',
+  'rate beyond what the configured VUs can drive',
+  'bad value in a cluster override of a fleet',
+  'missing config file',
+];
+
 // On a fresh clone the first synth builds the bundle and announces it on stderr; build it once up front so
 // every case below sees only what the CLI says about its own config.
 beforeAll(() => {
@@ -72,7 +87,7 @@ beforeAll(() => {
   if (r.status !== 0) throw new Error(`scripts/synth.js --help failed: ${r.stderr}`);
 });
 
-describe('the CLI refuses bad configs (bad-config corpus, through node scripts/synth.js)', () => {
+describe('the CLI refuses bad configs (bad-config corpus, through main() and node scripts/synth.js)', () => {
   const dir = tempDir('cl-bad-configs-');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -84,22 +99,31 @@ describe('the CLI refuses bad configs (bad-config corpus, through node scripts/s
     ...BAD_CONFIGS.map((c) => ({ ...c, text: stringify(c.config) as string | undefined })),
     ...BAD_FILES,
   ];
-  test.each(cases.map((c, i) => [c.name, i] as const))('%s: a field-named error, exit 1, no stack trace, nothing written', (_name, i) => {
-    // GIVEN the bad config in a file
-    const c = cases[i];
-    const file = path.join(dir, `bad-${i}.yaml`);
-    if (c.text !== undefined) fs.writeFileSync(file, c.text);
-    const out = path.join(dir, `out-${i}`);
-    // WHEN the CLI synthesizes it
-    const r = runCli(['--config', file, '--out', out]);
-    // THEN it exits 1 naming the file and the field, says what is allowed, writes nothing, and shows no stack
-    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
-    expect(r.stderr).toMatch(/^error: invalid config, \d+ problems?:\n/);
-    expect(r.stderr).toContain(`${file}: ${c.field}`);
-    expect(r.stderr).toMatch(c.says);
-    expect(r.stderr).toContain('nothing was written; dist/ is unchanged');
-    expect(r.stderr).not.toMatch(/^\s+at /m);
-    expect(fs.existsSync(out)).toBe(false);
+
+  test('every case named for the CLI is in the corpus', () => {
+    expect(THROUGH_CLI.filter((n) => !cases.some((c) => c.name === n))).toEqual([]);
+  });
+
+  const runs: [string, (args: readonly string[]) => CliResult][] = [['main()', runMain], ['node scripts/synth.js', (args) => runCli(args)]];
+  describe.each(runs)('through %s', (via, run) => {
+    const selected = cases.map((c, i) => [c.name, i] as const).filter(([name]) => via === 'main()' || THROUGH_CLI.includes(name));
+    test.each(selected)('%s: a field-named error, exit 1, no stack trace, nothing written', (_name, i) => {
+      // GIVEN the bad config in a file
+      const c = cases[i];
+      const file = path.join(dir, `bad-${i}.yaml`);
+      if (c.text !== undefined) fs.writeFileSync(file, c.text);
+      const out = path.join(dir, `out-${via === 'main()' ? 'main' : 'cli'}-${i}`);
+      // WHEN the CLI synthesizes it
+      const r = run(['--config', file, '--out', out]);
+      // THEN it exits 1 naming the file and the field, says what is allowed, writes nothing, and shows no stack
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^error: invalid config, \d+ problems?:\n/);
+      expect(r.stderr).toContain(`${file}: ${c.field}`);
+      expect(r.stderr).toMatch(c.says);
+      expect(r.stderr).toContain('nothing was written; dist/ is unchanged');
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(fs.existsSync(out)).toBe(false);
+    });
   });
 
   test('--debug adds the stack trace', () => {

@@ -66,7 +66,8 @@ describe('the chain, on real podinfo processes (the flags we render, loopback po
   });
 
   afterAll(() => {
-    for (const p of [frontend, backend]) p?.proc.kill();
+    // SIGKILL: podinfo's graceful shutdown (SIGTERM) waits seconds for in-flight requests; none are left here.
+    for (const p of [frontend, backend]) p?.proc.kill('SIGKILL');
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -97,8 +98,8 @@ describe('the chain, on real podinfo processes (the flags we render, loopback po
   });
 
   test('with the backend gone the frontend still answers 200, but without the probe: only the body check sees the broken hop', async () => {
-    // GIVEN the backend stops
-    backend.proc.kill();
+    // GIVEN the backend is gone (killed: a graceful SIGTERM shutdown only adds seconds of waiting)
+    backend.proc.kill('SIGKILL');
     await new Promise<void>((r) => (backend.proc.exitCode !== null ? r() : backend.proc.once('exit', () => r())));
     // WHEN the chain request is sent
     const res = await send();

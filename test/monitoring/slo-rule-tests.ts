@@ -1,0 +1,73 @@
+import { ConfigInput } from '../../lib/config/schema';
+import { Model } from '../../lib/model/model';
+import { runRuleTests } from '../../lib/monitoring/promtool-run';
+import { NamedTestGroup, sloRuleTests } from '../../lib/monitoring/rule-tests';
+import { LeStyle } from '../../lib/monitoring/series';
+import { ALERTS, RULE_GROUP } from '../../lib/monitoring/slo-rules';
+import { model } from '../helpers';
+import { requirePromtools } from '../tools/promtool';
+
+/**
+ * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, and existing mode.
+ * Their `promtool test rules` runs are the most expensive tests of the suite, so each config has its own test
+ * file (test/slo-rules.promtool-*.test.ts) and Jest runs them in parallel; test/slo-rules.test.ts holds the rest.
+ */
+export const CONFIGS = {
+  default: {},
+  'two flows, per-flow objectives, 1s latency threshold (integer le)': {
+    flows: [
+      { type: 'http-service', name: 'http-service', rate: 10 },
+      { type: 'http-service', name: 'slow-api', rate: 4, path: '/api/echo', timeout: '5s', objectives: { availability: 99.9, latency: { threshold: '1s', target: 99 } } },
+    ],
+  },
+  'existing mode (cAdvisor saturation alerts), custom pairs and traffic': {
+    monitoring: { mode: 'existing' },
+    objectives: {
+      burnRates: [
+        { short: '5m', long: '1h', factor: 14.4, severity: 'page', for: '2m' },
+        { short: '30m', long: '6h', factor: 6, severity: 'ticket' },
+      ],
+      traffic: { minRatio: 0.5, for: '10m' },
+    },
+  },
+} satisfies Record<string, ConfigInput>;
+export type ConfigName = keyof typeof CONFIGS;
+
+const LE_STYLES: LeStyle[] = ['exporter', 'prometheus3'];
+/**
+ * The tests check which alert fires, not when to the second: rules are evaluated every minute to keep
+ * `npm test` fast. `npm run bench:detect` evaluates at the demo Prometheus's 15s and measures when.
+ */
+const EVALUATION_INTERVAL = '1m';
+/** Flows whose tests run for a config (all when unset): the default config already covers `http-service`. */
+const ONLY_FLOWS: Record<ConfigName, string[] | undefined> = {
+  // The default flows build their SLIs from two query shapes: HTTP (http-service, http-fresh, http-pod-direct, chain) and gRPC.
+  default: ['http-service', 'grpc'],
+  'two flows, per-flow objectives, 1s latency threshold (integer le)': ['slow-api'],
+  'existing mode (cAdvisor saturation alerts), custom pairs and traffic': undefined,
+};
+
+function failingNames(promtool: string, m: Model, groups: NamedTestGroup[]): string[] {
+  return groups.filter((g) => !runRuleTests(promtool, m, [g], { evaluationInterval: EVALUATION_INTERVAL }).ok).map((g) => g.name);
+}
+
+/** The generated rule tests of one config pass `promtool test rules`, with every promtool found and both `le` forms. */
+export function describePromtoolRuns(configName: ConfigName): void {
+  const tools = requirePromtools();
+  describe(`generated rule tests: ${configName}`, () => {
+    const m = model(CONFIGS[configName]);
+    test.each(tools.flatMap((t) => LE_STYLES.map((le) => [t.version, le, t] as const)))('pass `promtool test rules` (promtool %s, le as %s)', (_v, le, tool) => {
+      // GIVEN the rules of the config and the generated tests, with `le` as this Prometheus stores it
+      // (only the latency alerts read `le`, so the Prometheus 3 form is run for them alone)
+      const only = ONLY_FLOWS[configName];
+      const groups = sloRuleTests(m, { le })
+        .filter((g) => le === 'exporter' || g.alert === ALERTS.latencyBudgetBurn)
+        .filter((g) => !only || g.rules.every((r) => r === RULE_GROUP.injector || r === RULE_GROUP.target) || only.some((f) => g.rules.includes(`continuous-load.${f}`)));
+      // WHEN promtool runs them
+      const result = runRuleTests(tool.path, m, groups, { evaluationInterval: EVALUATION_INTERVAL });
+      // THEN every test passes; on failure, name the failing tests
+      if (!result.ok) throw new Error(`failing: ${failingNames(tool.path, m, groups).join('; ')}\n${result.output.slice(0, 4000)}`);
+      expect(result.output).toMatch(/SUCCESS/);
+    }, 300_000);
+  });
+}
