@@ -1,15 +1,7 @@
-import { all, find, Manifest, podSpecs, synth } from '../helpers';
+import { all, find, synth } from '../helpers';
+import { DIGEST, everyPod, MODES } from './pods-fixtures';
 import { readDist } from '../tools/dist';
-import { evaluatePss, requirePss } from '../tools/pss';
 
-const DIGEST = 'sha256:' + '0123456789abcdef'.repeat(4);
-
-/** The pod templates we render ourselves plus the ones the operators render from our CRs. */
-function everyPod(manifests: Manifest[]): { owner: string; spec: any }[] {
-  const pods = podSpecs(manifests).map(({ owner, spec }) => ({ owner, spec }));
-  for (const g of all(manifests, 'Grafana')) pods.push({ owner: `Grafana/${g.metadata.name} (operator-rendered Deployment)`, spec: g.spec.deployment.spec.template.spec });
-  return pods;
-}
 
 /**
  * Pod Security Standards "restricted" (v1.27) plus our own rules, as one list of violations:
@@ -58,13 +50,6 @@ function violations(owner: string, spec: any): string[] {
   return v;
 }
 
-const MODES: [string, object][] = [
-  ['demo mode (defaults)', {}],
-  ['existing-stack mode', { monitoring: { mode: 'existing' } }],
-  ['NetworkPolicies off, two replicas, three flows', { security: { networkPolicies: false }, injector: { replicas: 2 }, flows: [{ type: 'http-service', name: 'a' }, { type: 'http-service', name: 'b', path: '/status/200' }, { type: 'http-service', name: 'c', rate: 50 }] }],
-  ['per-node injector (DaemonSet), a cross-namespace and a custom flow', { injector: { mode: 'daemonset' }, flows: [{ type: 'cross-namespace', name: 'x' }, { type: 'custom', name: 'c', protocol: 'https', url: 'https://example.com/' }] }],
-  ['images pinned by digest, Grafana admin from a Secret', { target: { image: `ghcr.io/stefanprodan/podinfo:6.14.1@${DIGEST}` }, injector: { image: `grafana/k6:0.54.0@${DIGEST}`, statsdExporter: { image: `prom/statsd-exporter:v0.30.0@${DIGEST}` } }, monitoring: { demo: { grafana: { adminSecret: { name: 'grafana-admin' } } } } }],
-];
 
 describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
   test('every pod spec in dist/ passes', () => {
@@ -113,37 +98,6 @@ describe('hardened pods (Pod Security Standards "restricted" and more)', () => {
         delete s.containers[1].securityContext.seccompProfile;
       }),
     ).toEqual(['x: container statsd-exporter: seccompProfile RuntimeDefault']);
-  });
-
-  describe('the upstream evaluator (k8s.io/pod-security-admission v0.27.16)', () => {
-    let pss: string;
-    beforeAll(() => {
-      pss = requirePss();
-    }, 600000);
-
-    test('admits every pod spec in dist/ at "restricted", for v1.27 and latest', () => {
-      const pods = everyPod(readDist()).map(({ owner, spec }) => ({ owner, spec }));
-      expect(evaluatePss(pss, pods, 'restricted', 'v1.27')).toEqual([]);
-      expect(evaluatePss(pss, pods, 'restricted', 'latest')).toEqual([]);
-    });
-
-    test.each(MODES)('admits every pod spec of a synth in %s', (_name, input) => {
-      expect(evaluatePss(pss, everyPod(synth(input)))).toEqual([]);
-    });
-
-    test("admits the pod settings of our Prometheus CR (the operator merges them into its pods)", () => {
-      const p = find(synth(), 'Prometheus').spec;
-      const spec = { securityContext: p.securityContext, containers: p.containers.map((c: any) => ({ ...c, image: 'prometheus' })) };
-      expect(evaluatePss(pss, [{ owner: 'Prometheus/continuous-load', spec }])).toEqual([]);
-    });
-
-    test('rejects a pod that is only baseline (the evaluator is live)', () => {
-      const spec = structuredClone(find(synth(), 'Deployment', 'continuous-load-target').spec.template.spec);
-      delete spec.containers[0].securityContext.capabilities;
-      expect(evaluatePss(pss, [{ owner: 'x', spec }])).toEqual([
-        { owner: 'x', reason: 'unrestricted capabilities', detail: 'container "podinfo" must set securityContext.capabilities.drop=["ALL"]' },
-      ]);
-    });
   });
 
   test('images pinned by digest flow through verbatim, and the k6 version is still read from the tag', () => {

@@ -1,11 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { buildApp, collectApp, renderManifests } from '../../lib/app';
 import { parseConfig } from '../../lib/config/load';
 import { ManifestValidationError, manifestProblems, pointerToPath } from '../../lib/validate/manifests';
-import { ROOT } from '../tools/dist';
 
 /** GIVEN a config, the objects the app would write (before validation). */
 function objectsOf(input: object = {}): any[] {
@@ -131,30 +126,5 @@ describe('schema validation of synthesized objects', () => {
     expect(pointerToPath('')).toBe('(root)');
     expect(pointerToPath('/spec/containers/0/name')).toBe('spec.containers[0].name');
     expect(pointerToPath('/metadata/labels/app.kubernetes.io~1name')).toBe('metadata.labels["app.kubernetes.io/name"]');
-  });
-});
-
-describe('the generated validators in imports/validators', () => {
-  const generate = (env: Record<string, string>) => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-validators-'));
-    execFileSync('node', [path.join(ROOT, 'scripts', 'generate-validators.js'), '--out', out], { env: { ...process.env, ...env }, stdio: 'pipe' });
-    return out;
-  };
-  const expectSame = (dir: string) => {
-    const committed = path.join(ROOT, 'imports', 'validators');
-    expect(fs.readdirSync(dir).sort()).toEqual(fs.readdirSync(committed).sort());
-    for (const f of fs.readdirSync(dir)) {
-      const same = fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(committed, f)));
-      expect([f, same ? 'current' : "stale: run 'npm run validators'"]).toEqual([f, 'current']);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-
-  test('are current: regenerating them from the pinned sources changes nothing', () => {
-    expectSame(generate({}));
-  });
-
-  test('a fresh clone (no ../shared) regenerates them byte-identically from the Go modules k8s.io/kubernetes@v1.27.0 and the operators', () => {
-    expectSame(generate({ CL_SCHEMA_SOURCES: 'go' }));
   });
 });
