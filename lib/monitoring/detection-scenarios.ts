@@ -3,7 +3,7 @@ import { fromSeconds } from '../model/duration';
 import { SCRAPE_INTERVAL } from './monitors';
 import { INTERVAL_SECONDS, NamedTestGroup, PromqlExprTest, flowRules } from './rule-tests';
 import { FlowTraffic, RequestGroup, flowSeries, injectorPod, seededRandom } from './series';
-import { ALERTS, AlertName } from './slo-rules';
+import { ALERTS, AlertName, RULE_GROUP } from './slo-rules';
 
 /**
  * Fault scenarios for the detection benchmark (`npm run bench:detect`): a healthy history, then a fault
@@ -108,7 +108,7 @@ export function detectionScenarios(model: Model, opts: ScenarioOptions = {}): Sc
       group: {
         name,
         alert,
-        rules: flowRules(flow),
+        rules: flowRules(model, flow),
         group: {
           interval: SCRAPE_INTERVAL,
           input_series: [...flowSeries(model, flow, pod, steps, faultTraffic(flow, history, fault), 'exporter'), ...others(steps)],
@@ -142,7 +142,7 @@ export function detectionScenarios(model: Model, opts: ScenarioOptions = {}): Sc
       group: {
         name: 'healthy day',
         alert: ALERTS.errorBudgetBurn,
-        rules: model.flows.flatMap((f) => flowRules(f)),
+        rules: model.flowClasses.map((c) => RULE_GROUP.flowClass(c)),
         group: {
           interval: SCRAPE_INTERVAL,
           input_series: model.flows.flatMap((f) => flowSeries(model, f, pod, daySteps, healthyTraffic(f), 'exporter')),
