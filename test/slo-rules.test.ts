@@ -9,9 +9,15 @@ import { NamedTestGroup, sloRuleTests } from '../lib/monitoring/rule-tests';
 import { LeStyle, leLabel } from '../lib/monitoring/series';
 import { ALERTS, RULE_GROUP, alertNames, sloRuleGroups } from '../lib/monitoring/slo-rules';
 import { model } from './helpers';
+import { CLASS_CONFIG } from './monitoring/fixtures';
+
+const CLASSES = 'flow classes: three HTTP flows alike, two gRPC flows alike, one flow alone';
 import { requirePromtools } from './tools/promtool';
 
-/** Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, and existing mode. */
+/**
+ * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, existing
+ * mode, and flow classes of several flows (faults on one flow of a class, its class mates healthy beside it).
+ */
 const CONFIGS: Record<string, ConfigInput> = {
   default: {},
   'two flows, per-flow objectives, 1s latency threshold (integer le)': {
@@ -30,6 +36,7 @@ const CONFIGS: Record<string, ConfigInput> = {
       traffic: { minRatio: 0.5, for: '10m' },
     },
   },
+  [CLASSES]: CLASS_CONFIG,
 };
 
 const LE_STYLES: LeStyle[] = ['exporter', 'prometheus3'];
@@ -93,9 +100,12 @@ describe('every alert', () => {
     for (const { m, r } of alerts) {
       // THEN severity is page or ticket
       expect({ alert: r.alert, severity: r.labels?.severity }).toEqual({ alert: r.alert, severity: expect.stringMatching(/^(page|ticket)$/) });
-      // AND an alert whose expression selects one flow names it
+      // AND an alert whose expression selects one flow names it; one of a class of several flows takes the
+      // flow from its series and names the class instead
+      const cls = m.flowClasses.find((c) => c.flows.length > 1 && c.id === r.labels?.flow_class);
       const flow = m.flows.find((f) => r.expr.includes(`flow="${f.name}"`));
-      if (flow) expect({ alert: r.alert, flow: r.labels?.flow }).toEqual({ alert: r.alert, flow: flow.name });
+      if (cls) expect({ alert: r.alert, flow: r.labels?.flow, summary: r.annotations?.summary }).toEqual({ alert: r.alert, flow: undefined, summary: expect.stringContaining('{{ $labels.flow }}') });
+      else if (flow) expect({ alert: r.alert, flow: r.labels?.flow }).toEqual({ alert: r.alert, flow: flow.name });
       // AND summary, description, runbook and dashboard links are there; the runbook anchor exists in docs/runbooks.md
       expect(Object.keys(r.annotations ?? {}).sort()).toEqual(['dashboard_url', 'description', 'runbook_url', 'summary']);
       expect(r.annotations!.description).toMatch(/\{\{ \$value[^}]*\}\}/);
