@@ -1,4 +1,4 @@
-import { Model, ResolvedFlow } from '../model/model';
+import { FlowClass, Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
 import { quantityValue } from '../model/quantity';
@@ -18,7 +18,7 @@ import {
   seriesName,
   targetLabels,
 } from './series';
-import { ALERTS, AlertName, K6_CONTAINER, RULE_GROUP, burnFor, sloRuleGroups } from './slo-rules';
+import { ALERTS, AlertName, FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from './slo-rules';
 
 /**
  * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.
@@ -84,8 +84,48 @@ export function testFile(model: Model, ruleFile: string, groups: readonly NamedT
   return { rule_files: [ruleFile], evaluation_interval: interval, tests: groups.map((g) => g.group) };
 }
 
-/** The rule groups a flow's SLO alerts need: the flow's group (its recording rules and alerts). */
-export const flowRules = (flow: ResolvedFlow) => [RULE_GROUP.flow(flow)];
+/** The rule groups a flow's SLO alerts need: the group of its class (recording rules and alerts). */
+export const flowRules = (model: Model, flow: ResolvedFlow) => [RULE_GROUP.flowClass(flowClassOf(model, flow))];
+
+/**
+ * The tests of one flow class: faults hit one flow (the second of a class of several, so neither end of
+ * its `flow=~` regex), the class's other flows run healthy beside it and must stay silent.
+ */
+interface ClassCase {
+  readonly cls: FlowClass;
+  /** The flow the faults hit. */
+  readonly flow: ResolvedFlow;
+  /** The class's other flows, healthy throughout. */
+  readonly others: readonly ResolvedFlow[];
+  /** Static labels of the class's alerts besides the flow's (the class label of a class of several). */
+  readonly classLabels: Record<string, string>;
+  /** How test names call the flow: its name, and the class for a class of several. */
+  readonly title: string;
+  readonly rules: readonly string[];
+}
+
+function classCase(cls: FlowClass): ClassCase {
+  const flow = cls.flows[Math.min(1, cls.flows.length - 1)];
+  const others = cls.flows.filter((f) => f !== flow);
+  return {
+    cls,
+    flow,
+    others,
+    classLabels: others.length ? { [FLOW_CLASS_LABEL]: cls.id } : {},
+    title: others.length ? `${flow.name} (one of ${cls.id}: ${cls.flows.map((f) => f.name).join(', ')})` : flow.name,
+    rules: [RULE_GROUP.flowClass(cls)],
+  };
+}
+
+/** Healthy traffic of the class's other flows from the same pod. */
+function neighbours(model: Model, c: ClassCase, pod: InjectorPod, n: number, le: LeStyle): InputSeries[] {
+  return c.others.flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), le));
+}
+
+/** The class's other flows raise no instance of the alert. */
+function othersSilent(c: ClassCase, alert: AlertName, evalTime: number): PromqlExprTest[] {
+  return c.others.map((f) => neverFires(alert, { flow: f.name }, evalTime));
+}
 
 const steps = (seconds: number) => Math.ceil(seconds / INTERVAL_SECONDS) + 1;
 const at = (seconds: number) => fromSeconds(seconds);
@@ -148,11 +188,12 @@ interface Pair {
   readonly for?: string;
 }
 
-function pairLabels(model: Model, flow: ResolvedFlow, b: Pair): Record<string, string> {
-  return { namespace: model.namespace, flow: flow.name, severity: b.severity, long_window: b.long, short_window: b.short };
+function pairLabels(model: Model, c: ClassCase, b: Pair): Record<string, string> {
+  return { namespace: model.namespace, flow: c.flow.name, ...c.classLabels, severity: b.severity, long_window: b.long, short_window: b.short };
 }
 
-function burnGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): NamedTestGroup[] {
+function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
+  const { flow, rules } = c;
   const pod = injectorPod(model);
   const out: NamedTestGroup[] = [];
   const kinds = [
@@ -165,27 +206,27 @@ function burnGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): Na
       // Time for the pair's `for`, plus a margin: with few failures per interval, the first minutes
       // (windows still nearly empty, the failed series just created) can reset the pending state.
       const evalTime = toSeconds(burnFor(b)) + 360;
-      const labels = pairLabels(model, flow, b);
+      const labels = pairLabels(model, c, b);
       const above = Math.min(1, threshold * 2);
       out.push({
-        name: `${k.alert} ${flow.name} ${b.short}/${b.long} (${b.severity}) fires at ${round(above * 100)}% ${k.what} (threshold ${round(threshold * 100)}%)`,
+        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) fires at ${round(above * 100)}% ${k.what} (threshold ${round(threshold * 100)}%)`,
         alert: k.alert,
-        rules: flowRules(flow),
+        rules,
         group: {
           interval: SCRAPE_INTERVAL,
-          input_series: flowSeries(model, flow, pod, steps(evalTime), k.traffic(above), opts.le),
-          promql_expr_test: [fires(k.alert, labels, evalTime)],
+          input_series: [...flowSeries(model, flow, pod, steps(evalTime), k.traffic(above), opts.le), ...neighbours(model, c, pod, steps(evalTime), opts.le)],
+          promql_expr_test: [fires(k.alert, labels, evalTime), ...othersSilent(c, k.alert, evalTime)],
         },
       });
       const below = threshold * 0.8;
       out.push({
-        name: `${k.alert} ${flow.name} ${b.short}/${b.long} (${b.severity}) stays silent at ${round(below * 100)}% ${k.what}, just under its threshold`,
+        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) stays silent at ${round(below * 100)}% ${k.what}, just under its threshold`,
         alert: k.alert,
-        rules: flowRules(flow),
+        rules,
         group: {
           interval: SCRAPE_INTERVAL,
-          input_series: flowSeries(model, flow, pod, steps(evalTime), k.traffic(below), opts.le),
-          promql_expr_test: [neverFires(k.alert, labels, evalTime)],
+          input_series: [...flowSeries(model, flow, pod, steps(evalTime), k.traffic(below), opts.le), ...neighbours(model, c, pod, steps(evalTime), opts.le)],
+          promql_expr_test: [neverFires(k.alert, labels, evalTime), ...othersSilent(c, k.alert, evalTime)],
         },
       });
     }
@@ -202,88 +243,97 @@ function burnGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): Na
     ];
   };
   out.push({
-    name: `${ALERTS.errorBudgetBurn} ${flow.name}: a single failed request fires no burn-rate pair`,
+    name: `${ALERTS.errorBudgetBurn} ${c.title}: a single failed request fires no burn-rate pair`,
     alert: ALERTS.errorBudgetBurn,
-    rules: flowRules(flow),
+    rules,
     group: {
       interval: SCRAPE_INTERVAL,
-      input_series: flowSeries(model, flow, pod, steps(longest), lone, opts.le),
-      promql_expr_test: [neverFires(ALERTS.errorBudgetBurn, { flow: flow.name }, longest)],
+      input_series: [...flowSeries(model, flow, pod, steps(longest), lone, opts.le), ...neighbours(model, c, pod, steps(longest), opts.le)],
+      promql_expr_test: [neverFires(ALERTS.errorBudgetBurn, { flow: flow.name }, longest), ...othersSilent(c, ALERTS.errorBudgetBurn, longest)],
     },
   });
   return out;
 }
 
-function trafficGroups(model: Model, flow: ResolvedFlow, opts: RuleTestOptions): NamedTestGroup[] {
+function trafficGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
+  const { flow, rules } = c;
   const t = model.config.objectives.traffic;
   const pod = injectorPod(model);
-  const podLabels = { namespace: model.namespace, flow: flow.name, pod: pod.pod, node: pod.node, severity: 'ticket' };
+  const podLabels = { namespace: model.namespace, flow: flow.name, pod: pod.pod, node: pod.node, ...c.classLabels, severity: 'ticket' };
   const settle = toSeconds(t.window) + toSeconds(t.for) + 120;
   const low = t.minRatio * 0.75;
   const almost = (1 + t.minRatio) / 2;
   const absentAfter = 600;
   const absentEval = absentAfter + toSeconds(t.absentWindow) + toSeconds(t.absentFor) + 60;
-  const absentLabels = { namespace: model.namespace, flow: flow.name, severity: 'page' };
+  const absentLabels = { namespace: model.namespace, flow: flow.name, ...c.classLabels, severity: 'page' };
   // A rollout: the old pod is scraped until 20m, its replacement on another node from 19m on (maxSurge 1).
+  // Every flow of the class runs in both pods.
   const oldPod = pod;
   const newPod: InjectorPod = injectorPod(model, 1);
   const rolloutEnd = 20 * 60 + toSeconds(t.window) + toSeconds(t.for) + 300;
-  const rollout = [
-    ...flowSeries(model, flow, oldPod, steps(rolloutEnd), ratioTraffic(flow, { gone: (s) => s >= 1200 }), opts.le),
-    ...flowSeries(model, flow, newPod, steps(rolloutEnd), ratioTraffic(flow, { gone: (s) => s < 1140 }), opts.le),
-  ];
+  const rollout = c.cls.flows.flatMap((f) => [
+    ...flowSeries(model, f, oldPod, steps(rolloutEnd), ratioTraffic(f, { gone: (s) => s >= 1200 }), opts.le),
+    ...flowSeries(model, f, newPod, steps(rolloutEnd), ratioTraffic(f, { gone: (s) => s < 1140 }), opts.le),
+  ]);
+  const allSilent = (alert: AlertName, evalTime: number) => c.cls.flows.map((f) => neverFires(alert, { flow: f.name }, evalTime));
   return [
     {
-      name: `${ALERTS.trafficLow} ${flow.name} fires when ${pod.pod} sends ${round(low * 100)}% of ${flow.rate}/s`,
+      name: `${ALERTS.trafficLow} ${c.title} fires when ${pod.pod} sends ${round(low * 100)}% of ${flow.rate}/s`,
       alert: ALERTS.trafficLow,
-      rules: flowRules(flow),
+      rules,
       group: {
         interval: SCRAPE_INTERVAL,
-        input_series: flowSeries(model, flow, pod, steps(settle), ratioTraffic(flow, { rateFactor: () => low }), opts.le),
-        promql_expr_test: [fires(ALERTS.trafficLow, podLabels, settle)],
+        input_series: [...flowSeries(model, flow, pod, steps(settle), ratioTraffic(flow, { rateFactor: () => low }), opts.le), ...neighbours(model, c, pod, steps(settle), opts.le)],
+        promql_expr_test: [fires(ALERTS.trafficLow, podLabels, settle), ...othersSilent(c, ALERTS.trafficLow, settle)],
       },
     },
     {
-      name: `${ALERTS.trafficLow} ${flow.name} stays silent at ${round(almost * 100)}% of ${flow.rate}/s and at the full rate`,
+      name: `${ALERTS.trafficLow} ${c.title} stays silent at ${round(almost * 100)}% of ${flow.rate}/s and at the full rate`,
       alert: ALERTS.trafficLow,
-      rules: flowRules(flow),
+      rules,
       group: {
         interval: SCRAPE_INTERVAL,
         input_series: [
           ...flowSeries(model, flow, pod, steps(settle), ratioTraffic(flow, { rateFactor: () => almost }), opts.le),
           ...flowSeries(model, flow, injectorPod(model, 2), steps(settle), ratioTraffic(flow, {}), opts.le),
+          ...neighbours(model, c, pod, steps(settle), opts.le),
         ],
-        promql_expr_test: [neverFires(ALERTS.trafficLow, { flow: flow.name }, settle)],
+        promql_expr_test: allSilent(ALERTS.trafficLow, settle),
       },
     },
     {
-      name: `${ALERTS.injectorAbsent} ${flow.name} pages when the only injector pod disappears`,
+      name: c.others.length
+        ? `${ALERTS.injectorAbsent} ${c.title} pages for that flow alone when its series disappear and the others' stay`
+        : `${ALERTS.injectorAbsent} ${flow.name} pages when the only injector pod disappears`,
       alert: ALERTS.injectorAbsent,
-      rules: flowRules(flow),
+      rules,
       group: {
         interval: SCRAPE_INTERVAL,
-        input_series: flowSeries(model, flow, pod, steps(absentEval), ratioTraffic(flow, { gone: (s) => s >= absentAfter }), opts.le),
-        promql_expr_test: [fires(ALERTS.injectorAbsent, absentLabels, absentEval)],
+        input_series: [
+          ...flowSeries(model, flow, pod, steps(absentEval), ratioTraffic(flow, { gone: (s) => s >= absentAfter }), opts.le),
+          ...neighbours(model, c, pod, steps(absentEval), opts.le),
+        ],
+        promql_expr_test: [fires(ALERTS.injectorAbsent, absentLabels, absentEval), ...othersSilent(c, ALERTS.injectorAbsent, absentEval)],
       },
     },
     {
-      name: `${ALERTS.injectorAbsent} and ${ALERTS.trafficLow} ${flow.name} stay silent through a rollout (old pod gone, new pod on another node)`,
+      name: `${ALERTS.injectorAbsent} and ${ALERTS.trafficLow} ${c.title} stay silent through a rollout (old pod gone, new pod on another node)`,
       alert: ALERTS.injectorAbsent,
-      rules: flowRules(flow),
+      rules,
       group: {
         interval: SCRAPE_INTERVAL,
         input_series: rollout,
-        promql_expr_test: [neverFires(ALERTS.injectorAbsent, { flow: flow.name }, rolloutEnd), neverFires(ALERTS.trafficLow, { flow: flow.name }, rolloutEnd)],
+        promql_expr_test: [...allSilent(ALERTS.injectorAbsent, rolloutEnd), ...allSilent(ALERTS.trafficLow, rolloutEnd)],
       },
     },
     {
-      name: `${ALERTS.injectorAbsent} ${flow.name} stays silent through one minute of failed scrapes`,
+      name: `${ALERTS.injectorAbsent} ${c.title} stays silent through one minute of failed scrapes`,
       alert: ALERTS.injectorAbsent,
-      rules: flowRules(flow),
+      rules,
       group: {
         interval: SCRAPE_INTERVAL,
-        input_series: flowSeries(model, flow, pod, steps(1800), ratioTraffic(flow, { gone: (s) => s >= 600 && s < 660 }), opts.le),
-        promql_expr_test: [neverFires(ALERTS.injectorAbsent, { flow: flow.name }, 1800)],
+        input_series: c.cls.flows.flatMap((f) => flowSeries(model, f, pod, steps(1800), ratioTraffic(f, { gone: (s) => s >= 600 && s < 660 }), opts.le)),
+        promql_expr_test: allSilent(ALERTS.injectorAbsent, 1800),
       },
     },
   ];
@@ -469,26 +519,41 @@ function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] 
 
 /**
  * Annotations as Alertmanager receives them, for an outage of the first flow (100 % errors) and for
- * the injector gone: summary, description with the measured value, runbook and dashboard links.
+ * the injector gone: summary, description with the measured value, runbook and dashboard links. Also for
+ * the faulty flow of the first class of several flows, if any: the texts then name the flow from its label.
  */
 function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
-  const flow = model.flows[0];
-  const rules = sloRuleGroups(model).flatMap((g) => g.rules);
+  const first = flowClassOf(model, model.flows[0]);
+  const several = model.flowClasses.find((c) => c.flows.length > 1);
+  const cases = [first.flows.length === 1 ? { ...classCase(first), flow: model.flows[0] } : classCase(first)];
+  if (several && several !== first) cases.push(classCase(several));
+  return cases.flatMap((c) => classAnnotationGroups(model, c, opts));
+}
+
+function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
+  const { flow, rules: ruleGroups } = c;
+  const group = sloRuleGroups(model).find((g) => g.name === RULE_GROUP.flowClass(c.cls))!;
   const pairs = model.config.objectives.burnRates;
   const evalTime = Math.min(...pairs.map((b) => toSeconds(burnFor(b)))) + 60;
   const pod = injectorPod(model);
-  // The other flows run healthy, so only the first flow's alerts fire.
-  const others = (n: number) => model.flows.slice(1).flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), opts.le));
-  const render = (text: string, value: string) => text.replace('{{ $value | humanizePercentage }}', value).replace('{{ $value }}', value);
-  const burn = rules.filter((r) => r.alert === ALERTS.errorBudgetBurn && r.labels?.flow === flow.name);
+  // The other flows run healthy, so only this flow's alerts fire.
+  const others = (n: number) => model.flows.filter((f) => f !== flow).flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), opts.le));
+  // What Prometheus makes of the templates: the flow's name for its label, the measured value.
+  const render = (text: string, value: string) =>
+    text.replaceAll('{{ $labels.flow }}', flow.name).replace('{{ $value | humanizePercentage }}', value).replace('{{ $value }}', value);
+  const rendered = (annotations: Record<string, string>, value: string) =>
+    Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, value)]));
+  // Labels from the series: namespace, and the flow when the rule's static labels do not name it.
+  const seriesLabels = { namespace: model.namespace, flow: flow.name };
+  const burn = group.rules.filter((r) => r.alert === ALERTS.errorBudgetBurn);
   const t = model.config.objectives.traffic;
   const absentEval = 600 + toSeconds(t.absentWindow) + toSeconds(t.absentFor) + 60;
-  const absent = rules.find((r) => r.alert === ALERTS.injectorAbsent && r.labels?.flow === flow.name)!;
+  const absent = group.rules.find((r) => r.alert === ALERTS.injectorAbsent)!;
   return [
     {
-      name: `${ALERTS.errorBudgetBurn} ${flow.name} at 100% errors: labels and annotations (measured value 100%) of every pair firing after ${at(evalTime)}`,
+      name: `${ALERTS.errorBudgetBurn} ${c.title} at 100% errors: labels and annotations (measured value 100%) of every pair firing after ${at(evalTime)}`,
       alert: ALERTS.errorBudgetBurn,
-      rules: flowRules(flow),
+      rules: ruleGroups,
       group: {
         interval: SCRAPE_INTERVAL,
         input_series: [...flowSeries(model, flow, pod, steps(evalTime), ratioTraffic(flow, { errorRatio: () => 1 }), opts.le), ...others(steps(evalTime))],
@@ -499,18 +564,15 @@ function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
             exp_alerts: burn
               // Every pair sees 100 % in both windows; those whose `for` has passed (with a scrape to spare) fire.
               .filter((r) => toSeconds(r.for!) + INTERVAL_SECONDS * 2 <= evalTime)
-              .map((r) => ({
-                exp_labels: { namespace: model.namespace, ...r.labels! },
-                exp_annotations: { ...r.annotations!, description: render(r.annotations!.description, '100%') },
-              })),
+              .map((r) => ({ exp_labels: { ...seriesLabels, ...r.labels! }, exp_annotations: rendered(r.annotations!, '100%') })),
           },
         ],
       },
     },
     {
-      name: `${ALERTS.injectorAbsent} ${flow.name}: labels and annotations`,
+      name: `${ALERTS.injectorAbsent} ${c.title}: labels and annotations`,
       alert: ALERTS.injectorAbsent,
-      rules: flowRules(flow),
+      rules: ruleGroups,
       group: {
         interval: SCRAPE_INTERVAL,
         input_series: [...flowSeries(model, flow, pod, steps(absentEval), ratioTraffic(flow, { gone: (s) => s >= 600 }), opts.le), ...others(steps(absentEval))],
@@ -518,7 +580,7 @@ function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
           {
             eval_time: at(absentEval),
             alertname: ALERTS.injectorAbsent,
-            exp_alerts: [{ exp_labels: { ...absent.labels! }, exp_annotations: { ...absent.annotations!, description: render(absent.annotations!.description, '1') } }],
+            exp_alerts: [{ exp_labels: { ...seriesLabels, ...absent.labels! }, exp_annotations: rendered(absent.annotations!, '1') }],
           },
         ],
       },
@@ -528,10 +590,13 @@ function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-/** Every rule test of the model: per flow burn-rate and traffic alerts, then saturation and annotations. */
+/** Every rule test of the model: per flow class burn-rate and traffic alerts, then saturation and annotations. */
 export function sloRuleTests(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
   return [
-    ...model.flows.flatMap((f) => [...burnGroups(model, f, opts), ...trafficGroups(model, f, opts)]),
+    ...model.flowClasses.flatMap((cls) => {
+      const c = classCase(cls);
+      return [...burnGroups(model, c, opts), ...trafficGroups(model, c, opts)];
+    }),
     ...saturationGroups(model, opts),
     ...annotationGroups(model, opts),
   ];

@@ -1,6 +1,6 @@
 import { alertPanelLink } from '../dashboard/links';
 import { isRemoteWrite } from '../model/queries-rw';
-import { Model, ResolvedFlow } from '../model/model';
+import { FlowClass, FlowScope, Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
 import { quantityValue } from '../model/quantity';
@@ -15,6 +15,8 @@ import {
   latencyBadRatio,
   matchers,
   podRequestRate,
+  selector,
+  flowSelector,
   requestRate,
   statsdExporterRate,
   statsdExporterSelector,
@@ -85,21 +87,54 @@ export function runbookUrl(alert: AlertName): string {
 /**
  * The alert's panel on the dashboard (`lib/dashboard/links.ts`: the panel ALERT_PANELS names, that flow's
  * for per-flow alerts), filtered to the namespace and flow, relative to the Grafana root URL.
+ * A class of several flows: the alert's flow is known only when it fires (`$labels.flow`).
  */
-export function dashboardUrl(model: Model, alert: AlertName, flow?: ResolvedFlow): string {
-  return alertPanelLink(model, alert, flow?.name);
+export function dashboardUrl(model: Model, alert: AlertName, flow?: FlowScope): string {
+  if (flow === undefined || !('flows' in flow)) return alertPanelLink(model, alert, flow?.name);
+  // A class of one links as its flow; a class of several to its repeated row, with `{{ $labels.flow }}`.
+  return alertPanelLink(model, alert, flow);
 }
 
-function annotations(model: Model, alert: AlertName, summary: string, description: string, flow?: ResolvedFlow): Record<string, string> {
+function annotations(model: Model, alert: AlertName, summary: string, description: string, flow?: FlowScope): Record<string, string> {
   return { summary, description, runbook_url: runbookUrl(alert), dashboard_url: dashboardUrl(model, alert, flow) };
+}
+
+/**
+ * How the rules of a class name and select its flows. A class of one flow is monitored exactly as that
+ * flow alone: static `flow` label, the flow's name in the texts. A class of several: the `flow` label comes
+ * from the series (every SLI sums `by (namespace, flow)`), the texts print `{{ $labels.flow }}`, and a static
+ * `flow_class` label tells the rules of two classes apart (promtool's duplicate-rule lint fails on equal
+ * record or alert names with equal static labels in different groups).
+ */
+interface ClassRules {
+  readonly cls: FlowClass;
+  /** The one flow of a class of one, else the class: what the queries select. */
+  readonly scope: FlowScope;
+  /** The only flow, or undefined for a class of several. */
+  readonly single?: ResolvedFlow;
+  /** The flow's name, or the template that prints the alert's flow. */
+  readonly flowText: string;
+  /** Static labels naming the flow (one flow) or the class (several). */
+  readonly labels: Record<string, string>;
+}
+
+/** The label that tells the rules (and SLI series) of a class of several flows apart. */
+export const FLOW_CLASS_LABEL = 'flow_class';
+
+function classRules(cls: FlowClass): ClassRules {
+  const single = cls.flows.length === 1 ? cls.flows[0] : undefined;
+  return single
+    ? { cls, scope: single, single, flowText: single.name, labels: { flow: single.name } }
+    : { cls, scope: cls, flowText: '{{ $labels.flow }}', labels: { [FLOW_CLASS_LABEL]: cls.id } };
 }
 
 const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-function recordingRules(model: Model, flow: ResolvedFlow): Rule[] {
-  // The flow label (already in the result) also tells the per-flow rules apart for promtool's duplicate-rule lint.
-  const labels = { flow: flow.name };
+function recordingRules(model: Model, c: ClassRules): Rule[] {
+  // The static label (the flow's name is already in the result; the class's is not) also tells the rules of
+  // flows and classes apart for promtool's duplicate-rule lint.
+  const { scope: flow, labels } = c;
   return sliWindows(model).flatMap((w) => [
     { record: RECORD.requestRate(w), expr: requestRate(model, flow, w), labels },
     { record: RECORD.errorRatio(w), expr: errorRatio(model, flow, w), labels },
@@ -107,11 +142,15 @@ function recordingRules(model: Model, flow: ResolvedFlow): Rule[] {
   ]);
 }
 
-function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
-  const sel = matchers({ namespace: model.namespace, flow: flow.name });
+function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
+  const { scope: flow, flowText: name } = c;
+  // The SLI series of the class's recording rules (those of a class carry its static label).
+  const sel = c.single
+    ? matchers({ namespace: model.namespace, flow: c.single.name })
+    : selector([...flowSelector(model, c.cls).filter(([k]) => k !== 'flow'), [FLOW_CLASS_LABEL, '=', c.cls.id]]);
   const out: Rule[] = [];
   for (const b of model.config.objectives.burnRates) {
-    const labels = { severity: b.severity, flow: flow.name, long_window: b.long, short_window: b.short };
+    const labels = { severity: b.severity, ...c.labels, long_window: b.long, short_window: b.short };
     const errT = burnThreshold(b.factor, flow.availability);
     out.push({
       alert: ALERTS.errorBudgetBurn,
@@ -121,8 +160,8 @@ function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
       annotations: annotations(
         model,
         ALERTS.errorBudgetBurn,
-        `Flow ${flow.name} fails: error budget burning over ${b.factor}x too fast`,
-        `{{ $value | humanizePercentage }} of ${flow.name} requests failed over the last ${b.short}, and more than ${pct(errT)} over ${b.long}; ` +
+        `Flow ${name} fails: error budget burning over ${b.factor}x too fast`,
+        `{{ $value | humanizePercentage }} of ${name} requests failed over the last ${b.short}, and more than ${pct(errT)} over ${b.long}; ` +
           `the objective ${pct(flow.availability)} allows ${pct(1 - flow.availability)}.`,
         flow,
       ),
@@ -136,8 +175,8 @@ function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
       annotations: annotations(
         model,
         ALERTS.latencyBudgetBurn,
-        `Flow ${flow.name} is slow: latency budget burning over ${b.factor}x too fast`,
-        `{{ $value | humanizePercentage }} of ${flow.name} requests took longer than ${flow.latency.threshold} over the last ${b.short}, ` +
+        `Flow ${name} is slow: latency budget burning over ${b.factor}x too fast`,
+        `{{ $value | humanizePercentage }} of ${name} requests took longer than ${flow.latency.threshold} over the last ${b.short}, ` +
           `and more than ${pct(latT)} over ${b.long}; the objective allows ${pct(1 - flow.latency.target)}.`,
         flow,
       ),
@@ -146,7 +185,8 @@ function burnRateAlerts(model: Model, flow: ResolvedFlow): Rule[] {
   return out;
 }
 
-function trafficAlerts(model: Model, flow: ResolvedFlow): Rule[] {
+function trafficAlerts(model: Model, c: ClassRules): Rule[] {
+  const { scope: flow, flowText: name } = c;
   const t = model.config.objectives.traffic;
   const min = round(flow.rate * t.minRatio);
   return [
@@ -154,26 +194,28 @@ function trafficAlerts(model: Model, flow: ResolvedFlow): Rule[] {
       alert: ALERTS.trafficLow,
       expr: `${podRequestRate(model, flow, t.window)} < ${min}`,
       for: t.for,
-      labels: { severity: 'ticket', flow: flow.name },
+      labels: { severity: 'ticket', ...c.labels },
       annotations: annotations(
         model,
         ALERTS.trafficLow,
-        `Injector {{ $labels.pod }} on {{ $labels.node }} sends too little ${flow.name} traffic`,
-        `{{ $labels.pod }} on node {{ $labels.node }} sent {{ $value | humanize }} ${flow.name} requests/s over the last ${t.window}; ` +
+        `Injector {{ $labels.pod }} on {{ $labels.node }} sends too little ${name} traffic`,
+        `{{ $labels.pod }} on node {{ $labels.node }} sent {{ $value | humanize }} ${name} requests/s over the last ${t.window}; ` +
           `configured ${flow.rate}/s per injector pod, alert below ${min}/s (${pct(t.minRatio)}).`,
         flow,
       ),
     },
     {
       alert: ALERTS.injectorAbsent,
-      expr: flowAbsent(model, flow, t.absentWindow),
+      // absent_over_time() cannot say which flow of a regex is missing, but labels its result with the
+      // equality matchers of its selector: one term per flow, joined with `or`, names every missing flow.
+      expr: c.cls.flows.map((f) => flowAbsent(model, f, t.absentWindow)).join('\nor\n'),
       for: t.absentFor,
-      labels: { severity: 'page', flow: flow.name, namespace: model.namespace },
+      labels: c.single ? { severity: 'page', flow: c.single.name, namespace: model.namespace } : { severity: 'page', ...c.labels },
       annotations: annotations(
         model,
         ALERTS.injectorAbsent,
-        `No ${flow.name} measurements at all: the injector is gone or not scraped`,
-        `Prometheus has had no ${METRICS.iterations} sample for flow ${flow.name} in namespace ${model.namespace} for ${t.absentWindow} ` +
+        `No ${name} measurements at all: the injector is gone or not scraped`,
+        `Prometheus has had no ${METRICS.iterations} sample for flow ${name} in namespace ${model.namespace} for ${t.absentWindow} ` +
           `(value {{ $value }} = absent). While it is absent, no other alert of this flow can fire.`,
         flow,
       ),
@@ -325,26 +367,38 @@ export function alertNames(model: Model): AlertName[] {
   return [...names];
 }
 
-/** Names of the rule groups. */
+/**
+ * Names of the rule groups. A class of one flow: `continuous-load.<flow>`; of several:
+ * `continuous-load.<class id>.<type>` (flow names are DNS labels, so a name with two dots is never a flow's).
+ */
 export const RULE_GROUP = {
-  flow: (flow: ResolvedFlow) => `continuous-load.${flow.name}`,
+  flowClass: (cls: FlowClass) => (cls.flows.length === 1 ? `continuous-load.${cls.flows[0].name}` : `continuous-load.${cls.id}.${cls.type}`),
   injector: 'continuous-load.injector',
   target: 'continuous-load.target',
 } as const;
 
+/** The class a flow belongs to. */
+export function flowClassOf(model: Model, flow: ResolvedFlow): FlowClass {
+  const cls = model.flowClasses.find((c) => c.flows.some((f) => f.name === flow.name));
+  if (!cls) throw new Error(`flow '${flow.name}' is in no flow class of the model`);
+  return cls;
+}
+
 /**
- * The rule groups of the PrometheusRule: one per flow, then injector and target health.
- * A flow's recording rules and its alerts share one group, recording rules first: Prometheus evaluates
+ * The rule groups of the PrometheusRule: one per flow class (`model.flowClasses`), then injector and
+ * target health. A class of one flow gets the rules that flow alone would; a class of several gets the
+ * same rules once, selecting all its flows, with results (and alerts) per flow.
+ * A class's recording rules and its alerts share one group, recording rules first: Prometheus evaluates
  * the rules of a group in order, so every alert reads SLIs of the same evaluation. In separate groups
  * (evaluated on their own timers) an alert may read SLIs one interval old, which delays detection by up
  * to one interval, non-deterministically.
  */
 export function sloRuleGroups(model: Model): RuleGroup[] {
   return [
-    ...model.flows.map((flow) => ({
-      name: RULE_GROUP.flow(flow),
-      rules: [...recordingRules(model, flow), ...burnRateAlerts(model, flow), ...trafficAlerts(model, flow)],
-    })),
+    ...model.flowClasses.map((cls) => {
+      const c = classRules(cls);
+      return { name: RULE_GROUP.flowClass(cls), rules: [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)] };
+    }),
     { name: RULE_GROUP.injector, rules: injectorAlerts(model) },
     { name: RULE_GROUP.target, rules: targetAlerts(model) },
   ];

@@ -6,11 +6,14 @@ import { LeStyle } from '../../lib/monitoring/series';
 import { ALERTS, RULE_GROUP } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
 import { requirePromtools } from '../tools/promtool';
+import { CLASS_CONFIG } from './fixtures';
 
 /**
- * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, and existing mode.
+ * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, existing mode,
+ * and flow classes of several flows (faults on one flow of a class, its class mates healthy beside it).
  * Their `promtool test rules` runs are the most expensive tests of the suite, so each config has its own test
- * file (test/slo-rules.promtool-*.test.ts) and Jest runs them in parallel; test/slo-rules.test.ts holds the rest.
+ * file (test/slo-rules.promtool-*.real.test.ts, real-component tier: `npm run test:e2e`) and Jest runs them in
+ * parallel; test/slo-rules.test.ts holds the rest.
  */
 export const CONFIGS = {
   default: {},
@@ -30,6 +33,7 @@ export const CONFIGS = {
       traffic: { minRatio: 0.5, for: '10m' },
     },
   },
+  'flow classes: three HTTP flows alike, two gRPC flows alike, one flow alone': CLASS_CONFIG,
 } satisfies Record<string, ConfigInput>;
 export type ConfigName = keyof typeof CONFIGS;
 
@@ -45,6 +49,7 @@ const ONLY_FLOWS: Record<ConfigName, string[] | undefined> = {
   default: ['http-service', 'grpc'],
   'two flows, per-flow objectives, 1s latency threshold (integer le)': ['slow-api'],
   'existing mode (cAdvisor saturation alerts), custom pairs and traffic': undefined,
+  'flow classes: three HTTP flows alike, two gRPC flows alike, one flow alone': undefined,
 };
 
 function failingNames(promtool: string, m: Model, groups: NamedTestGroup[]): string[] {
