@@ -15,13 +15,29 @@ export interface Manifest {
   [k: string]: any;
 }
 
+/**
+ * Synth results by config, per test file (Jest gives each file its own module registry). Many tests
+ * synthesize the same config; synthesis is deterministic (test/determinism.test.ts), so one render per config
+ * serves them all. Callers get copies: a test that edits what it got cannot change another test's input.
+ */
+const rendered = new Map<string, { files: ManifestFile[]; manifests?: Manifest[] }>();
+
+function renderedFor(input: ConfigInput): { files: ManifestFile[]; manifests?: Manifest[] } {
+  const key = JSON.stringify(input);
+  let r = rendered.get(key);
+  if (!r) rendered.set(key, (r = { files: renderApp(buildApp(parseConfig(input, 'test config'))) }));
+  return r;
+}
+
 export function synthFiles(input: ConfigInput = {}): ManifestFile[] {
-  return renderApp(buildApp(parseConfig(input, 'test config')));
+  return renderedFor(input).files.map((f) => ({ file: f.file, content: f.content, ...(f.objects ? { objects: structuredClone(f.objects) } : {}) }));
 }
 
 /** GIVEN a config, WHEN it is synthesized: every object of every file, in order. */
 export function synth(input: ConfigInput = {}): Manifest[] {
-  return synthFiles(input).flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Manifest));
+  const r = renderedFor(input);
+  r.manifests ??= r.files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Manifest));
+  return structuredClone(r.manifests);
 }
 
 export function model(input: ConfigInput = {}): Model {

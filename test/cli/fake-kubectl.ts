@@ -124,13 +124,22 @@ afterAll(() => {
 });
 
 /** GIVEN a config: its synthesized dist/ in a temp dir, that config as a file, and dist/'s objects. */
+/** Synthesized files and the objects read back from them, by config (each test still gets its own directory). */
+const synthesized = new Map<string, { files: { file: string; content: string }[]; objects: ManifestObject[] }>();
+
 export function synthToDir(input: ConfigInput = {}): { dist: string; config: string; objects: ManifestObject[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuous-load-cli-test-'));
   tempDirs.push(dir);
   const dist = path.join(dir, 'dist');
   fs.mkdirSync(dist);
-  for (const f of synthFiles(input)) fs.writeFileSync(path.join(dist, f.file), f.content);
+  const key = JSON.stringify(input);
+  const cached = synthesized.get(key);
+  const files = cached?.files ?? synthFiles(input).map((f) => ({ file: f.file, content: f.content }));
+  for (const f of files) fs.writeFileSync(path.join(dist, f.file), f.content);
   const config = path.join(dir, 'continuous-load.yaml');
   fs.writeFileSync(config, JSON.stringify(input));
-  return { dist, config, objects: readManifests(dist, parseConfig(input).name) };
+  // The first call reads the objects back from its directory, as the CLI does; later calls get a copy.
+  const objects = cached ? structuredClone(cached.objects) : readManifests(dist, parseConfig(input).name);
+  if (!cached) synthesized.set(key, { files, objects: structuredClone(objects) });
+  return { dist, config, objects };
 }

@@ -45,7 +45,7 @@ describe.each(tools.map((t) => [t.version, t] as const))('flow classes under pro
     // GIVEN the class config with k6 remote-writing (failures counted from k6_http_reqs_total{expected_response="false"})
     const rw = model({ ...CLASS_CONFIG, flows: CLASS_CONFIG.flows!.filter((f) => f.type !== 'grpc'), injector: { image: 'grafana/k6:0.55.2', output: 'prometheus-rw' } });
     expect(rw.flowClasses.map((c) => c.flows.length)).toEqual([3, 1]);
-    // (latency: native histograms, which promtool < 2.44 cannot read as test input; see remote-write-rules.test.ts)
+    // (latency: native histograms, which promtool < 2.44 cannot read as test input; see remote-write-rules.real.test.ts)
     const groups = sloRuleTests(rw, { le: 'exporter' }).filter((g) => g.rules.includes(RULE_GROUP.flowClass(rw.flowClasses[0])) && g.alert !== ALERTS.latencyBudgetBurn);
     expect(groups.length).toBeGreaterThan(10);
     // WHEN promtool runs the generated tests of the class THEN they pass
