@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
@@ -9,16 +8,7 @@ import { statsdMapping } from '../../lib/injector/statsd-mapping';
 import { METRICS } from '../../lib/model/metrics';
 import { requireBinary } from '../tools/binaries';
 import { model } from '../helpers';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
+import { freePort } from '../../e2e/lib/processes';
 
 /**
  * The lines k6 v0.54's statsd output sends (datadog-go client, K6_STATSD_NAMESPACE=k6.,
@@ -53,7 +43,7 @@ describe('the statsd-exporter mapping, in the real statsd_exporter (k6 v0.54 sto
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-statsd-'));
     const mappingFile = path.join(dir, 'mapping.yaml');
     fs.writeFileSync(mappingFile, stringify(statsdMapping(model()), { lineWidth: 0 }));
-    const [udp, web] = [await freePort(), await freePort()];
+    const [udp, web] = [await freePort({ udp: true }), await freePort()];
     proc = spawn(bin, [`--statsd.mapping-config=${mappingFile}`, `--statsd.listen-udp=127.0.0.1:${udp}`, '--statsd.listen-tcp=', `--web.listen-address=127.0.0.1:${web}`], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

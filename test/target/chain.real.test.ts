@@ -1,22 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpRequestPlan, PODINFO_PORTS } from '../../lib/model/model';
 import { podinfoArgs } from '../../lib/target/podinfo';
 import { model } from '../helpers';
 import { requireBinary } from '../tools/binaries';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
+import { freePort } from '../../e2e/lib/processes';
 
 interface Podinfo {
   readonly proc: ChildProcess;
