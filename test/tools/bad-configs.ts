@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { stringify } from 'yaml';
 
 /**
@@ -83,4 +85,23 @@ export const THROUGH_CLI = [
 /** Every case with the text of its config file (undefined: no file). */
 export function corpusCases(): { name: string; text: string | undefined; field: string; says: RegExp }[] {
   return [...BAD_CONFIGS.map((c) => ({ name: c.name, text: stringify(c.config) as string | undefined, field: c.field, says: c.says })), ...BAD_FILES];
+}
+
+/**
+ * GIVEN corpus case `i` written to a file in `dir`, WHEN `run` synthesizes it into a new directory THEN it exits 1
+ * naming the file and the field, says what is allowed, writes nothing and shows no stack trace.
+ */
+export function expectRefused(run: (args: readonly string[]) => { status: number | null; stdout: string; stderr: string }, dir: string, i: number, tag: string): void {
+  const c = corpusCases()[i];
+  const file = path.join(dir, `bad-${i}.yaml`);
+  if (c.text !== undefined) fs.writeFileSync(file, c.text);
+  const out = path.join(dir, `out-${tag}-${i}`);
+  const r = run(['--config', file, '--out', out]);
+  expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 1, stdout: '' });
+  expect(r.stderr).toMatch(/^error: invalid config, \d+ problems?:\n/);
+  expect(r.stderr).toContain(`${file}: ${c.field}`);
+  expect(r.stderr).toMatch(c.says);
+  expect(r.stderr).toContain('nothing was written; dist/ is unchanged');
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(fs.existsSync(out)).toBe(false);
 }
