@@ -2,7 +2,8 @@
  * The loopback pipeline, in real time against the shipped rules: real podinfo 6.9.2 (target + chain
  * backend, args from dist/), real statsd_exporter 0.30.0 (mapping from dist/), real Prometheus 3.16.0
  * (the PrometheusRule groups exactly as shipped; scrape jobs equivalent to our monitors; global
- * scrape/evaluation interval 2 s), driven by the k6 v0.54 statsd stand-in (e2e/lib/k6-standin.ts).
+ * scrape/evaluation interval 2 s), driven by the shipped k6 script from dist/, run unchanged by the k6
+ * v0.54-compatible runner (e2e/k6-runner, on sobek, k6's JS engine) with the k6 container's args and env.
  *
  * Each scenario runs on its own pipeline (concurrently), so one scenario's errors cannot leak into
  * another's 5m/1h windows. Faults, honest for podinfo 6.9.2 (no /fault_injection):
@@ -34,7 +35,7 @@ const WARMUP_SECONDS = 30;
 const DETECT_TIMEOUT_MS = 6 * 60_000;
 const POLL_MS = 2000;
 
-ensureTools(['podinfo', 'statsd_exporter', 'prometheus']);
+ensureTools(['podinfo', 'statsd_exporter', 'prometheus', 'k6-runner']);
 const objects = loadObjects(dir);
 const dist = readDist(objects);
 const alerts = alertRules(dist.rules, parse);
@@ -103,10 +104,10 @@ async function waitForAlert(p: Pipeline, scenario: string, alert: string, severi
   }
 }
 
-describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with dist/, driven by the k6 v0.54 statsd stand-in', () => {
+describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with dist/, driven by the shipped k6 script in the k6 v0.54-compatible runner', () => {
   beforeAll(() => {
     console.log(
-      `pipeline.e2e: namespace ${dist.namespace}; flows driven: ${targetFlows.join(', ')}; left out: ${dist.plan.flows.filter((f) => f.request.kind !== 'http' && f.request.kind !== 'grpc').map((f) => f.name).join(', ') || 'none'}; ` +
+      `pipeline.e2e: namespace ${dist.namespace}; flows: ${dist.plan.flows.map((f) => f.name).join(', ')}; reaching the target: ${targetFlows.join(', ')}; ` +
         `alerts: error=${ERROR_ALERT}, latency=${LATENCY_ALERT}`,
     );
   });
@@ -123,7 +124,6 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
     const p = await startPipeline(dist, 'healthy');
     try {
       // WHEN it runs for HEALTHY_SECONDS
-      const skipped = new Set(p.standin.skippedFlows);
       const fired: string[] = [];
       const end = Date.now() + HEALTHY_SECONDS * 1000;
       let last: Awaited<ReturnType<typeof listAlerts>> = [];
@@ -131,18 +131,16 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
         last = await listAlerts(p.prometheus.url);
         for (const a of last) {
           const key = `${a.labels['alertname']}{flow="${a.labels['flow'] ?? ''}"}`;
-          if (a.state === 'firing' && !skipped.has(a.labels['flow'] ?? '') && !KNOWN_DEFECTS.has(key)) fired.push(key);
+          if (a.state === 'firing' && !KNOWN_DEFECTS.has(key)) fired.push(key);
         }
         await sleep(5000);
       }
       // THEN no alert of a driven flow fired. Pending ones are printed: a fresh counter makes rate(...[5m])
       // ramp up over the first 5 minutes (rate divides by the whole window), so the traffic alert is pending
       // until the ramp passes its threshold, and must resolve before its `for` elapses.
-      const notDriven = last.filter((a) => skipped.has(a.labels['flow'] ?? ''));
-      if (notDriven.length > 0) console.log(`healthy: alerts of flows the stand-in does not drive:\n${describeAlerts(notDriven)}`);
       const defects = last.filter((a) => KNOWN_DEFECTS.has(`${a.labels['alertname']}{flow="${a.labels['flow'] ?? ''}"}`));
       if (defects.length > 0) console.warn(`healthy: KNOWN DEFECT in the shipped rules (gRPC flow alerts watching k6_http_* series, which k6 never emits for gRPC):\n${describeAlerts(defects)}`);
-      const active = last.filter((a) => !skipped.has(a.labels['flow'] ?? '') && !defects.includes(a));
+      const active = last.filter((a) => !defects.includes(a));
       if (active.length > 0) console.log(`healthy: active (pending) alerts of driven flows at the end:\n${describeAlerts(active)}`);
       if (fired.length > 0) {
         throw new Error(
@@ -153,7 +151,7 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       const ruleErrors = await unhealthyRules(p.prometheus.url);
 
       // THEN every dashboard query returns data, except those that may legitimately be empty:
-      // sparse ones, cadvisor (no kubelet here) and queries only about flows the stand-in does not drive.
+      // sparse ones and cadvisor (no kubelet here).
       const model = buildModel(parseConfig({}, 'the embedded defaults (the config dist/ is synthesized from)'));
       const queries = dashboardQueries(model);
       const dashboard = objects.find((o) => o.kind === 'GrafanaDashboard');
@@ -173,8 +171,6 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       const allowedEmpty = (q: (typeof queries)[number]): string | undefined => {
         if (q.sparse) return 'sparse';
         if (q.source === 'cadvisor') return 'cadvisor (no kubelet on loopback)';
-        const flow = q.panel.includes('/') ? q.panel.split('/')[0] : undefined;
-        if (flow !== undefined && skipped.has(flow)) return `flow ${flow} not driven`;
         return undefined;
       };
       const empty: string[] = [];
@@ -200,7 +196,8 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       if (empty.length > 0) throw new Error(`healthy: dashboard queries without data:\n${empty.join('\n')}`);
       // THEN every shipped rule evaluates without error (an erroring alert rule can never fire)
       if (ruleErrors.length > 0) throw new Error(`healthy: shipped rules failing to evaluate:\n${ruleErrors.join('\n')}`);
-      console.log(`healthy: statsd lines sent by metric: ${[...p.standin.sentByMetric].map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      const series = await instantQuery(p.prometheus.url, 'count by (__name__) ({__name__=~"k6_.+"})');
+      console.log(`healthy: k6 series by metric: ${series.map((x) => `${x.metric['__name__']}=${x.value[1]}`).sort().join(', ')}`);
     } finally {
       await p.stop();
     }
@@ -211,7 +208,7 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
     const since = Date.now();
     const p = await startPipeline(dist, 'errors', { frontendExtraArgs: ['--random-error'] });
     try {
-      // WHEN the stand-in drives the flows; THEN the page-severity error burn-rate alert fires for each
+      // WHEN the runner drives the flows; THEN the page-severity error burn-rate alert fires for each
       await waitForAlert(p, 'errors', ERROR_ALERT, 'page', targetHttpFlows, since, ERROR_RECORDS);
     } finally {
       await p.stop();
@@ -254,7 +251,7 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       frontendExtraArgs: ['--random-delay', '--random-delay-unit=ms', `--random-delay-min=${minMs}`, `--random-delay-max=${maxMs}`],
     });
     try {
-      // WHEN the stand-in drives the flows; THEN the page-severity latency burn-rate alert fires for each
+      // WHEN the runner drives the flows; THEN the page-severity latency burn-rate alert fires for each
       await waitForAlert(p, 'delay', LATENCY_ALERT, 'page', targetHttpFlows, since, LATENCY_RECORDS);
     } finally {
       await p.stop();

@@ -2,11 +2,13 @@
  * The loopback pipeline built from dist/: real podinfo (target + chain backend) with the
  * Deployments' args, real statsd_exporter with the mapping ConfigMap, real Prometheus with the
  * PrometheusRule groups as shipped and scrape jobs equivalent to our PodMonitor/ServiceMonitor,
- * driven by the k6 v0.54 statsd stand-in.
+ * driven by the shipped k6 script itself, run unchanged by the k6 v0.54-compatible runner (e2e/k6-runner)
+ * with the k6 container's args and env from dist/.
  */
 import { stringify } from 'yaml';
 import { containerEnv, findContainer, flagValue, mountedConfigMapFile, prometheusRuleFile, type KubeObject } from './dist';
-import { K6StatsdStandin, type HttpRequestPlan, type LoadPlan } from './k6-standin';
+import type { LoadPlan } from '../../lib/injector/plan';
+import { startK6Runner, type K6Runner } from './k6-runner';
 import { startPodinfo, startPrometheus, startStatsdExporter, type Podinfo, type Prometheus, type StatsdExporter } from './processes';
 import { instantQuery, listAlerts, type Alert } from './prometheus-api';
 
@@ -33,6 +35,7 @@ function podLabels(d: KubeObject): Record<string, string> {
 
 /** What the pipeline reads from dist/. */
 export interface DistPipeline {
+  objects: KubeObject[];
   namespace: string;
   plan: LoadPlan;
   rules: string;
@@ -50,7 +53,8 @@ export interface DistPipeline {
 
 export function readDist(objects: KubeObject[]): DistPipeline {
   const deployments = objects.filter((o) => o.kind === 'Deployment');
-  const injector = deployments.find((d) => {
+  // The injector is a Deployment, or a DaemonSet in daemonset mode.
+  const injector = [...deployments, ...objects.filter((o) => o.kind === 'DaemonSet')].find((d) => {
     try {
       findContainer(d, 'k6');
       return true;
@@ -58,7 +62,7 @@ export function readDist(objects: KubeObject[]): DistPipeline {
       return false;
     }
   });
-  if (!injector) throw new Error(`no Deployment with a k6 container in dist/ (Deployments: ${deployments.map((d) => d.metadata.name).join(', ')})`);
+  if (!injector) throw new Error(`no Deployment or DaemonSet with a k6 container in dist/ (Deployments: ${deployments.map((d) => d.metadata.name).join(', ')})`);
   const k6 = findContainer(injector, 'k6');
   const k6Env = containerEnv(k6);
   const planPath = k6Env['CL_PLAN'];
@@ -78,6 +82,7 @@ export function readDist(objects: KubeObject[]): DistPipeline {
   const frontend = podinfos.find((d) => flagValue(findContainer(d, 'podinfo').args ?? [], 'backend-url') !== undefined);
   if (!frontend) throw new Error(`no podinfo Deployment with --backend-url (the chain frontend) in dist/ (podinfo Deployments: ${podinfos.map((d) => d.metadata.name).join(', ')})`);
   return {
+    objects,
     namespace: injector.metadata.namespace ?? 'default',
     plan,
     rules: prometheusRuleFile(objects),
@@ -96,6 +101,11 @@ export function readDist(objects: KubeObject[]): DistPipeline {
 export interface PipelineOptions {
   /** Extra podinfo flags for the frontend (the fault of a scenario). */
   frontendExtraArgs?: string[];
+  /**
+   * Puts something between the injector and a Service port (a fault proxy): gets the hosts entry
+   * ("service:port") and the loopback address behind it, returns the address the injector dials instead.
+   */
+  interpose?: (servicePort: string, upstream: string) => Promise<string>;
   /** Global scrape and rule evaluation interval. */
   intervalSeconds?: number;
 }
@@ -106,7 +116,9 @@ export interface Pipeline {
   backends: Map<string, Podinfo>;
   statsd: StatsdExporter;
   prometheus: Prometheus;
-  standin: K6StatsdStandin;
+  k6: K6Runner;
+  /** The runner's hosts entries: "service:port" -> the loopback address it dials. */
+  hosts: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +134,26 @@ function urlResolver(d: DistPipeline, byDeployment: Map<string, Podinfo>): (url:
     if (!p) throw new Error(`plan URL ${url}: Service ${u.hostname} selects no podinfo Deployment`);
     return `${p.url}${u.pathname}${u.search}`;
   };
+}
+
+/**
+ * k6 `hosts` entries for every Service port that reaches a podinfo: "name:port" -> the loopback port
+ * of the podinfo process standing in for the pods the Service selects (its HTTP or gRPC port, by the
+ * Service port's targetPort name).
+ */
+export function serviceHosts(d: DistPipeline, byDeployment: Map<string, Podinfo>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const svc of d.services) {
+    const spec = svc.spec as { selector?: Record<string, string>; ports?: { port: number; targetPort?: string | number }[] };
+    const dep = [d.frontend, ...d.backends].find((x) => matches({ matchLabels: spec.selector ?? {} }, podLabels(x)));
+    const p = dep && byDeployment.get(dep.metadata.name);
+    if (!p) continue;
+    for (const port of spec.ports ?? []) {
+      const target = port.targetPort === 'grpc' ? p.grpcPort : port.targetPort === 'http' ? p.port : undefined;
+      if (target !== undefined) out[`${svc.metadata.name}:${port.port}`] = `127.0.0.1:${target}`;
+    }
+  }
+  return out;
 }
 
 /** Prometheus scrape jobs equivalent to what prometheus-operator generates from our monitors. */
@@ -173,9 +205,23 @@ function scrapeJobs(d: DistPipeline, statsd: StatsdExporter, byDeployment: Map<s
   return jobs;
 }
 
-export async function startPipeline(d: DistPipeline, name: string, opts: PipelineOptions = {}): Promise<Pipeline> {
+/** The podinfo processes standing in for the target Deployments of dist/. */
+export interface Targets {
+  frontend: Podinfo;
+  backends: Map<string, Podinfo>;
+  /** Every podinfo by the name of the Deployment it stands in for. */
+  byDeployment: Map<string, Podinfo>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one loopback podinfo per podinfo Deployment of dist/, with the Deployment's args: the backends
+ * first, then the chain frontend, whose --backend-url (a Service URL) is rewritten to the backend's
+ * loopback address.
+ */
+export async function startTargets(d: DistPipeline, name: string, frontendExtraArgs: string[] = []): Promise<Targets> {
   const byDeployment = new Map<string, Podinfo>();
-  const started: { stop(): Promise<void> }[] = [];
+  const started: Podinfo[] = [];
   try {
     const backends = new Map<string, Podinfo>();
     for (const b of d.backends) {
@@ -189,18 +235,30 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
       backends.set(b.metadata.name, p);
       byDeployment.set(b.metadata.name, p);
     }
-    // The frontend's --backend-url names a Service; only its host:port is rewritten to loopback.
     const feArgs = findContainer(d.frontend, 'podinfo').args ?? [];
     const backendUrl = flagValue(feArgs, 'backend-url') as string;
     const resolveBackend = urlResolver(d, byDeployment);
     const frontend = await startPodinfo({
       name: `${name}-${d.frontend.metadata.name}`,
-      args: [...feArgs.filter((a) => !a.startsWith('--backend-url')), `--backend-url=${resolveBackend(backendUrl)}`, ...(opts.frontendExtraArgs ?? [])],
+      args: [...feArgs.filter((a) => !a.startsWith('--backend-url')), `--backend-url=${resolveBackend(backendUrl)}`, ...frontendExtraArgs],
       env: { NODE_NAME: 'loopback-node', POD_NAME: `${d.frontend.metadata.name}-0` },
       grpcPort: true,
     });
     started.push(frontend);
     byDeployment.set(d.frontend.metadata.name, frontend);
+    return { frontend, backends, byDeployment, stop: async () => void (await Promise.all(started.map((p) => p.stop()))) };
+  } catch (err) {
+    await Promise.all(started.map((p) => p.stop()));
+    throw err;
+  }
+}
+
+export async function startPipeline(d: DistPipeline, name: string, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const targets = await startTargets(d, name, opts.frontendExtraArgs);
+    started.push(targets);
+    const { frontend, backends, byDeployment } = targets;
     const statsd = await startStatsdExporter({ name: `${name}-statsd_exporter`, mapping: d.mapping, args: d.statsdArgs });
     started.push(statsd);
     const interval = `${opts.intervalSeconds ?? 2}s`;
@@ -214,32 +272,20 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
       files: { 'rules.yaml': d.rules },
     });
     started.push(prometheus);
-    const blocklist = (d.k6Env['K6_STATSD_TAG_BLOCKLIST'] ?? 'vu,iter,url').split(',').filter(Boolean);
-    const pushInterval = d.k6Env['K6_STATSD_PUSH_INTERVAL'] ?? '1s';
-    const standin = new K6StatsdStandin({
-      plan: d.plan,
-      namespace: d.k6Env['K6_STATSD_NAMESPACE'] ?? 'k6.',
-      blocklist,
-      pushIntervalMs: /ms$/.test(pushInterval) ? Number(pushInterval.slice(0, -2)) : Number(pushInterval.replace(/s$/, '')) * 1000,
-      statsdPort: statsd.statsdPort,
-      resolveUrl: urlResolver(d, byDeployment),
-      resolveGrpcTarget: (target) => {
-        const u = new URL(urlResolver(d, byDeployment)(`http://${target}/`));
-        const p = [...byDeployment.values()].find((x) => String(x.port) === u.port);
-        if (!p?.grpcPort) throw new Error(`gRPC target ${target}: the podinfo behind it serves no gRPC`);
-        return `127.0.0.1:${p.grpcPort}`;
-      },
-    });
-    standin.start();
+    const hosts: Record<string, string> = {};
+    for (const [key, addr] of Object.entries(serviceHosts(d, byDeployment))) hosts[key] = opts.interpose ? await opts.interpose(key, addr) : addr;
+    const k6 = await startK6Runner({ name: `${name}-k6-runner`, objects: d.objects, injector: d.injector, statsdPort: statsd.statsdPort, hosts });
+    started.push(k6);
     const pipeline: Pipeline = {
       dist: d,
       frontend,
       backends,
       statsd,
       prometheus,
-      standin,
+      k6,
+      hosts,
       stop: async () => {
-        await standin.stop();
+        await k6.stop();
         await Promise.all([...started, pipeline.frontend].map((p) => p.stop()));
       },
     };
@@ -292,7 +338,7 @@ export function flowsReaching(d: DistPipeline, dep: KubeObject, kind: 'http' | '
   return d.plan.flows
     .filter((f) => f.request.kind === kind)
     .filter((f) => {
-      const host = f.request.kind === 'http' ? new URL((f.request as HttpRequestPlan).url).hostname : new URL(`http://${f.request.target}/`).hostname;
+      const host = f.request.kind === 'http' ? new URL(f.request.url).hostname : new URL(`http://${f.request.target}/`).hostname;
       const svc = d.services.find((s) => s.metadata.name === host);
       const sel = (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
       return sel !== undefined && matches({ matchLabels: sel }, podLabels(dep));
