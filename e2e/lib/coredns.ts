@@ -2,7 +2,7 @@
  * CoreDNS on 127.0.0.1 as the cluster DNS of the fault tests: it serves Service names -> loopback
  * A records, and injects DNS faults (dropped queries, delayed answers, SERVFAIL, NXDOMAIN) that can be
  * switched while it runs. The binary is the wrapper in e2e/tools/coredns (see its main.go for the
- * plugins compiled in). Nothing is forwarded: names not listed get NXDOMAIN from the hosts plugin.
+ * plugins compiled in). Nothing is forwarded: names not listed get NXDOMAIN from the file plugin.
  *
  * Switching faults: the Corefile is rewritten and CoreDNS gets SIGUSR1, on which it re-reads the
  * Corefile and restarts its servers gracefully on the same sockets (coredns/caddy sigtrap_posix.go).
@@ -23,7 +23,7 @@ import { toolPath } from './tools';
  * One DNS fault. `names` limits it to those names (and names below them); without `names` it hits
  * every query.
  * - drop: no reply at all (erratic "drop 1"), as when UDP/53 and TCP/53 are blocked.
- * - delay: the real answer, `ms` late (cl_delay, then hosts), as in the conntrack race behind the
+ * - delay: the real answer, `ms` late (cl_delay, then file), as in the conntrack race behind the
  *   5-second DNS delays in Kubernetes.
  * - servfail / nxdomain: that rcode with no answer (template "rcode").
  */
@@ -40,7 +40,7 @@ export interface CoreDNSOptions {
   records: Record<string, string[]>;
   /** Faults active from the start (default none). */
   faults?: DnsFault[];
-  /** TTL of the answers in seconds (default 5; 0 tells resolvers not to cache). */
+  /** TTL of the answers and of negative answers, in seconds (default 5; 0 tells resolvers not to cache). */
   ttl?: number;
   /** Log one line per query (default true): the log file is kept for failure messages. */
   queryLog?: boolean;
@@ -131,6 +131,31 @@ function faultPlugin(f: DnsFault): string[] {
   }
 }
 
+function checkTtl(ttl: number | undefined): number {
+  const t = ttl ?? 5;
+  if (!Number.isInteger(t) || t < 0 || t > 86_400) {
+    throw new Error(`ttl: ${JSON.stringify(ttl)} is not allowed: want an integer number of seconds 0..86400`);
+  }
+  return t;
+}
+
+/**
+ * The zone file for the root zone: an SOA (so an unknown name gets NXDOMAIN with the SOA for
+ * negative caching, and a known name asked for AAAA gets NODATA) and one A record per address.
+ * The SOA's minimum field, the negative-answer TTL, is `ttl` too.
+ */
+export function renderZone(records: Record<string, string[]>, ttl?: number): string {
+  const t = checkTtl(ttl);
+  const { records: recs } = validateDns(records, []);
+  return [
+    '; written by e2e/lib/coredns.ts',
+    '$ORIGIN .',
+    `. ${t} IN SOA ns.dns.cl.test. hostmaster.cl.test. 1 7200 1800 86400 ${t}`,
+    ...[...recs].flatMap(([name, ips]) => ips.map((ip) => `${name}. ${t} IN A ${ip}`)),
+    '',
+  ].join('\n');
+}
+
 /**
  * The Corefile: one server block for the whole tree ('.') plus one per faulted name. CoreDNS sends
  * a query to the block of the longest zone that contains its name, so a name-scoped fault takes
@@ -141,33 +166,29 @@ export function renderCorefile(opts: {
   port: number;
   records: Record<string, string[]>;
   faults?: DnsFault[];
-  ttl?: number;
   queryLog?: boolean;
-  hostsFile: string;
+  /** Path of the zone file (see renderZone) that the Corefile names. */
+  zoneFile: string;
 }): string {
-  const { records, faults } = validateDns(opts.records, opts.faults ?? []);
-  const ttl = opts.ttl ?? 5;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 86_400) {
-    throw new Error(`ttl: ${JSON.stringify(opts.ttl)} is not allowed: want an integer number of seconds 0..86400`);
-  }
+  const { faults } = validateDns(opts.records, opts.faults ?? []);
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new Error(`port: ${JSON.stringify(opts.port)} is not allowed: want an integer 1..65535`);
   }
-  const hosts = [
-    // The file is empty: without a file argument the hosts plugin would read /etc/hosts.
-    `hosts ${opts.hostsFile} {`,
-    ...[...records].flatMap(([name, ips]) => ips.map((ip) => `    ${ip} ${name}`)),
-    `    ttl ${ttl}`,
-    '    no_reverse',
-    '    reload 0',
-    '}',
-  ];
+  // Every block serves the same zone file for the root zone, so a name-scoped block (whose server
+  // zone is that name) answers from the same records.
+  const file = [`file ${opts.zoneFile} . {`, '    reload 0', '}'];
   const block = (zone: string, fault: DnsFault | undefined): string =>
     [
       `${zone}:${opts.port} {`,
-      ...['bind 127.0.0.1', 'errors', ...(opts.queryLog === false ? [] : ['log']), ...(fault ? faultPlugin(fault) : []), ...hosts].map(
-        (l) => `    ${l}`,
-      ),
+      ...[
+        'bind 127.0.0.1',
+        'errors',
+        ...(opts.queryLog === false ? [] : ['log']),
+        ...(fault ? faultPlugin(fault) : []),
+        // erratic runs after file in the handler chain (upstream's directive order), so a block that
+        // drops must not have file, which would answer first.
+        ...(fault?.kind === 'drop' ? [] : file),
+      ].map((l) => `    ${l}`),
       '}',
     ].join('\n');
   const global = faults.find((f) => !f.names);
@@ -204,11 +225,11 @@ function tcpOpen(port: number): Promise<boolean> {
 export async function startCoreDNS(opts: CoreDNSOptions): Promise<CoreDNS> {
   const port = opts.port ?? (await freePort({ udp: true }));
   const dir = makeTempDir('continuous-load-coredns-');
-  const hostsFile = path.join(dir, 'hosts.empty');
-  fs.writeFileSync(hostsFile, '');
+  const zoneFile = path.join(dir, 'db.root');
+  fs.writeFileSync(zoneFile, renderZone(opts.records, opts.ttl));
   const corefile = path.join(dir, 'Corefile');
   const render = (faults: DnsFault[]): string =>
-    renderCorefile({ port, records: opts.records, faults, ttl: opts.ttl, queryLog: opts.queryLog, hostsFile });
+    renderCorefile({ port, records: opts.records, faults, queryLog: opts.queryLog, zoneFile });
   let current = validateDns(opts.records, opts.faults ?? []).faults;
   fs.writeFileSync(corefile, render(current));
   const name = opts.name ?? 'coredns';

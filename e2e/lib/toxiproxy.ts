@@ -8,7 +8,10 @@
  * Faults, as the toxics of v2.5.0 implement them (toxics/*.go):
  * - blackHole: `timeout` toxic, timeout 0, on the upstream stream (client -> target). Connections are
  *   accepted, bytes from the client are dropped, nothing comes back, the connection stays open.
- * - reset: `reset_peer`: on the first data after it is added, waits `timeout` ms and closes with RST.
+ * - reset: `reset_peer`: on the next data on a connection, waits `timeout` ms and closes it. Only a
+ *   connection opened while the toxic is in place is closed with an RST (ECONNRESET): link.go
+ *   (ToxicLink.Start) sets SO_LINGER 0 when a connection starts, not when a toxic is added, so a
+ *   keep-alive connection already open is closed with a FIN (the client sees EOF, no reply).
  * - latency: `latency` (+ jitter) ms on each chunk of the chosen stream (default downstream).
  * - bandwidth: `bandwidth` rate in KB/s.
  * - refused: the proxy disabled (its listener closed, open connections closed), so a connect gets
@@ -81,7 +84,10 @@ function checkToxic(t: Toxic): void {
   }
 }
 
-/** A typed client for toxiproxy's HTTP API. Errors carry the method, path, status and body. */
+/**
+ * A typed client for toxiproxy's HTTP API. Every method returns a promise; bad arguments reject it
+ * before anything is sent, and API errors carry the method, path, status and body.
+ */
 export class ToxiproxyClient {
   constructor(readonly url: string) {}
 
@@ -103,7 +109,7 @@ export class ToxiproxyClient {
   }
 
   /** Creates a proxy; `listen` may use port 0 (the reply has the real port). Both ends must be loopback. */
-  createProxy(p: { name: string; listen: string; upstream: string; enabled?: boolean }): Promise<ProxyInfo> {
+  async createProxy(p: { name: string; listen: string; upstream: string; enabled?: boolean }): Promise<ProxyInfo> {
     checkProxyName('proxy.name', p.name);
     parseLoopbackHostPort('proxy.listen', p.listen);
     const up = parseLoopbackHostPort('proxy.upstream', p.upstream);
@@ -111,13 +117,13 @@ export class ToxiproxyClient {
     return this.call('POST', '/proxies', { name: p.name, listen: p.listen, upstream: p.upstream, enabled: p.enabled ?? true });
   }
 
-  getProxy(name: string): Promise<ProxyInfo> {
+  async getProxy(name: string): Promise<ProxyInfo> {
     checkProxyName('proxy.name', name);
     return this.call('GET', `/proxies/${name}`);
   }
 
   /** Disabled: the listener is closed (connects are refused) and open connections are closed. */
-  setEnabled(name: string, enabled: boolean): Promise<ProxyInfo> {
+  async setEnabled(name: string, enabled: boolean): Promise<ProxyInfo> {
     checkProxyName('proxy.name', name);
     return this.call('POST', `/proxies/${name}`, { enabled });
   }
@@ -127,7 +133,7 @@ export class ToxiproxyClient {
     await this.call('DELETE', `/proxies/${name}`);
   }
 
-  addToxic(proxy: string, toxic: Toxic): Promise<ToxicInfo> {
+  async addToxic(proxy: string, toxic: Toxic): Promise<ToxicInfo> {
     checkProxyName('proxy.name', proxy);
     checkToxic(toxic);
     return this.call('POST', `/proxies/${proxy}/toxics`, {

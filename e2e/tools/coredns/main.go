@@ -7,10 +7,13 @@
 // Plugins and what the tests use them for:
 //   - bind:     listen on 127.0.0.1 only.
 //   - errors, log: errors and one line per query in the log file kept for failure messages.
-//   - hosts:    the Service names -> loopback A records (several per headless name).
+//   - file:     a zone file with the Service names -> loopback A records (several per headless
+//     name), with an SOA, so an unknown name gets NXDOMAIN and an AAAA query NODATA, as from
+//     cluster DNS. (hosts was not used: it answers an unknown name with SERVFAIL, having no SOA,
+//     plugin/hosts/hosts.go ServeDNS.)
 //   - template: SERVFAIL / NXDOMAIN for a name ("rcode SERVFAIL" with no answer).
 //   - erratic:  "drop 1" drops every query (no reply at all), as when UDP/53 is blocked.
-//   - cl_delay: ours, below: waits, then lets the next plugin (hosts) answer. erratic's own
+//   - cl_delay: ours, below: waits, then lets the next plugin (file) answer. erratic's own
 //     "delay" cannot serve here: erratic is terminal and answers every A query with 192.0.2.53
 //     (TEST-NET-1), an address outside loopback that a client must never be sent to.
 //
@@ -21,6 +24,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -32,7 +36,7 @@ import (
 	_ "github.com/coredns/coredns/plugin/bind"
 	_ "github.com/coredns/coredns/plugin/erratic"
 	_ "github.com/coredns/coredns/plugin/errors"
-	_ "github.com/coredns/coredns/plugin/hosts"
+	_ "github.com/coredns/coredns/plugin/file"
 	_ "github.com/coredns/coredns/plugin/log"
 	_ "github.com/coredns/coredns/plugin/template"
 )
@@ -47,7 +51,7 @@ func init() {
 		"log",
 		"cl_delay",
 		"template",
-		"hosts",
+		"file",
 		"erratic",
 	}
 	plugin.Register("cl_delay", setupDelay)
@@ -57,11 +61,15 @@ func main() {
 	coremain.Run()
 }
 
-// delay holds every query for a fixed time, then passes it to the next plugin. A query whose
-// context ends first (the server shutting down) is answered by nobody, as a lost reply would be.
+// delay holds every query for a fixed time, then passes it to the next plugin. On a reload or
+// shutdown the queries still held are passed on at once: a graceful restart waits for the handlers
+// in flight (core/dnsserver/server.go Server.Stop, up to its grace timeout), so held queries would
+// otherwise stretch a fault switch by up to the delay; released, the fault ends when the switch does.
+// (A reload that fails, which e2e/lib/coredns.ts reports as an error, leaves them released too.)
 type delay struct {
-	d    time.Duration
-	next plugin.Handler
+	d       time.Duration
+	release <-chan struct{}
+	next    plugin.Handler
 }
 
 func (h delay) Name() string { return "cl_delay" }
@@ -71,8 +79,9 @@ func (h delay) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (
 	defer t.Stop()
 	select {
 	case <-t.C:
+	case <-h.release:
 	case <-ctx.Done():
-		return dns.RcodeSuccess, nil // reply already counted as lost: write nothing
+		return dns.RcodeSuccess, nil // the client is gone (cancel plugin): write nothing
 	}
 	return plugin.NextOrFailure(h.Name(), h.next, ctx, w, r)
 }
@@ -91,8 +100,15 @@ func setupDelay(c *caddy.Controller) error {
 	if c.Next() {
 		return plugin.Error("cl_delay", c.ArgErr())
 	}
+	// caddy's Instance.Restart runs OnRestart callbacks before it stops the old servers, and
+	// OnShutdown on the way out (coredns/caddy caddy.go).
+	release := make(chan struct{})
+	var once sync.Once
+	releaseAll := func() error { once.Do(func() { close(release) }); return nil }
+	c.OnRestart(releaseAll)
+	c.OnShutdown(releaseAll)
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
-		return delay{d: d, next: next}
+		return delay{d: d, release: release, next: next}
 	})
 	return nil
 }
