@@ -4,6 +4,7 @@
  * breaks TCP paths. Each fault is shown to do what the fault matrix relies on. Every wait is bounded.
  */
 import { Resolver } from 'node:dns/promises';
+import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { renderCorefile, renderZone, startCoreDNS, type CoreDNS } from './lib/coredns';
@@ -111,11 +112,15 @@ function exchange(
   });
 }
 
+/** Measurements printed at the end, for e2e/README.md. */
+const measured: Record<string, string> = {};
+
 beforeAll(() => {
   ensureTools(['coredns', 'toxiproxy']);
 }, 15 * 60 * 1000);
 
 afterAll(async () => {
+  if (Object.keys(measured).length > 0) console.log(`faults-infra measured:\n${Object.entries(measured).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
   await stopAll();
 });
 
@@ -169,8 +174,7 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
 
   afterAll(async () => {
     if (reloads.length > 0) {
-      // Recorded for e2e/README.md: how long a fault switch takes here.
-      console.log(`coredns fault switch (SIGUSR1 -> "Reloading complete"): ${reloads.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+      measured['coredns fault switch (SIGUSR1 -> "Reloading complete")'] = `${reloads.map((ms) => ms.toFixed(1)).join(', ')} ms`;
     }
     await dns?.stop();
   });
@@ -189,6 +193,9 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
     expect(await r.resolve4(SVC, { ttl: true })).toEqual([{ address: VIP, ttl: 5 }]);
     expect(await lookup(dns.server, `nope.${SVC}`, 1000)).toMatchObject({ code: 'ENOTFOUND' });
     await expect(r.resolve6(SVC)).rejects.toMatchObject({ code: 'ENODATA' });
+    // Our own UDP client (used below to time the 5 s delay) reads the same answers.
+    expect(await udpQuery(dns.port, HEADLESS, 1000)).toMatchObject({ rcode: 0, addresses: [...PODS].sort() });
+    expect(await udpQuery(dns.port, `nope.${SVC}`, 1000)).toMatchObject({ rcode: 3, addresses: [] });
   });
 
   test('drop: every query goes unanswered, so each lookup times out', async () => {
@@ -196,6 +203,7 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
     const [svc, headless] = await Promise.all([lookup(dns.server, SVC, 400), lookup(dns.server, HEADLESS, 400)]);
     expect(svc).toMatchObject({ code: 'ETIMEOUT' });
     expect(headless).toMatchObject({ code: 'ETIMEOUT' });
+    measured['dns drop, lookup with a 400 ms timeout failed after'] = `${svc.ms.toFixed(1)} ms`;
     expect(svc.ms).toBeGreaterThanOrEqual(350);
     // Over TCP too: the connection is accepted, no reply comes (resolvers fall back to TCP on truncation).
     const tcp = await tcpQuery(dns.port, SVC, 600);
@@ -204,8 +212,9 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
 
   test('delay 5 s: the real answer arrives 5 s late, and only for the delayed name', async () => {
     await set([{ kind: 'delay', ms: 5000, names: [SVC] }]);
-    const [slow, other] = await Promise.all([lookup(dns.server, SVC, 8000), lookup(dns.server, HEADLESS, 1000)]);
-    expect(slow.addresses).toEqual([VIP]);
+    const [slow, other] = await Promise.all([udpQuery(dns.port, SVC, 8000), lookup(dns.server, HEADLESS, 1000)]);
+    measured['dns delay 5000 ms, lookup took'] = `${slow.ms.toFixed(1)} ms`;
+    expect(slow).toMatchObject({ rcode: 0, addresses: [VIP] });
     expect(slow.ms).toBeGreaterThanOrEqual(4990);
     expect(slow.ms).toBeLessThan(6500);
     expect(other.addresses).toEqual([...PODS].sort());
@@ -221,6 +230,8 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
     ]);
     expect(await lookup(dns.server, HEADLESS, 1000)).toMatchObject({ code: 'ESERVFAIL' });
     expect(await lookup(dns.server, BACKEND, 1000)).toMatchObject({ code: 'ENOTFOUND' });
+    expect(await udpQuery(dns.port, HEADLESS, 1000)).toMatchObject({ rcode: 2, addresses: [] }); // SERVFAIL
+    expect(await udpQuery(dns.port, BACKEND, 1000)).toMatchObject({ rcode: 3, addresses: [] }); // NXDOMAIN
     expect(await lookup(dns.server, SVC, 1000)).toMatchObject({ addresses: [VIP] });
     await set([{ kind: 'servfail' }]);
     expect(await lookup(dns.server, SVC, 1000)).toMatchObject({ code: 'ESERVFAIL' });
@@ -247,14 +258,62 @@ describe('CoreDNS: cluster names on loopback, DNS faults switched at run time', 
   });
 });
 
+/** A DNS query for `name`, type A, recursion desired (RFC 1035 4.1). */
+function aQuery(name: string, id: number): Buffer {
+  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]); // root, type A, class IN
+}
+
+/** Skips a (possibly compressed) name at `off`; returns the offset after it. */
+function skipName(msg: Buffer, off: number): number {
+  for (;;) {
+    const len = msg[off] ?? 0;
+    if ((len & 0xc0) === 0xc0) return off + 2;
+    if (len === 0) return off + 1;
+    off += len + 1;
+  }
+}
+
+/**
+ * One A query over UDP with our own client, waiting up to `waitMs` for the reply. Used to time long
+ * delays: Node's resolver (c-ares 1.34) caps each try at 5 s whatever its `timeout` option
+ * (ares_metrics.c MAX_TIMEOUT_MS), so an answer 5 s late races its give-up.
+ */
+function udpQuery(port: number, name: string, waitMs: number): Promise<{ ms: number; rcode?: number; addresses?: string[]; error?: string }> {
+  const id = Math.floor(Math.random() * 0xffff);
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const done = (r: { rcode?: number; addresses?: string[]; error?: string }): void => {
+      clearTimeout(timer);
+      sock.close();
+      resolve({ ms: performance.now() - start, ...r });
+    };
+    const timer = setTimeout(() => done({ error: 'timeout' }), waitMs);
+    sock.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
+    sock.on('message', (msg: Buffer) => {
+      if (msg.readUInt16BE(0) !== id) return;
+      const rcode = (msg[3] ?? 0) & 0x0f;
+      const ancount = msg.readUInt16BE(6);
+      let off = skipName(msg, 12) + 4;
+      const addresses: string[] = [];
+      for (let i = 0; i < ancount; i++) {
+        off = skipName(msg, off);
+        const type = msg.readUInt16BE(off);
+        const rdlength = msg.readUInt16BE(off + 8);
+        if (type === 1 && rdlength === 4) addresses.push([...msg.subarray(off + 10, off + 14)].join('.'));
+        off += 10 + rdlength;
+      }
+      done({ rcode, addresses: addresses.sort() });
+    });
+    sock.send(aQuery(name, id), port, '127.0.0.1');
+  });
+}
+
 /** One A query over TCP (RFC 1035 4.2.2 length prefix); whether any reply came within `waitMs`. */
 function tcpQuery(port: number, name: string, waitMs: number): Promise<{ reply: boolean; error?: string }> {
-  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const q = Buffer.concat([
-    Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]), // id, RD, 1 question
-    ...labels,
-    Buffer.from([0, 0, 1, 0, 1]), // root, type A, class IN
-  ]);
+  const q = aQuery(name, 0x1234);
   const len = Buffer.alloc(2);
   len.writeUInt16BE(q.length);
   return new Promise((resolve) => {
@@ -343,6 +402,7 @@ describe('toxiproxy: TCP path faults between a client and a loopback target', ()
     await toxi.client.latency(proxyName, 600);
     const slow = await exchange(listen, { waitMs: 3000 });
     slow.socket.destroy();
+    measured['toxiproxy latency 600 ms, added'] = `${(slow.ms - base.ms).toFixed(1)} ms (healthy ${base.ms.toFixed(1)} ms)`;
     expect(slow).toMatchObject({ status: 200 });
     expect(slow.ms - base.ms).toBeGreaterThanOrEqual(590);
     expect(slow.ms - base.ms).toBeLessThan(1200);
@@ -352,6 +412,7 @@ describe('toxiproxy: TCP path faults between a client and a loopback target', ()
     await toxi.client.bandwidth(proxyName, 50);
     const r = await exchange(listen, { path: '/?size=102400', waitMs: 5000 });
     r.socket.destroy();
+    measured['toxiproxy bandwidth 50 KB/s, 100 KB reply took'] = `${r.ms.toFixed(1)} ms`;
     expect(r).toMatchObject({ status: 200 });
     expect(r.ms).toBeGreaterThanOrEqual(1500);
     expect(r.ms).toBeLessThan(4000);
@@ -361,6 +422,7 @@ describe('toxiproxy: TCP path faults between a client and a loopback target', ()
     await toxi.client.setEnabled(proxyName, false);
     const r = await exchange(listen, { waitMs: 2000 });
     r.socket.destroy();
+    measured['toxiproxy disabled, ECONNREFUSED after'] = `${r.ms.toFixed(1)} ms`;
     expect(r.error).toBe('ECONNREFUSED');
     expect(r.ms).toBeLessThan(500);
     const p = await toxi.client.setEnabled(proxyName, true);
