@@ -360,6 +360,13 @@ describe('toxiproxy: TCP path faults between a client and a loopback target', ()
       /proxy.upstream: "10.0.0.1:80" is not allowed/,
     );
     await expect(toxi.client.getProxy('bad')).rejects.toThrow(/HTTP 404/);
+    await expect(toxi.client.addToxic(proxyName, { type: 'latency', attributes: { latency: -5 } })).rejects.toThrow(
+      /toxic.attributes.latency: -5 is not allowed: want an integer >= 0/,
+    );
+    const extra = await toxi.client.createProxy({ name: 'extra', listen: '127.0.0.9:0', upstream: up.address });
+    expect(extra).toMatchObject({ name: 'extra', upstream: up.address, enabled: true, toxics: [] });
+    await toxi.client.deleteProxy('extra');
+    await expect(toxi.client.getProxy('extra')).rejects.toThrow(/HTTP 404/);
   });
 
   test('healthy: the request passes through to the target', async () => {
@@ -381,6 +388,12 @@ describe('toxiproxy: TCP path faults between a client and a loopback target', ()
     expect(r).toMatchObject({ error: 'timeout', bytes: 0 });
     expect(r.ms).toBeGreaterThanOrEqual(1450);
     expect(up.bytesIn()).toBe(before);
+    // Removed, the path heals for new connections.
+    await toxi.client.removeToxic(proxyName, 'blackhole');
+    expect((await toxi.client.getProxy(proxyName)).toxics).toEqual([]);
+    const healed = await exchange(listen, { waitMs: 2000 });
+    healed.socket.destroy();
+    expect(healed).toMatchObject({ status: 200 });
   });
 
   test('reset_peer: a new connection gets ECONNRESET; an open keep-alive one is closed with a FIN, no reply', async () => {
