@@ -4,12 +4,15 @@
  * breaks TCP paths. Each fault is shown to do what the fault matrix relies on. Every wait is bounded.
  */
 import { Resolver } from 'node:dns/promises';
+import { spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { renderCorefile, renderZone, startCoreDNS, type CoreDNS } from './lib/coredns';
 import { assertLoopbackIPv4, freePortOn, parseLoopbackHostPort, podAddress } from './lib/loopback';
 import { startPodinfo, stopAll } from './lib/processes';
+import { freeDnsAddress, renderResolvConf, withResolvConf } from './lib/resolv';
 import { startToxiproxy, type Toxiproxy } from './lib/toxiproxy';
 import { ensureTools } from './lib/tools';
 
@@ -473,4 +476,50 @@ describe('DNS + path together: a name resolved by CoreDNS leads through toxiprox
       await pod.stop();
     }
   }, 15 * 60 * 1000);
+});
+
+describe('system resolvers through CoreDNS: resolv.conf of ours in a private mount namespace', () => {
+  test('glibc (getent) and Go (podinfo calling its backend by name) resolve through CoreDNS on <loopback>:53; NXDOMAIN breaks the second hop once its connection is new', async () => {
+    const hostResolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
+    const dnsHost = await freeDnsAddress();
+    let backend = await startPodinfo({ host: podAddress(4), name: 'podinfo-backend' });
+    const dns = await startCoreDNS({ records: { [BACKEND]: [backend.host] }, host: dnsHost, port: 53, name: 'coredns-53' });
+    // As a Pod in namespace cl-targets sees it.
+    const conf = { nameserver: dnsHost, search: ['cl-targets.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], ndots: 5, timeoutSeconds: 1, attempts: 1 };
+    try {
+      const getent = withResolvConf(conf, 'getent', ['ahostsv4', BACKEND]);
+      const g = spawnSync(getent.command, getent.args, { encoding: 'utf8', timeout: 10_000 });
+      expect({ status: g.status, stderr: g.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(g.stdout).toContain(`${backend.host} `);
+
+      const frontend = await startPodinfo({
+        name: 'podinfo-frontend',
+        args: [`--backend-url=http://${BACKEND}:${backend.port}/api/echo`],
+        wrap: (command, args) => withResolvConf(conf, command, args),
+      });
+      // The frontend answers 200 either way, with one entry per backend: its reply or the error.
+      const echo = async (): Promise<{ status: number; body: unknown }> => {
+        const res = await fetch(`${frontend.url}/api/echo`, { method: 'POST', body: 'ping', signal: AbortSignal.timeout(10_000) });
+        return { status: res.status, body: JSON.parse(await res.text()) as unknown };
+      };
+      expect(await echo()).toEqual({ status: 200, body: ['ping'] });
+      await dns.setFaults([{ kind: 'nxdomain', names: [BACKEND] }]);
+      // The frontend's keep-alive connection to the backend is open: no lookup, no harm.
+      expect(await echo()).toEqual({ status: 200, body: ['ping'] });
+      // The backend restarts on the same address, closing that connection: the next call must
+      // resolve the name again, and fails.
+      await backend.stop();
+      backend = await startPodinfo({ host: backend.host, port: backend.port, name: 'podinfo-backend' });
+      expect(await echo()).toEqual({ status: 200, body: [expect.stringMatching(/call failed.*no such host/)] });
+      await dns.setFaults([]);
+      expect(await echo()).toEqual({ status: 200, body: ['ping'] });
+      await frontend.stop();
+    } finally {
+      await dns.stop();
+      await backend.stop();
+    }
+    // The host's resolver configuration is untouched.
+    expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).toBe(hostResolv);
+    expect(() => renderResolvConf({ nameserver: '10.255.255.53' })).toThrow(/resolv.nameserver: "10.255.255.53" is not allowed/);
+  }, 5 * 60 * 1000);
 });

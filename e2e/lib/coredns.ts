@@ -1,5 +1,5 @@
 /**
- * CoreDNS on 127.0.0.1 as the cluster DNS of the fault tests: it serves Service names -> loopback
+ * CoreDNS on loopback as the cluster DNS of the fault tests: it serves Service names -> loopback
  * A records, and injects DNS faults (dropped queries, delayed answers, SERVFAIL, NXDOMAIN) that can be
  * switched while it runs. The binary is the wrapper in e2e/tools/coredns (see its main.go for the
  * plugins compiled in). Nothing is forwarded: names not listed get NXDOMAIN from the file plugin.
@@ -44,7 +44,12 @@ export interface CoreDNSOptions {
   ttl?: number;
   /** Log one line per query (default true): the log file is kept for failure messages. */
   queryLog?: boolean;
-  /** UDP+TCP port on 127.0.0.1 (default: a free one). */
+  /**
+   * Loopback address to listen on (default 127.0.0.1). With port 53 (see freeDnsAddress), programs
+   * whose resolver reads /etc/resolv.conf can be pointed at it (e2e/lib/resolv.ts).
+   */
+  host?: string;
+  /** UDP+TCP port (default: a free one on 127.0.0.1; required with `host`). */
   port?: number;
   binary?: string;
   name?: string;
@@ -52,8 +57,9 @@ export interface CoreDNSOptions {
 }
 
 export interface CoreDNS extends ManagedProcess {
+  host: string;
   port: number;
-  /** "127.0.0.1:<port>", for dns.Resolver#setServers and resolv.conf-style settings. */
+  /** "<host>:<port>", for dns.Resolver#setServers. */
   server: string;
   corefile: string;
   /** The faults in force. */
@@ -159,10 +165,12 @@ export function renderZone(records: Record<string, string[]>, ttl?: number): str
 /**
  * The Corefile: one server block for the whole tree ('.') plus one per faulted name. CoreDNS sends
  * a query to the block of the longest zone that contains its name, so a name-scoped fault takes
- * that name (and its subdomains) only. Every block binds 127.0.0.1 only and answers from the same
+ * that name (and its subdomains) only. Every block binds the one loopback address and answers from the same
  * records, so a delayed answer is the real one.
  */
 export function renderCorefile(opts: {
+  /** Loopback address to bind (default 127.0.0.1). */
+  host?: string;
   port: number;
   records: Record<string, string[]>;
   faults?: DnsFault[];
@@ -171,6 +179,8 @@ export function renderCorefile(opts: {
   zoneFile: string;
 }): string {
   const { faults } = validateDns(opts.records, opts.faults ?? []);
+  const host = opts.host ?? '127.0.0.1';
+  assertLoopbackIPv4('host', host);
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new Error(`port: ${JSON.stringify(opts.port)} is not allowed: want an integer 1..65535`);
   }
@@ -181,7 +191,7 @@ export function renderCorefile(opts: {
     [
       `${zone}:${opts.port} {`,
       ...[
-        'bind 127.0.0.1',
+        `bind ${host}`,
         'errors',
         ...(opts.queryLog === false ? [] : ['log']),
         ...(fault ? faultPlugin(fault) : []),
@@ -207,10 +217,10 @@ function countInLog(file: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-/** True once something accepts TCP connections on 127.0.0.1:port. */
-function tcpOpen(port: number): Promise<boolean> {
+/** True once something accepts TCP connections on host:port. */
+function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = net.connect({ host, port });
     const done = (ok: boolean): void => {
       sock.destroy();
       resolve(ok);
@@ -221,15 +231,20 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Starts CoreDNS on 127.0.0.1 (UDP and TCP) serving `records` with `faults`, and waits until it listens. */
+/** Starts CoreDNS on a loopback address (UDP and TCP) serving `records` with `faults`, and waits until it listens. */
 export async function startCoreDNS(opts: CoreDNSOptions): Promise<CoreDNS> {
+  const host = opts.host ?? '127.0.0.1';
+  assertLoopbackIPv4('host', host);
+  if (host !== '127.0.0.1' && opts.port === undefined) {
+    throw new Error(`port: undefined is not allowed with host ${JSON.stringify(host)}: give the port (e.g. 53 from freeDnsAddress())`);
+  }
   const port = opts.port ?? (await freePort({ udp: true }));
   const dir = makeTempDir('continuous-load-coredns-');
   const zoneFile = path.join(dir, 'db.root');
   fs.writeFileSync(zoneFile, renderZone(opts.records, opts.ttl));
   const corefile = path.join(dir, 'Corefile');
   const render = (faults: DnsFault[]): string =>
-    renderCorefile({ port, records: opts.records, faults, queryLog: opts.queryLog, zoneFile });
+    renderCorefile({ host, port, records: opts.records, faults, queryLog: opts.queryLog, zoneFile });
   let current = validateDns(opts.records, opts.faults ?? []).faults;
   fs.writeFileSync(corefile, render(current));
   const name = opts.name ?? 'coredns';
@@ -241,7 +256,7 @@ export async function startCoreDNS(opts: CoreDNSOptions): Promise<CoreDNS> {
     cwd: dir,
     logFile,
     // coremain prints "CoreDNS-<version>" once every server listens; TCP shows it is on this port.
-    ready: async () => countInLog(logFile, 'CoreDNS-') > 0 && tcpOpen(port),
+    ready: async () => countInLog(logFile, 'CoreDNS-') > 0 && tcpOpen(host, port),
     readyTimeoutMs: 30_000,
   });
 
@@ -275,8 +290,9 @@ export async function startCoreDNS(opts: CoreDNSOptions): Promise<CoreDNS> {
   };
 
   return Object.assign(proc, {
+    host,
     port,
-    server: `127.0.0.1:${port}`,
+    server: `${host}:${port}`,
     corefile,
     faults: () => current,
     setFaults,

@@ -264,6 +264,8 @@ export interface PodinfoOptions {
   logFile?: string;
   /** Extra environment (e.g. NODE_NAME/POD_NAME, which the Deployment sets from the downward API). */
   env?: NodeJS.ProcessEnv;
+  /** Runs podinfo through another program, e.g. e2e/lib/resolv.ts withResolvConf. */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 export interface Podinfo extends ManagedProcess {
@@ -306,10 +308,11 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
     ...(grpcPort ? [`--grpc-port=${grpcPort}`] : []),
   ];
   const url = `http://${host}:${port}`;
+  const launch = (opts.wrap ?? ((command: string, a: string[]) => ({ command, args: a })))(opts.binary ?? toolPath('podinfo'), args);
   const proc = await startProcess({
     name: opts.name ?? 'podinfo',
-    command: opts.binary ?? toolPath('podinfo'),
-    args,
+    command: launch.command,
+    args: launch.args,
     env: opts.env,
     logFile: opts.logFile,
     ready: { url: `${url}/readyz` },
