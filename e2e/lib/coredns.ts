@@ -266,14 +266,16 @@ export async function startCoreDNS(opts: CoreDNSOptions): Promise<CoreDNS> {
       const next = validateDns(opts.records, faults).faults;
       if (!proc.running()) throw new Error(`coredns is not running (log ${proc.logFile}):\n${proc.tail(20)}`);
       const okBefore = countInLog(proc.logFile, 'Reloading complete');
-      const errBefore = countInLog(proc.logFile, '[ERROR]');
+      // caddy logs a failed reload as "[ERROR] SIGUSR1: ..." (sigtrap_posix.go); other [ERROR] lines
+      // come from the errors plugin about single queries.
+      const errBefore = countInLog(proc.logFile, '[ERROR] SIGUSR1');
       fs.writeFileSync(corefile, render(next));
       const start = performance.now();
       process.kill(proc.pid, 'SIGUSR1');
       const deadline = Date.now() + 10_000;
       for (;;) {
         if (countInLog(proc.logFile, 'Reloading complete') > okBefore) break;
-        if (countInLog(proc.logFile, '[ERROR]') > errBefore || !proc.running() || Date.now() > deadline) {
+        if (countInLog(proc.logFile, '[ERROR] SIGUSR1') > errBefore || !proc.running() || Date.now() > deadline) {
           throw new Error(
             `coredns did not reload ${corefile} for faults ${JSON.stringify(faults)} (log ${proc.logFile}):\n${proc.tail(20)}`,
           );
