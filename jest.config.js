@@ -21,6 +21,7 @@ module.exports = {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  setupFiles: ['<rootDir>/test/tools/validator-code-cache.ts'],
   testTimeout: 60000,
   // Two workers on the 2-core machine (jest's default, cores - 1, runs everything in band in one process).
   maxWorkers: 2,

@@ -1,6 +1,7 @@
 // An example cdk8s app of a platform team that uses Continuous Load as a construct library.
 // CI compiles it against the package's exports map and type declarations:
 //   npm run build:lib && tsc --noEmit -p examples/tsconfig.json
+// test/pack.real.test.ts compiles and runs it against the packed tarball, installed into an empty project.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ContinuousLoad, ContinuousLoadProps } from 'continuous-load';

@@ -6,6 +6,7 @@
 // tsc --incremental re-emits only changed sources: it does not notice outputs that were deleted or edited
 // after the build. So before running it, every expected output (build/pkg/<source>.js and .d.ts) must
 // exist and be no newer than the build info; otherwise the build info is dropped and tsc emits everything.
+// Outputs whose source is gone are deleted, so that `npm pack` (prepack runs this) ships no orphan modules.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -51,6 +52,30 @@ function staleReason() {
   return undefined;
 }
 
+/** Deletes build/pkg/<dir>/**\/*.{js,d.ts} whose <dir>/**\/*.ts no longer exists; returns how many. */
+function removeOrphans() {
+  let removed = 0;
+  const walk = (rel) => {
+    const dir = path.join(OUT, rel);
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else {
+        const m = /^(.*?)(\.d\.ts|\.js)$/.exec(r);
+        if (m && !fs.existsSync(path.join(root, `${m[1]}.ts`))) {
+          fs.rmSync(path.join(OUT, r));
+          removed++;
+        }
+      }
+    }
+  };
+  for (const d of SOURCE_DIRS) walk(d);
+  return removed;
+}
+
+const orphans = removeOrphans();
+if (orphans) process.stderr.write(`build:lib: removed ${orphans} output${orphans === 1 ? '' : 's'} whose source is gone\n`);
 const reason = staleReason();
 if (reason) {
   process.stderr.write(`build:lib: full rebuild (${reason})\n`);

@@ -7,8 +7,8 @@
 # Usage:
 #   scripts/e2e-tools.sh                 build every tool
 #   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver kubectl podinfo
-#                                        statsd_exporter prometheus prometheus-operator; NAME-<version>
-#                                        for one version)
+#                                        statsd_exporter prometheus prometheus-operator coredns
+#                                        toxiproxy; NAME-<version> for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -22,7 +22,9 @@ tools_dir=${CL_TOOLS_DIR:-$HOME/.cache/continuous-load/tools}
 nice_level=${CL_TOOLS_NICE:-10}
 
 # name | version label | binaries | how:
-#   "install <pkg>@<module version>..."  go install (the module has no replace directives)
+#   "install <pkg>@<module version>..."  go install (the module has no replace directives);
+#                                         <pkg>@<version>=<binary> renames the installed binary
+#                                         (go install names it after the package's last element)
 #   "wrapper <dir> <pkg>"                 go build in a wrapper module of ours under e2e/tools/
 #   "module <module>@<version> <pkg>"     the module as the proxy serves it (go mod download), copied
 #                                         to a temp dir, its replace directives dropped (they point
@@ -41,6 +43,8 @@ TOOLS=(
   "statsd_exporter|0.30.0|statsd_exporter|install github.com/prometheus/statsd_exporter@v0.30.0"
   "prometheus|3.16.0|prometheus promtool|install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0 github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
   "prometheus-operator|0.93.0|prometheus-operator|module github.com/prometheus-operator/prometheus-operator@v0.93.0 ./cmd/operator"
+  "coredns|1.15.0|coredns|wrapper e2e/tools/coredns ."
+  "toxiproxy|2.5.0|toxiproxy-server|install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0=toxiproxy-server"
 )
 
 log() { printf '[e2e-tools] %s\n' "$*" >&2; }
@@ -62,6 +66,8 @@ ldflags_for() { # name version
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     prometheus)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module-v0.${2#3.} -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
+    toxiproxy)
+      echo "-X github.com/Shopify/toxiproxy/v2.Version=$2" ;;
     statsd_exporter)
       echo "-X github.com/prometheus/common/version.Version=$2 -X github.com/prometheus/common/version.Revision=module -X github.com/prometheus/common/version.Branch=module -X github.com/prometheus/common/version.BuildUser=e2e-tools" ;;
     kube-apiserver|kubectl)
@@ -132,9 +138,15 @@ build_tool() { # name version "binaries" "how"
   log "build   $name $version <- ${words[*]:1}"
   case "${words[0]}" in
     install)
-      local pkg
-      for pkg in "${words[@]:1}"; do
+      local spec pkg rename
+      for spec in "${words[@]:1}"; do
+        pkg=${spec%%=*}; rename=""
+        [[ "$spec" == *=* ]] && rename=${spec#*=}
         (cd "$tmp" && run env GOBIN="$tmp" "${common[@]}" install -trimpath -ldflags "$ldflags" "$pkg")
+        if [[ -n "$rename" ]]; then
+          local installed=${pkg%@*}; installed=${installed##*/}
+          run mv "$tmp/$installed" "$tmp/$rename"
+        fi
       done ;;
     wrapper)
       local dir="$repo_root/${words[1]}"

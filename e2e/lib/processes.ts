@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assertLoopbackIPv4, freePortOn } from './loopback';
 import { toolPath } from './tools';
 
 export interface ReadyCheck {
@@ -74,7 +75,8 @@ export function makeTempDir(prefix = 'continuous-load-e2e-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function defaultLogDir(): string {
+/** Where logs go unless a caller names a file (CL_E2E_LOG_DIR, default <tmpdir>/continuous-load-e2e-logs). */
+export function defaultLogDir(): string {
   const dir = process.env['CL_E2E_LOG_DIR'] ?? path.join(os.tmpdir(), 'continuous-load-e2e-logs');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
@@ -246,6 +248,13 @@ export interface PodinfoOptions {
   /** Extra podinfo flags, e.g. the args of a Deployment in dist/ (port flags are set here). */
   args?: string[];
   port?: number;
+  /**
+   * Loopback address of the HTTP port (default 127.0.0.1): distinct 127.x.y.z addresses stand for pods
+   * on different nodes. podinfo binds --host for HTTP only: its metrics and gRPC servers listen on
+   * ":<port>" (pkg/api/http/server.go, pkg/api/grpc/server.go), every address, so those ports are
+   * reachable as <host>:<port> too but cannot repeat across instances.
+   */
+  host?: string;
   /** Also expose --port-metrics on its own port. */
   metricsPort?: boolean;
   /** Also serve gRPC (--grpc-port) on a loopback port. */
@@ -255,9 +264,12 @@ export interface PodinfoOptions {
   logFile?: string;
   /** Extra environment (e.g. NODE_NAME/POD_NAME, which the Deployment sets from the downward API). */
   env?: NodeJS.ProcessEnv;
+  /** Runs podinfo through another program, e.g. e2e/lib/resolv.ts withResolvConf. */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 export interface Podinfo extends ManagedProcess {
+  host: string;
   port: number;
   url: string;
   metricsUrl?: string | undefined;
@@ -279,25 +291,28 @@ export function withoutFlags(args: string[], flags: string[]): string[] {
   return out;
 }
 
-/** Starts podinfo on 127.0.0.1 and waits for GET /readyz. */
+/** Starts podinfo on a loopback address (default 127.0.0.1) and waits for GET /readyz. */
 export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> {
-  const port = opts.port ?? (await freePort());
+  const host = opts.host ?? '127.0.0.1';
+  assertLoopbackIPv4('podinfo host', host);
+  const port = opts.port ?? (host === '127.0.0.1' ? await freePort() : await freePortOn(host));
   const metricsPort = opts.metricsPort ? await freePort() : undefined;
   const grpcPort = opts.grpcPort ? await freePort() : undefined;
   const dataDir = makeTempDir('continuous-load-podinfo-');
   const args = [
     ...withoutFlags(opts.args ?? [], ['port', 'port-metrics', 'host', 'data-path', 'grpc-port', 'secure-port']),
-    '--host=127.0.0.1',
+    `--host=${host}`,
     `--port=${port}`,
     `--data-path=${dataDir}`,
     ...(metricsPort ? [`--port-metrics=${metricsPort}`] : []),
     ...(grpcPort ? [`--grpc-port=${grpcPort}`] : []),
   ];
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
+  const launch = (opts.wrap ?? ((command: string, a: string[]) => ({ command, args: a })))(opts.binary ?? toolPath('podinfo'), args);
   const proc = await startProcess({
     name: opts.name ?? 'podinfo',
-    command: opts.binary ?? toolPath('podinfo'),
-    args,
+    command: launch.command,
+    args: launch.args,
     env: opts.env,
     logFile: opts.logFile,
     ready: { url: `${url}/readyz` },
@@ -305,7 +320,8 @@ export async function startPodinfo(opts: PodinfoOptions = {}): Promise<Podinfo> 
   return Object.assign(proc, {
     port,
     url,
-    metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : undefined,
+    host,
+    metricsUrl: metricsPort ? `http://${host}:${metricsPort}` : undefined,
     grpcPort,
   });
 }

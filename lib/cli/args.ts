@@ -3,6 +3,8 @@ import { DEFAULT_GRAFANA_OPERATOR_SOURCE, DEFAULT_PROMETHEUS_OPERATOR_SOURCE } f
 
 export const COMMANDS = ['deploy', 'diff', 'status', 'open', 'delete'] as const;
 export type Command = (typeof COMMANDS)[number];
+/** Every command of bin/continuous-load.js: `synth` runs lib/cli/synth.ts there, the rest run here. */
+const ALL_COMMANDS = ['synth', ...COMMANDS] as const;
 export const OPEN_TARGETS = ['grafana', 'prometheus'] as const;
 export type OpenTarget = (typeof OPEN_TARGETS)[number];
 
@@ -59,13 +61,14 @@ const TAKES_VALUE = new Set([
 export const USAGE = `usage: continuous-load <command> [options]   (npm run <command> -- [options])
 
 commands:
+  synth                          config -> manifests in dist/ (continuous-load synth --help for its options)
   deploy [--with-prerequisites]  apply dist/ with server-side apply, in order; wait for CRDs and rollouts
   diff                           kubectl diff of dist/ against the cluster, as Markdown (exit 0 none, 1 changes, >1 error)
   status                         workloads ready, flows' pods running, Prometheus targets, rules and alerts (exit 1 when not healthy)
   open grafana|prometheus        port-forward to the Service and print the URL (and where Grafana's credentials are)
   delete [--with-prerequisites]  delete this instance's objects, selected by its labels; operators stay unless asked
 
-options (all commands):
+options (every command but synth):
   -c, --config FILE       config the dist/ was synthesized from (default: $CL_CONFIG, ./continuous-load.yaml, embedded defaults)
       --dist DIR          synthesized manifests (default: dist)
       --context NAME      kube context (default: the current context)
@@ -100,11 +103,11 @@ export function parseDuration(flag: string, v: string): number {
  * one line naming the bad argument and what is allowed.
  */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliArgs | undefined {
-  if (argv.length === 0) throw new UsageError(`missing command; expected one of ${COMMANDS.join(', ')} (--help for usage)`);
+  if (argv.length === 0) throw new UsageError(`missing command; expected one of ${ALL_COMMANDS.join(', ')} (--help for usage)`);
   if (argv.includes('--help') || argv.includes('-h')) return undefined;
   const [command, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command '${command}'; expected one of ${COMMANDS.join(', ')}`);
+    throw new UsageError(`unknown command '${command}'; expected one of ${ALL_COMMANDS.join(', ')}`);
   }
   const cmd = command as Command;
   const opts: Record<string, string | boolean> = {};

@@ -37,6 +37,18 @@ type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 const loaded = new Map<string, Validate>();
 /** Scripts compiled without a usable code cache; their cache is written once validation has run them. */
 const uncached: { script: vm.Script; cacheFile: string }[] = [];
+/** Where validators' V8 code caches live; undefined (the default) reads and writes none. */
+let codeCacheDir: string | undefined;
+
+/**
+ * Keeps the V8 code cache of the generated validators in `dir` (created when needed), or in no place
+ * when `dir` is undefined, the default. Parsing the big CRD validators is most of their cost; the cache
+ * removes it. Off by default because a library must not write into its own install directory or guess a
+ * cache location for its user: `npm run synth` and the tests of this repository turn it on for build/.
+ */
+export function useValidatorCodeCache(dir: string | undefined): void {
+  codeCacheDir = dir;
+}
 
 /** The generated validator of a kind, loaded on first use (the big CRD validators cost a few ms each). */
 function validatorFor(apiVersion: unknown, kind: unknown): Validate | undefined {
@@ -51,24 +63,27 @@ function validatorFor(apiVersion: unknown, kind: unknown): Validate | undefined 
 }
 
 /**
- * Loads a generated validator like `require` would, but through V8's code cache: parsing the big CRD
- * validators is most of their cost, and the cache (kept in build/validator-cache, keyed by Node version
- * and source hash; V8 rejects a stale one) removes it. Read at run time, so no bundler inlines them.
+ * Loads a generated validator like `require` would, but through V8's code cache when one is configured
+ * (useValidatorCodeCache; keyed by Node version and source hash, and V8 rejects a stale one). Read at run
+ * time, so no bundler inlines them.
  */
 function loadValidator(file: string): Validate {
   const source = fs.readFileSync(file, 'utf8');
-  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const cacheFile = path.join(packageRoot(), 'build', 'validator-cache', `${process.version}-${process.arch}`, `${path.basename(file, '.js')}-${key}.bin`);
+  let cacheFile: string | undefined;
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
+  if (codeCacheDir !== undefined) {
+    const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
+    cacheFile = path.join(codeCacheDir, `${process.version}-${process.arch}`, `${path.basename(file, '.js')}-${key}.bin`);
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
   }
   const script = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: file, cachedData });
   const mod = { exports: {} as unknown };
   script.runInThisContext()(mod, mod.exports, require);
-  if (!cachedData || script.cachedDataRejected) uncached.push({ script, cacheFile });
+  if (cacheFile !== undefined && (!cachedData || script.cachedDataRejected)) uncached.push({ script, cacheFile });
   return mod.exports as Validate;
 }
 
@@ -81,7 +96,7 @@ function writeCodeCaches(): void {
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);
     } catch {
-      // read-only checkout: validation still works, just without the cache
+      // read-only cache directory: validation still works, just without the cache
     }
   }
 }

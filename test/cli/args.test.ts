@@ -58,8 +58,8 @@ describe('parseArgs', () => {
   });
 
   test.each([
-    [[], 'missing command; expected one of deploy, diff, status, open, delete (--help for usage)'],
-    [['apply'], "unknown command 'apply'; expected one of deploy, diff, status, open, delete"],
+    [[], 'missing command; expected one of synth, deploy, diff, status, open, delete (--help for usage)'],
+    [['apply'], "unknown command 'apply'; expected one of synth, deploy, diff, status, open, delete"],
     [['deploy', '--prune'], "unknown option '--prune' for deploy (--help lists the options)"],
     [['diff', '--with-prerequisites'], '--with-prerequisites is not an option of diff; it applies to deploy, delete'],
     [['status', '--timeout', '5m'], '--timeout is not an option of status; it applies to deploy'],

@@ -9,7 +9,7 @@ describe('continuous-load CLI: arguments, errors and the safety switch', () => {
     const r = await runCli(['deploi']);
     // THEN one error line, exit 2, kubectl never ran
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: unknown command 'deploi'; expected one of deploy, diff, status, open, delete\n");
+    expect(r.stderr).toBe("error: unknown command 'deploi'; expected one of synth, deploy, diff, status, open, delete\n");
     expect(r.kubectl.calls).toHaveLength(0);
   });
 

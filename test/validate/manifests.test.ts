@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { buildApp, collectApp, renderManifests } from '../../lib/app';
 import { parseConfig } from '../../lib/config/load';
 import { ManifestValidationError, manifestProblems, pointerToPath } from '../../lib/validate/manifests';
@@ -126,5 +129,66 @@ describe('schema validation of synthesized objects', () => {
     expect(pointerToPath('')).toBe('(root)');
     expect(pointerToPath('/spec/containers/0/name')).toBe('spec.containers[0].name');
     expect(pointerToPath('/metadata/labels/app.kubernetes.io~1name')).toBe('metadata.labels["app.kubernetes.io/name"]');
+  });
+});
+
+describe("the validators' V8 code cache", () => {
+  type Validation = typeof import('../../lib/validate/manifests');
+  /** A fresh instance of the module, as in a new process: nothing loaded, the cache setting at its default. */
+  function freshValidation(): Validation {
+    let m: Validation | undefined;
+    jest.isolateModules(() => {
+      m = require('../../lib/validate/manifests');
+    });
+    return m!;
+  }
+  /**
+   * The files the module writes while `f` runs. The spies go on node's own fs object (this file's `fs` is a
+   * copy made by the import), before `f` loads the module, which copies their functions in turn.
+   */
+  function writesDuring(f: () => void): string[] {
+    const nodeFs: typeof fs = require('node:fs');
+    const spies = [jest.spyOn(nodeFs, 'writeFileSync'), jest.spyOn(nodeFs, 'mkdirSync'), jest.spyOn(nodeFs, 'renameSync')];
+    try {
+      f();
+      return spies.flatMap((s) => s.mock.calls.map((c) => String(c[0])));
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  }
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-validator-cache-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('is off by default: an installed library writes nothing, not even into its own directory', () => {
+    const objects = objectsOf();
+    const written = writesDuring(() => expect(freshValidation().manifestProblems(objects)).toEqual([]));
+    expect(written).toEqual([]);
+  });
+
+  test('when asked, is written once per validator and then reused', () => {
+    // GIVEN a cache directory WHEN a fresh process validates THEN each validator used gets its cache file
+    const objects = objectsOf();
+    const first = writesDuring(() => {
+      const v = freshValidation();
+      v.useValidatorCodeCache(dir);
+      expect(v.manifestProblems(objects)).toEqual([]);
+    });
+    const cached = fs.readdirSync(path.join(dir, `${process.version}-${process.arch}`));
+    const kinds = new Set(objects.map((o) => o.kind));
+    expect(cached).toHaveLength(kinds.size);
+    expect(cached).toContainEqual(expect.stringMatching(/^monitoring_coreos_com_v1_PrometheusRule-[0-9a-f]{16}\.bin$/));
+    expect(first.length).toBeGreaterThan(0);
+    // AND the next fresh process accepts every cache file, so it writes none
+    const second = writesDuring(() => {
+      const v = freshValidation();
+      v.useValidatorCodeCache(dir);
+      expect(v.manifestProblems(objects)).toEqual([]);
+    });
+    expect(second).toEqual([]);
   });
 });

@@ -1,0 +1,253 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DIST, ROOT } from './tools/dist';
+import { runMain } from './tools/synth-main';
+
+/**
+ * The package as a user gets it: `npm pack` here, then, in an empty temporary project, an install of the
+ * tarball with production dependencies only, the installed package made read-only, and
+ *   - the library example (examples/platform-app.ts), compiled against the installed type declarations and
+ *     run with node, synthesizes what the same example synthesizes from this repository's sources;
+ *   - `npx continuous-load --help` prints the usage, and `npx continuous-load synth` writes dist/ into the
+ *     project, equal to what this repository synthesizes for the same config.
+ * The install is offline where npm's cache allows (`--prefer-offline`) and reproducible: the project's
+ * lockfile pins every dependency to the version in this repository's package-lock.json.
+ */
+
+// Packing runs prepack (an incremental tsc of the library); with the install and the runs, about half a
+// minute warm, several on a loaded machine.
+jest.setTimeout(10 * 60 * 1000);
+
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const TSC = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+/** A config of the user's project: two flows, existing-stack monitoring (the example's shape). */
+const USER_CONFIG = `namespace: shop-synthetic
+flows:
+  - type: http-service
+    name: cart
+    rate: 4
+  - type: http-service
+    name: search
+    rate: 2
+    path: /api/echo
+monitoring:
+  mode: existing
+`;
+
+/** The environment of every command: npm settings of an outer `npm run` and our own variables cleared. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(k) && !['CDK8S_OUTDIR', 'CL_CONFIG', 'CL_DEBUG', 'NODE_OPTIONS'].includes(k)) env[k] = v;
+  }
+  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', CDK8S_CHECK_UPGRADE: 'false' };
+}
+
+function run(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv(), timeout: 5 * 60 * 1000 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function mustRun(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
+  const r = run(cmd, args, cwd);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** Every file below `dir`, relative path → contents. */
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) {
+      const p = path.join(e.parentPath, e.name);
+      out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  }
+  return out;
+}
+
+/** Path, size, mode and mtime of every entry below `dir`: what "nothing was written there" compares. */
+function fingerprint(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((rel) => {
+      const s = fs.lstatSync(path.join(dir, rel));
+      return `${rel} ${s.isDirectory() ? 'dir' : s.size} ${s.mode.toString(8)} ${s.mtimeMs}`;
+    });
+}
+
+/**
+ * package.json and package-lock.json of a project that depends on the tarball alone. The lockfile holds
+ * this repository's production dependencies at their locked versions (their paths under node_modules/ are
+ * the same in both projects), so `npm ci` needs no registry metadata and installs what the tests here ran.
+ */
+function writeUserProject(dir: string, tarball: string): void {
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+  const spec = `file:${tarball}`;
+  const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(path.join(dir, tarball))).digest('base64')}`;
+  const packages: Record<string, unknown> = {
+    '': { name: 'user-app', version: '1.0.0', dependencies: { [PKG.name]: spec } },
+    [`node_modules/${PKG.name}`]: {
+      version: PKG.version,
+      resolved: spec,
+      integrity,
+      license: PKG.license,
+      dependencies: PKG.dependencies,
+      bin: PKG.bin,
+      engines: PKG.engines,
+    },
+  };
+  for (const [key, entry] of Object.entries<{ dev?: boolean }>(lock.packages)) if (key !== '' && !entry.dev) packages[key] = entry;
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'user-app', version: '1.0.0', private: true, dependencies: { [PKG.name]: spec } }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), `${JSON.stringify({ name: 'user-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
+}
+
+/** Runs examples/platform-app.ts from this repository's sources in this process; returns what it wrote. */
+function exampleFromSources(): Record<string, string> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-example-src-'));
+  const saved = process.env.CDK8S_OUTDIR;
+  process.env.CDK8S_OUTDIR = out;
+  try {
+    jest.isolateModules(() => {
+      jest.doMock(PKG.name, () => jest.requireActual('../lib'), { virtual: true });
+      require('../examples/platform-app');
+    });
+    return readTree(out);
+  } finally {
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    else process.env.CDK8S_OUTDIR = saved;
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+describe('the packed package, installed into an empty project (production dependencies, read-only)', () => {
+  let work: string;
+  let project: string;
+  let installed: string;
+  let tarballFiles: string[];
+  let installedBefore: string[];
+  const timings: string[] = [];
+  const timed = <T>(what: string, f: () => T): T => {
+    const t0 = Date.now();
+    try {
+      return f();
+    } finally {
+      timings.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  };
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-pack-'));
+    project = path.join(work, 'user-app');
+    fs.mkdirSync(project);
+    // npm pack runs prepack (scripts/build-lib.js) first, so the tarball holds the current sources.
+    const packed = timed('npm pack', () => mustRun('npm', ['pack', '--json', '--pack-destination', project], ROOT));
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
+    tarballFiles = info.files.map((f: { path: string }) => f.path);
+    writeUserProject(project, info.filename);
+    timed('npm ci --omit=dev', () =>
+      mustRun('npm', ['ci', '--omit=dev', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], project),
+    );
+    installed = path.join(project, 'node_modules', PKG.name);
+    // Read-only for a normal user. Root ignores the mode, so the fingerprint comparison below is what proves
+    // that nothing was written into the installed package.
+    mustRun('chmod', ['-R', 'a-w', installed], project);
+    installedBefore = fingerprint(installed);
+  });
+
+  afterAll(() => {
+    if (timings.length) process.stdout.write(`pack test timings: ${timings.join(', ')}\n`);
+    if (!work) return;
+    spawnSync('chmod', ['-R', 'u+w', work]);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the tarball holds the library, its type declarations, the validators, the k6 script and the CLI, and no development files', () => {
+    for (const f of [
+      'package.json',
+      'bin/continuous-load.js',
+      'build/pkg/lib/index.js',
+      'build/pkg/lib/index.d.ts',
+      'build/pkg/lib/cli/main.js',
+      'build/pkg/lib/cli/synth.js',
+      'imports/validators/v1_Namespace.js',
+      'imports/validators/monitoring_coreos_com_v1_PrometheusRule.js',
+      'lib/injector/script/continuous-load.js',
+    ]) {
+      expect(tarballFiles).toContain(f);
+    }
+    expect(tarballFiles.filter((f) => /^(scripts|test|e2e|dist|node_modules)\/|^build\/(?!pkg\/)|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+    // Every development-only dependency stays out of the install.
+    for (const dev of Object.keys(PKG.devDependencies)) expect(fs.existsSync(path.join(project, 'node_modules', dev))).toBe(false);
+  });
+
+  test('the library example, compiled against the installed type declarations, synthesizes what it does from the sources', () => {
+    // GIVEN the example in the project, compiled with the installed package's exports map and declarations
+    fs.copyFileSync(path.join(ROOT, 'examples', 'platform-app.ts'), path.join(project, 'platform-app.ts'));
+    const tsconfig = {
+      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', lib: ['ES2022'], strict: true, skipLibCheck: true, types: [] },
+      files: ['platform-app.ts'],
+    };
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    timed('tsc example', () => mustRun(process.execPath, [TSC, '-p', 'tsconfig.json'], project));
+    // WHEN it runs with plain node (cdk8s writes dist/ in the working directory)
+    timed('node example', () => mustRun(process.execPath, ['platform-app.js'], project));
+    // THEN it wrote the example's chart, equal to the same example run against this repository's sources
+    const written = readTree(path.join(project, 'dist'));
+    expect(Object.keys(written)).toEqual(['edge.k8s.yaml']);
+    expect(written['edge.k8s.yaml']).toContain('kind: PrometheusRule');
+    expect(written).toEqual(exampleFromSources());
+    fs.rmSync(path.join(project, 'dist'), { recursive: true });
+  });
+
+  test('npx continuous-load --help prints the usage of every command', () => {
+    const r = timed('npx --help', () => mustRun('npx', ['--offline', PKG.name, '--help'], project));
+    expect(r.stdout).toMatch(/^usage: continuous-load <command>/);
+    for (const command of ['synth', 'deploy', 'diff', 'status', 'open', 'delete']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const synthHelp = mustRun('npx', ['--offline', PKG.name, 'synth', '--help'], project);
+    expect(synthHelp.stdout).toMatch(/^usage: continuous-load synth \[--config/);
+  });
+
+  test('npx continuous-load synth writes dist/ into the project, equal to this repository for the same config', () => {
+    // GIVEN the user's config as ./continuous-load.yaml, found without --config
+    fs.writeFileSync(path.join(project, 'continuous-load.yaml'), USER_CONFIG);
+    // WHEN synthesized by the installed CLI
+    const r = timed('npx synth', () => mustRun('npx', ['--offline', PKG.name, 'synth'], project));
+    expect(r.stdout).toContain('from continuous-load.yaml');
+    // THEN dist/ in the project holds exactly what this repository synthesizes from the same file
+    const expectedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-pack-expected-'));
+    try {
+      const here = runMain(['--config', path.join(project, 'continuous-load.yaml'), '--out', expectedDir]);
+      expect(here.status).toBe(0);
+      const written = readTree(path.join(project, 'dist'));
+      expect(Object.keys(written)).toEqual(expect.arrayContaining(['00-namespace.k8s.yaml', '20-load.k8s.yaml', '30-monitoring.k8s.yaml', 'Kustomization']));
+      expect(written['20-load.k8s.yaml']).toContain('shop-synthetic');
+      expect(written).toEqual(readTree(expectedDir));
+    } finally {
+      fs.rmSync(expectedDir, { recursive: true, force: true });
+    }
+  });
+
+  test('npx continuous-load synth without a config writes the committed dist/ of this repository', () => {
+    const dir = path.join(project, 'defaults');
+    fs.mkdirSync(dir);
+    mustRun('npx', ['--offline', PKG.name, 'synth', '--out', 'out'], dir);
+    expect(readTree(path.join(dir, 'out'))).toEqual(readTree(DIST));
+  });
+
+  test('bad input from the installed CLI is a usage error naming the command, not a stack trace', () => {
+    const r = run('npx', ['--offline', PKG.name, 'synthesize'], project);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("error: unknown command 'synthesize'; expected one of synth, deploy, diff, status, open, delete\n");
+  });
+
+  // Last, after every run above (the tests of a file run in order).
+  test('nothing was written into the installed package: no code cache, no bundle, no build output', () => {
+    expect(fingerprint(installed)).toEqual(installedBefore);
+  });
+});
