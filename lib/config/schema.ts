@@ -163,8 +163,13 @@ const flowCommon = {
     .number()
     .positive({ message: 'must be above 0 requests per second' })
     .max(10000, { message: 'must be at most 10000 requests per second per injector pod' })
+    .refine((r) => Math.abs(Math.round(r * 1000) - r * 1000) <= 1e-6 * Math.max(1, r * 1000), {
+      message: 'must have at most 3 decimal places: k6 takes a whole number of iterations per time unit, and 0.001/s (1 per 1000s) is the finest rate expressed exactly',
+    })
     .default(10)
-    .describe('Requests per second, per injector pod (constant arrival rate, open model).'),
+    .describe(
+      'Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.',
+    ),
   timeout: duration().default('5s').describe('Request timeout.'),
   preAllocatedVUs: z.number().int().positive().optional().describe('k6 VUs allocated at start. @default derived from rate and latency objective'),
   maxVUs: z.number().int().positive().optional().describe('Upper bound of k6 VUs. @default derived from rate and timeout'),
