@@ -308,10 +308,14 @@ export function flowFromScenario(expr: string): string {
   return `label_replace(${expr}, "flow", "$1", "scenario", "(.+)")`;
 }
 
-/** Iterations/s k6 could not start (no free VU): the injector is below its plan. Selects flows by `scenario` (see flowFromScenario). */
+/**
+ * Iterations/s k6 could not start (no free VU): the injector is below its plan. Per `scenario` (the flow's
+ * name: k6 gives this counter no `flow`, see flowFromScenario), selected with the flow filter. Grouped by
+ * `scenario` rather than label_replace'd: the `$1` of label_replace reads as a variable to Grafana.
+ */
 export function droppedIterationsRate(f: ViewFilter, window: string): string {
   const sel = labelSelector({ namespace: f.namespace }, { scenario: f.flow, node: f.node });
-  return `sum by (flow, pod) (${flowFromScenario(`rate(${METRICS.droppedIterations}${sel}[${window}])`)})`;
+  return `sum by (scenario, pod) (rate(${METRICS.droppedIterations}${sel}[${window}]))`;
 }
 
 /** Active and allocated VUs per injector pod (gauges; k6 sends them without a flow tag). */
