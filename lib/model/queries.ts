@@ -221,17 +221,24 @@ export function requestRateBy(model: Model, flow: FlowScope, by: readonly string
   return `(${terms.map((t) => `(${t} or ${zero})`).join(' + ')})`;
 }
 
+/** The matchers of a flow's client-side histogram: the gRPC one without the reflection stream's sample (GRPC_OWN_RPC). */
+function histogramMatchers(model: Model, flow: FlowScope, histogram: string): Matcher[] {
+  return histogram === METRICS.grpcReqDuration ? [...flowSelector(model, flow), GRPC_OWN_RPC] : flowSelector(model, flow);
+}
+
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
 export function histogramQuantile(model: Model, flow: FlowScope, histogram: string, q: number, window: string): string {
+  const sel = selector(histogramMatchers(model, flow, histogram));
   // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
-  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${selector(flowSelector(model, flow))}[${window}])))`;
-  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}])))`;
+  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${sel}[${window}])))`;
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${sel}[${window}])))`;
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
 export function histogramBuckets(model: Model, flow: FlowScope, histogram: string, window: string): string {
-  if (isRemoteWrite(model)) return `sum(rate(${histogram}${selector(flowSelector(model, flow))}[${window}]))`;
-  return `sum by (le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}]))`;
+  const sel = selector(histogramMatchers(model, flow, histogram));
+  if (isRemoteWrite(model)) return `sum(rate(${histogram}${sel}[${window}]))`;
+  return `sum by (le) (rate(${histogram}_bucket${sel}[${window}]))`;
 }
 
 /** Health-check paths of podinfo that are not load (kubelet probes). */
