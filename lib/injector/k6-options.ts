@@ -189,6 +189,13 @@ function nullIntProblem(v: unknown): string | undefined {
 /** k6 v0.54.0 metrics/system_tag_gen.go (_SystemTagName): the system tags k6 knows. Others are silently dropped (ToSystemTagSet). */
 export const K6_KNOWN_SYSTEM_TAGS = ['proto', 'subproto', 'status', 'method', 'url', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response', 'iter', 'vu', 'ocsp_status', 'ip'];
 
+/**
+ * The JSON fields of ConstantArrivalRateConfig and its BaseConfig (lib/executor/constant_arrival_rate.go,
+ * base_config.go). k6 decodes a scenario with lib.StrictJSONUnmarshal (DisallowUnknownFields), so any other
+ * key fails the whole run.
+ */
+const SCENARIO_FIELDS = ['executor', 'startTime', 'gracefulStop', 'env', 'exec', 'tags', 'options', 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs'];
+
 /** k6 v0.54.0 lib/executor/base_config.go: scenarioNameWhitelist. */
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/;
 /** k6 v0.54.0 lib/executor/constant_vus.go: minDuration, which ConstantArrivalRateConfig.Validate applies too. */
@@ -211,6 +218,10 @@ export function k6OptionProblems(plan: PlanForOptions, options: K6Options = k6Op
       p('name', flow.name, 'no k6 scenario carries this flow name, so the flow would not run');
       return;
     }
+    for (const key of Object.keys(sc)) {
+      if (!SCENARIO_FIELDS.includes(key)) p(key, (sc as unknown as Record<string, unknown>)[key], `not a constant-arrival-rate option; k6 decodes scenarios strictly (lib.StrictJSONUnmarshal), allowed: ${SCENARIO_FIELDS.join(', ')}`);
+    }
+    if (sc.executor !== 'constant-arrival-rate') p('executor', sc.executor, "the script's scenarios are 'constant-arrival-rate'");
     // lib/executor/base_config.go BaseConfig.Validate: scenario name.
     if (!SCENARIO_NAME.test(flow.name)) p('name', flow.name, 'k6 scenario names may contain only numbers, latin letters, underscores and dashes (BaseConfig.Validate)');
 

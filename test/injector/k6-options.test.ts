@@ -84,6 +84,12 @@ describe('the k6 option check (types of ConstantArrivalRateConfig, its Validate(
     expect(k6OptionProblems(good)).toEqual([]);
   });
 
+  test('a scenario key k6 does not know is refused (k6 decodes scenarios with DisallowUnknownFields)', () => {
+    const options = k6Options(good);
+    const withExtra = { ...options, scenarios: { a: { ...options.scenarios.a, iterations: 10 } as any } };
+    expect(k6OptionProblems(good, withExtra).map((p) => `${p.option}: ${p.message}`)).toEqual([expect.stringMatching(/^iterations: not a constant-arrival-rate option/)]);
+  });
+
   test.each<[string, PlanForOptions, RegExp]>([
     // what main's plan gave k6 for `rate: 2.5`: gopkg.in/guregu/null.v3 Int cannot hold it
     ['a fractional rate', withFlow({ rate: 2.5 }), /^rate: k6 decodes it into null.Int, an int64/],
