@@ -73,15 +73,17 @@ export function loadPlan(model: Model): LoadPlan {
     flows,
   };
   const problems = k6OptionProblems(plan);
-  const ofFlows = problems.filter((p) => p.flow !== undefined);
-  if (ofFlows.length) throw new ConfigError(ofFlows.map((p) => configProblem(model, p)), 'k6 v0.54 options');
+  // A flow's option that comes from a config field is a config problem; anything else (the fixed duration,
+  // systemTags, dns, scenario keys) is ours.
+  const ofConfig = problems.filter((p) => p.flow !== undefined && p.option in CONFIG_FIELD);
+  if (ofConfig.length) throw new ConfigError(ofConfig.map((p) => configProblem(model, p)), 'k6 v0.54 options');
   if (problems.length) throw new K6OptionsError(problems);
   return plan;
 }
 
 function configProblem(model: Model, p: K6OptionProblem): ConfigProblem {
   const flow = model.flows[p.flow!];
-  const field = CONFIG_FIELD[p.option] ?? p.option;
+  const field = CONFIG_FIELD[p.option];
   const value = field === 'rate' ? flow.rate : p.value;
   const what = p.option === field ? '' : `k6 option ${p.option} ${JSON.stringify(p.value)}: `;
   return { path: `flows[${p.flow}].${field}`, value, message: `${what}${p.message}` };
