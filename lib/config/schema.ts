@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RATE_DECIMALS, k6ArrivalRate } from '../injector/k6-options';
 
 /**
  * The Continuous Load config schema: the one place that says what a config may contain.
@@ -163,8 +164,9 @@ const flowCommon = {
     .number()
     .positive({ message: 'must be above 0 requests per second' })
     .max(10000, { message: 'must be at most 10000 requests per second per injector pod' })
-    .refine((r) => Math.abs(Math.round(r * 1000) - r * 1000) <= 1e-6 * Math.max(1, r * 1000), {
-      message: 'must have at most 3 decimal places: k6 takes a whole number of iterations per time unit, and 0.001/s (1 per 1000s) is the finest rate expressed exactly',
+    // The plan gives k6 a whole number of iterations per timeUnit (see k6ArrivalRate): exact for RATE_DECIMALS decimals.
+    .refine((r) => !(r > 0) || k6ArrivalRate(r) !== undefined, {
+      message: `must have at most ${RATE_DECIMALS} decimal places: k6 takes a whole number of iterations per time unit, and 0.001/s (1 per 1000s) is the finest rate expressed exactly`,
     })
     .default(10)
     .describe(
