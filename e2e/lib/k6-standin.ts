@@ -62,7 +62,9 @@ export interface GrpcRequestPlan {
 
 export interface FlowPlan {
   name: string;
+  /** Iterations per `timeUnit` (lib/injector/plan.ts). */
   rate: number;
+  timeUnit: string;
   timeout: string;
   preAllocatedVUs: number;
   maxVUs: number;
@@ -167,7 +169,7 @@ export class K6StatsdStandin {
       this.iteration.set(flow.name, 0);
       // Non-fresh flows reuse keep-alive connections (k6's default); fresh ones send Connection: close.
       if (flow.request.kind === 'http') this.agents.set(flow.name, new http.Agent({ keepAlive: !flow.request.freshConnection, maxSockets: flow.maxVUs }));
-      const period = 1000 / flow.rate;
+      const period = parseDuration(flow.timeUnit) / flow.rate;
       let next = Date.now();
       const tick = (): void => {
         if (this.stopped) return;
@@ -324,6 +326,8 @@ export class K6StatsdStandin {
     const t0 = performance.now();
     const res = await this.unary(flow.name, req, method, body, timeoutMs);
     this.emit('grpc_req_duration', performance.now() - t0, 'ms', plain({ status: String(res.status), method, url: `${req.target}${method}`, name: `${req.target}${method}`, proto: 'HTTP/2' }));
+    // The script's per-invoke counter, the gRPC SLI's request and error count.
+    this.emit('grpc_reqs', 1, 'c', plain({ status: String(res.status) }));
     const statusOk = req.expectedStatuses.includes(res.status);
     this.emit(`check.status.${statusOk ? 'pass' : 'fail'}`, 1, 'c', plain({ check: 'status' }));
     if (health && statusOk) {
