@@ -42,11 +42,11 @@ const (
 var stderrMu sync.Mutex
 
 // logf writes a logrus text-formatter line to stderr, as k6 does when stderr is not a terminal:
-// time="..." level=... msg="..." [fields]. A tab in the message starts the fields.
+// time="..." level=... msg="..." [fields]. A \x1f (unit separator) in the message starts the fields.
 func logf(level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	fields := ""
-	if i := strings.IndexByte(msg, '\t'); i >= 0 {
+	if i := strings.IndexByte(msg, '\x1f'); i >= 0 {
 		msg, fields = msg[:i], " "+msg[i+1:]
 	}
 	stderrMu.Lock()
@@ -313,7 +313,7 @@ func runCmd(args []string) error {
 
 	var out *statsd.Output
 	if useStatsd {
-		out, err = statsd.New(statsdCfg, func(f string, a ...any) { logf("warning", f+"\toutput=statsd", a...) })
+		out, err = statsd.New(statsdCfg, func(f string, a ...any) { logf("warning", f+"\x1foutput=statsd", a...) })
 		if err != nil {
 			return fmt.Errorf("could not create the 'statsd' output: %w", err)
 		}
@@ -356,10 +356,10 @@ func runCmd(args []string) error {
 		abortMu.Lock()
 		abortErr = fail(exitExternalAbort, fmt.Errorf("test run was aborted because k6 received a '%s' signal", sig))
 		abortMu.Unlock()
-		logf("info", "Stopping k6 in response to signal...\tsig=%s", sig)
+		logf("info", "Stopping k6 in response to signal...\x1fsig=%s", sig)
 		runCancel()
 		if sig2, ok := <-sigC; ok {
-			logf("error", "Aborting k6 in response to signal\tsig=%s", sig2)
+			logf("error", "Aborting k6 in response to signal\x1fsig=%s", sig2)
 			os.Exit(exitExternalAbort)
 		}
 	}()

@@ -302,7 +302,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			}
 			var se *js.ScriptException
 			if errors.As(err, &se) {
-				r.Logf("error", "%s\tsource=stacktrace", se.Error())
+				r.Logf("error", "%s\x1fsource=stacktrace", se.Error())
 			} else {
 				r.Logf("error", "%s", err.Error())
 			}
@@ -359,7 +359,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			metrics.PushIfNotDone(parent, out, metrics.Samples{{Metric: r.Builtin.DroppedIterations, Tags: tags, Time: time.Now(), Value: 1}})
 			if remainingUnplanned == 0 {
 				if !shownWarning {
-					r.Logf("warning", "Insufficient VUs, reached %d active VUs and cannot initialize more\texecutor=%s scenario=%s", maxVUs, cfg.Type, cfg.Name)
+					r.Logf("warning", "Insufficient VUs, reached %d active VUs and cannot initialize more\x1fexecutor=%s scenario=%s", maxVUs, cfg.Type, cfg.Name)
 					shownWarning = true
 				}
 				continue
