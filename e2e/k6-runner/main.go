@@ -338,7 +338,7 @@ func runCmd(args []string) error {
 		if err != nil {
 			return fail(exitCannotStartRESTAPI, fmt.Errorf("Error from API server: %w", err)) //nolint:stylecheck
 		}
-		srv := &http.Server{Handler: apiHandler(state), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: apiHandler(state, runCtx), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer func() { _ = srv.Close() }()
 	}
@@ -422,23 +422,35 @@ func checkLoopbackHost(addr string) error {
 	return checkLoopbackAddr("--address", addr)
 }
 
-// apiHandler serves GET /v1/status like k6's REST API (api/v1/status_routes.go: a JSON:API
-// document of type "status").
-func apiHandler(s *executor.State) http.Handler {
+// apiStatus is k6 v0.54.0 api/v1/status.go Status (field order as k6 marshals it).
+type apiStatus struct {
+	Status  int32 `json:"status"`
+	Paused  bool  `json:"paused"`
+	VUs     int64 `json:"vus"`
+	VUsMax  int64 `json:"vus-max"`
+	Stopped bool  `json:"stopped"`
+	Running bool  `json:"running"`
+	Tainted bool  `json:"tainted"`
+}
+
+// apiHandler serves GET /v1/status like k6's REST API (api/v1/status_routes.go, status_jsonapi.go:
+// a JSON:API document of type "status", id "default"); stopped is true once the run context ended.
+func apiHandler(s *executor.State, runCtx context.Context) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/status", func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
+		st, started, ended := s.Status()
 		body := map[string]any{"data": map[string]any{
 			"type": "status", "id": "default",
-			"attributes": map[string]any{
-				"status": 7, "paused": false, "vus": s.VUsActive(), "vus-max": s.VUsInitialized(),
-				"stopped": false, "running": true, "tainted": false,
+			"attributes": apiStatus{
+				Status: st, VUs: s.VUsActive(), VUsMax: s.VUsInitialized(),
+				Stopped: runCtx.Err() != nil, Running: started && !ended,
 			},
 		}}
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
