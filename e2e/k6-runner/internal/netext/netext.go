@@ -50,28 +50,6 @@ func SystemResolver(host string) ([]net.IP, error) {
 	return ips, nil
 }
 
-// DNSServerResolver resolves through one DNS server over UDP (runner-only --dns-server).
-func DNSServerResolver(server string) MultiResolver {
-	r := &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", server)
-		},
-	}
-	return func(host string) ([]net.IP, error) {
-		addrs, err := r.LookupIPAddr(context.Background(), host)
-		if err != nil {
-			return nil, err
-		}
-		ips := make([]net.IP, len(addrs))
-		for i, a := range addrs {
-			ips[i] = a.IP
-		}
-		return ips, nil
-	}
-}
-
 // Resolver picks one IP for a host.
 type Resolver interface {
 	LookupIP(host string) (net.IP, error)
