@@ -3,6 +3,7 @@ package js
 import (
 	"context"
 	"errors"
+	"net/http/cookiejar"
 	"strconv"
 	"time"
 
@@ -101,6 +102,14 @@ func (u *ActiveVU) RunOnce() error {
 	}
 	_ = u.rt.Set("__ITER", u.iteration)
 
+	// runFn: a fresh cookie jar per iteration unless noCookiesReset.
+	if !u.runner.Options.NoCookiesReset.ValueOrZero() || u.state.CookieJar == nil {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			return err
+		}
+		u.state.CookieJar = jar
+	}
 	ctx, cancel := context.WithCancel(u.RunContext)
 	defer cancel()
 	u.ctx = ctx
