@@ -190,9 +190,11 @@ func (r *Runner) NewVU(ctx context.Context, id uint64) (*VU, error) {
 	}
 	vu.IDGlobal = id
 	vu.Dialer = &netext.Dialer{
-		Dialer:   net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
-		Resolver: r.Resolver,
-		Hosts:    r.Hosts,
+		Dialer:           net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		Resolver:         r.Resolver,
+		Hosts:            r.Hosts,
+		Blacklist:        r.Options.BlacklistIPs,
+		BlockedHostnames: r.Options.BlockedHostnames,
 	}
 	batch, perHost := int64(20), int64(6) // lib/options.go defaults of batch and batchPerHost
 	if r.Options.Batch.Valid {

@@ -138,6 +138,15 @@ func (u *ActiveVU) RunOnce() error {
 			{Metric: b.Iterations, Tags: tags, Time: end, Value: 1},
 		}
 	}
+	// ActiveVU.RunOnce, after the samples: a full iteration shorter than minIterationDuration sleeps the rest.
+	if full && u.runner.Options.MinIterationDuration.Valid {
+		if rest := u.runner.Options.MinIterationDuration.TimeDuration() - end.Sub(start); rest > 0 {
+			select {
+			case <-time.After(rest):
+			case <-u.RunContext.Done():
+			}
+		}
+	}
 	return err
 }
 
