@@ -95,7 +95,14 @@ func New(scriptPath string, env map[string]string, logf Logf, warn func(string))
 		}
 	}
 	for _, n := range vu.exportNames {
-		if _, ok := sobek.AssertFunction(vu.exported(n)); ok && n != "options" {
+		_, isFn := sobek.AssertFunction(vu.exported(n))
+		switch {
+		case (n == "setup" || n == "teardown") && !isFn:
+			// js/bundle.go populateExports.
+			return nil, fmt.Errorf("exported '%s' must be a function", n)
+		case n == "setup" || n == "teardown":
+			return nil, &InvalidOptionsError{Err: fmt.Errorf("the script exports %s(), which this runner does not run (k6-runner limit)", n)}
+		case isFn && n != "options":
 			r.exportNames = append(r.exportNames, n)
 		}
 	}
