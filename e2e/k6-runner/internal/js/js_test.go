@@ -226,3 +226,27 @@ export default function () {
 		t.Fatal(err, logs)
 	}
 }
+
+// setResponseCallback works from the init code and changes the VU's default callback; null
+// removes http_req_failed and expected_response.
+func TestSetResponseCallbackInInit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	script := fmt.Sprintf(opts, `systemTags: ['status', 'expected_response']`) + `
+import http from 'k6/http';
+http.setResponseCallback(http.expectedStatuses(503));
+export default function () {
+  http.get('` + srv.URL + `');
+  http.setResponseCallback(null);
+  http.get('` + srv.URL + `');
+}`
+	samples, err, logs := iterate(t, script)
+	if err != nil {
+		t.Fatal(err, logs)
+	}
+	f := find(samples, "http_req_failed")
+	reqs := find(samples, "http_reqs")
+	if len(f) != 1 || f[0].Value != 0 || len(reqs) != 2 || reqs[1].Tags.String() != "{status=503}" {
+		t.Fatalf("failed %v reqs %v", f, reqs)
+	}
+}

@@ -11,7 +11,6 @@ import (
 
 	"continuous-load.test/k6-runner/internal/metrics"
 	"continuous-load.test/k6-runner/internal/modules"
-	mhttp "continuous-load.test/k6-runner/internal/modules/http"
 )
 
 // ActivationParams is lib.VUActivationParams.
@@ -55,7 +54,6 @@ func (v *VU) Activate(p *ActivationParams) *ActiveVU {
 		v.state = &modules.State{
 			Options: &r.Options, SystemTags: r.SystemTags, Builtin: r.Builtin, Samples: r.Samples,
 			Transport: v.Transport, Dialer: v.Dialer, Logf: r.Logf, VUID: v.ID, VUIDGlobal: v.IDGlobal,
-			ResponseCallback: mhttp.DefaultExpectedStatuses(),
 		}
 	}
 	v.state.Tags = tags

@@ -35,9 +35,6 @@ type State struct {
 	GetScenarioLocalVUIter  func() uint64
 	GetScenarioGlobalVUIter func() uint64
 
-	// ResponseCallback is the VU's default http responseCallback (http.setResponseCallback).
-	ResponseCallback func(int) bool
-
 	// CookieJar is the VU's cookie jar, new for every iteration unless noCookiesReset
 	// (js/runner.go runFn).
 	CookieJar *cookiejar.Jar

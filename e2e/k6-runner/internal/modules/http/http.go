@@ -33,7 +33,7 @@ var errInInit = errors.New("making http requests in the init context is not supp
 
 // New returns the module's exports for vu.
 func New(vu modules.VU) map[string]any {
-	c := &client{vu: vu}
+	c := &client{vu: vu, responseCallback: DefaultExpectedStatuses()}
 	withBody := func(method string) func(sobek.Value, ...sobek.Value) (sobek.Value, error) {
 		return func(u sobek.Value, args ...sobek.Value) (sobek.Value, error) { return c.request(method, u, args...) }
 	}
@@ -55,21 +55,26 @@ func New(vu modules.VU) map[string]any {
 		"del":              withBody(http.MethodDelete),
 		"options":          withBody(http.MethodOptions),
 		"expectedStatuses": c.expectedStatuses,
+		// response_callback.go Client.SetResponseCallback: the module instance's default
+		// callback (callable in the init code too); null removes it.
 		"setResponseCallback": func(v sobek.Value) {
-			st := vu.State()
-			if st == nil {
-				modules.Throw(vu.Runtime(), errors.New("setResponseCallback can't be called in the init context"))
+			if v == nil || sobek.IsNull(v) || sobek.IsUndefined(v) {
+				c.responseCallback = nil
+				return
 			}
-			cb, err := callbackOf(v)
-			if err != nil {
-				modules.Throw(vu.Runtime(), err)
+			e, ok := v.Export().(*expectedStatuses)
+			if !ok {
+				modules.Throw(vu.Runtime(), errors.New("unsupported argument, expected http.expectedStatuses"))
 			}
-			st.ResponseCallback = cb
+			c.responseCallback = e.match
 		},
 	}
 }
 
-type client struct{ vu modules.VU }
+type client struct {
+	vu               modules.VU
+	responseCallback func(int) bool
+}
 
 // expectedStatuses is the object http.expectedStatuses returns (js/modules/k6/http/response_callback.go).
 type expectedStatuses struct {
@@ -181,7 +186,7 @@ func (c *client) parseRequest(method string, reqURL sobek.Value, body any, param
 		timeout:   60 * time.Second,
 		throw:     st.Options.Throw.Bool,
 		redirects: st.Options.MaxRedirects,
-		callback:  st.ResponseCallback,
+		callback:  c.responseCallback,
 		tags:      st.Tags,
 		jar:       st.CookieJar,
 	}
