@@ -246,7 +246,7 @@ export default function () {
 	}
 	f := find(samples, "http_req_failed")
 	reqs := find(samples, "http_reqs")
-	if len(f) != 1 || f[0].Value != 0 || len(reqs) != 2 || reqs[1].Tags.String() != "{status=503}" {
+	if len(f) != 1 || f[0].Value != 0 || len(reqs) != 2 || reqs[1].Tags.String() != "{flow=f,status=503}" {
 		t.Fatalf("failed %v reqs %v", f, reqs)
 	}
 }
