@@ -751,7 +751,7 @@ func makeRequest(ctx context.Context, st *modules.State, p *parsedRequest) (*res
 						u = via[0].URL
 					}
 					st.Logf("warning", "Stopped after %d redirects and returned the redirection; pass { redirects: n }"+
-						" in request params or set global maxRedirects to silence this url=%s", l, u)
+						" in request params or set global maxRedirects to silence this\x1furl=%s", l, quoteField(u.String()))
 				}
 				return http.ErrUseLastResponse
 			}
