@@ -1,0 +1,634 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// conformanceCase is one row of the suite: what k6 v0.54.0 source it reproduces and the run that checks it.
+type conformanceCase struct {
+	name string
+	// k6 is the k6 v0.54.0 source (file + function) whose behaviour the expected lines come from.
+	k6  []string
+	run func(t *testing.T)
+}
+
+var cases = []conformanceCase{
+	{
+		name: "http-200-expected-statuses",
+		k6: []string{
+			"lib/netext/httpext/transport.go transport.measureAndEmitMetrics (name/url/method/status/proto/expected_response tags, http_req_failed)",
+			"lib/netext/httpext/tracer.go Trail.SaveSamples (http_reqs + 7 http_req_* trends)",
+			"js/runner.go VU.runFn + iterationSamples (iterations, iteration_duration), lib/netext/dialer.go Dialer.IOSamples (data_sent/data_received per iteration)",
+			"js/modules/k6/k6.go K6.Check + output/statsd/output.go Output.dispatch/checkToString (check.<name>.pass)",
+			"execution/scheduler.go Scheduler.emitVUsAndVUsMax (vus/vus_max with run tags every 1s)",
+			"output/statsd/config.go newConfig (blocklist vu,iter,url) + processTags (empty values dropped)",
+		},
+		run: testHTTP200,
+	},
+	{
+		name: "http-200-url-not-blocklisted",
+		k6:   []string{"output/statsd/config.go processTags (only K6_STATSD_TAG_BLOCKLIST filters)", "lib/netext/httpext/transport.go measureAndEmitMetrics (url = name = cleaned URL)"},
+		run:  testHTTPURLTag,
+	},
+	{
+		name: "tags-disabled-namespace-buffer",
+		k6: []string{
+			"output/statsd/output.go Output.dispatch (no tag list unless EnableTags) + Output.Start (Namespace)",
+			"vendor/github.com/DataDog/datadog-go/statsd/statsd.go NewBuffered/append (flush at K6_STATSD_BUFFER_SIZE lines)",
+		},
+		run: testTagsDisabled,
+	},
+	{
+		name: "http-timeout-1050",
+		k6: []string{
+			"lib/netext/httpext/transport.go transport.RoundTrip (net.Error Timeout -> K6Error requestTimeoutErrorCode)",
+			"lib/netext/httpext/error_codes.go requestTimeoutErrorCode 1050 \"request timeout\"",
+			"lib/netext/httpext/transport.go measureAndEmitMetrics (error, error_code, status 0, no proto; expected_response false -> http_req_failed 1)",
+		},
+		run: func(t *testing.T) {
+			testHTTPError(t, "http://"+newHangFixture(t)+"/hang", nil, "1050", exactTag("request timeout"))
+		},
+	},
+	{
+		name: "http-connection-refused-1212",
+		k6: []string{
+			"lib/netext/httpext/error_codes.go errorCodeForNetOpError (dial + ECONNREFUSED -> tcpDialRefusedErrorCode 1212 \"dial: connection refused\")",
+		},
+		run: func(t *testing.T) {
+			testHTTPError(t, "http://"+closedPort(t)+"/refused", nil, "1212", exactTag("dial: connection refused"))
+		},
+	},
+	{
+		name: "http-dns-nxdomain-1101",
+		k6: []string{
+			"lib/netext/dialer.go Dialer.findRemote (Resolver.LookupIP error returned as is), js/runner.go (net.LookupIP resolver)",
+			"lib/netext/httpext/error_codes.go errorCodeForError (*net.DNSError \"no such host\" -> dnsNoSuchHostErrorCode 1101 \"lookup: no such host\")",
+		},
+		run: func(t *testing.T) {
+			dns := newDNSFixture(t, dnsmessage.RCodeNameError)
+			testHTTPError(t, "http://nxdomain.conformance.test/x", []string{"--dns-server", dns.addr}, "1101", exactTag("lookup: no such host"))
+			if dns.queries.Load() == 0 {
+				t.Errorf("the DNS fixture at %s got no query: --dns-server was not used", dns.addr)
+			}
+		},
+	},
+	{
+		name: "http-dns-servfail-1100",
+		k6: []string{
+			"lib/netext/httpext/error_codes.go errorCodeForError (*net.DNSError other than \"no such host\" -> defaultDNSErrorCode 1100, message err.Error())",
+		},
+		run: func(t *testing.T) {
+			dns := newDNSFixture(t, dnsmessage.RCodeServerFailure)
+			testHTTPError(t, "http://servfail.conformance.test/x", []string{"--dns-server", dns.addr}, "1100",
+				func(v string) error {
+					// Go's resolver: DNSError{Err: "server misbehaving"}.Error() = "lookup <name> on <server>: server misbehaving".
+					if !strings.HasPrefix(v, "lookup servfail.conformance.test") || !strings.HasSuffix(v, ": server misbehaving") {
+						return fmt.Errorf("want \"lookup servfail.conformance.test... on <server>: server misbehaving\"")
+					}
+					return nil
+				})
+			if dns.queries.Load() == 0 {
+				t.Errorf("the DNS fixture at %s got no query: --dns-server was not used", dns.addr)
+			}
+		},
+	},
+	{
+		name: "grpc-ok-with-reflection",
+		k6: []string{
+			"lib/netext/grpcext/conn.go statsHandler.HandleRPC (grpc_req_duration on stats.End with status tag)",
+			"js/modules/k6/grpc/params.go callParams.SetSystemTags (service, method = short name, name = /full/method, url)",
+			"js/modules/k6/grpc/client.go Client.Connect (reflection on a ctx cancelled when Connect returns) + lib/netext/grpcext/reflect.go + jhump/protoreflect grpcreflect Client (stream never closed) -> the reflection stream's End comes on a done ctx: PushIfNotDone pushes nothing",
+		},
+		run: testGRPCOK,
+	},
+	{
+		name: "grpc-deadline-exceeded-no-sample",
+		k6: []string{
+			"lib/netext/grpcext/conn.go Conn.Invoke (context.WithTimeout) + statsHandler.HandleRPC (metrics.PushIfNotDone on the RPC ctx, done at the deadline)",
+			"lib/netext/grpcext/conn.go Conn.Invoke (response.Status = status.Convert(err).Code() = 4)",
+		},
+		run: testGRPCDeadline,
+	},
+	{
+		name: "grpc-unavailable-sample",
+		k6: []string{
+			"lib/netext/grpcext/conn.go statsHandler.HandleRPC (End with an error on a live ctx: pushed with status 14)",
+		},
+		run: testGRPCUnavailable,
+	},
+	{
+		name: "checks-pass-fail-tags",
+		k6: []string{
+			"js/modules/k6/k6.go K6.Check (one checks sample per check, value 1/0, check tag when systemTags has check, extra tags)",
+			"output/statsd/output.go Output.dispatch + checkToString (Rate with a check tag -> Count(check.<name>.pass|fail, 1))",
+		},
+		run: testChecks,
+	},
+	{
+		name: "checks-without-check-system-tag",
+		k6: []string{
+			"js/modules/k6/k6.go K6.Check (no check tag when systemTags lacks check)",
+			"output/statsd/output.go Output.dispatch (Rate without check tag -> Count(checks, int64(value)))",
+		},
+		run: testChecksNoCheckTag,
+	},
+	{
+		name: "dropped-iterations",
+		k6: []string{
+			"lib/executor/constant_arrival_rate.go ConstantArrivalRate.Run (dropped_iterations 1 per tick without a free VU)",
+			"lib/executor/base_executor.go BaseExecutor.getMetricTags (run tags + scenario only, no scenario tags)",
+		},
+		run: testDropped,
+	},
+	{
+		name: "refused-options",
+		k6: []string{
+			"js/bundle.go Bundle.populateExports (options JSON decode error -> exitcodes.InvalidConfig 104)",
+			"lib/executors.go ScenarioConfigs.UnmarshalJSON/GetParsedExecutorConfig, lib/helpers.go StrictJSONUnmarshal, gopkg.in/guregu/null.v3 Int.UnmarshalJSON",
+			"lib/executor/constant_arrival_rate.go ConstantArrivalRateConfig.Validate, lib/executors.go ScenarioConfigs.Validate, cmd/config.go validateConfig/consolidateErrorMessage/deriveAndValidateConfig (104)",
+		},
+		run: testRefusedOptions,
+	},
+	{
+		name: "accepted-option-forms",
+		k6: []string{
+			"lib/executor/constant_arrival_rate.go ConstantArrivalRate.Run (ticks at timeUnit/rate from the start) + Validate (maxVUs defaults to preAllocatedVUs)",
+			"gopkg.in/guregu/null.v3 Int.UnmarshalJSON (a numeric string), lib/types/types.go Duration.UnmarshalJSON (a number is milliseconds)",
+		},
+		run: testAcceptedForms,
+	},
+	{
+		name: "custom-metrics-system-tags-run-tags",
+		k6: []string{
+			"js/modules/k6/metrics/metrics.go Metric.add (value: number or boolean, state tags + extra tags)",
+			"output/statsd/output.go Output.dispatch (Counter int64 truncation, Gauge %f, Trend |ms, Rate int64 or check.<tag>.pass)",
+			"lib/netext/httpext/transport.go measureAndEmitMetrics (SetSystemTagOrMetaIfEnabled: only systemTags)",
+			"js/runner.go VU.Activate (RunTags + scenario tags), execution/scheduler.go emitVUsAndVUsMax (RunTags)",
+		},
+		run: testCustomMetrics,
+	},
+	{
+		name: "sigterm-flushes-and-exits-105",
+		k6: []string{
+			"cmd/run.go gracefulStop (SIGTERM -> ExternalAbort 105, \"test run was aborted because k6 received a '<sig>' signal\")",
+			"output/statsd/output.go Output.Stop (periodicFlusher.Stop flushes the last samples)",
+		},
+		run: testSigterm,
+	},
+	{
+		name: "shipped-continuous-load-script",
+		k6: []string{
+			"everything above, through lib/injector/script/continuous-load.js with the injector Deployment's statsd env",
+			"cmd/runtime_options.go (k6 run includes system env vars: CL_PLAN reaches __ENV)",
+			"js/modules/k6/execution (scenario.iterationInTest), js/modules/k6/http response_callback.go expectedStatuses",
+		},
+		run: testShippedScript,
+	},
+}
+
+func TestConformance(t *testing.T) {
+	for _, c := range cases {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			for _, src := range c.k6 {
+				t.Logf("k6 v0.54.0: %s", src)
+			}
+			c.run(t)
+		})
+	}
+}
+
+// ---- shared expectations ----
+
+// httpTrendMetrics are the Trend samples Trail.SaveSamples pushes for every request.
+var httpTrendMetrics = []string{
+	"http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking",
+	"http_req_sending", "http_req_waiting", "http_req_receiving",
+}
+
+// expectHTTPRequestLines checks the 9 lines k6 sends per request (http_reqs, 7 trends, http_req_failed)
+// with exactly tags, between min and max requests; failed is http_req_failed's value.
+func expectHTTPRequestLines(t *testing.T, r *result, ns string, tags map[string]string, min, max int, failed string) int {
+	t.Helper()
+	reqs := expectLines(t, r, ns+"http_reqs", "c", tags, min, max)
+	for _, l := range reqs {
+		if l.value != "1" {
+			t.Errorf("%q: http_reqs value is 1 (Trail.SaveSamples)", l.raw)
+		}
+	}
+	n := len(reqs)
+	for _, m := range httpTrendMetrics {
+		expectLines(t, r, ns+m, "ms", tags, n, n)
+	}
+	for _, l := range expectLines(t, r, ns+"http_req_failed", "c", tags, n, n) {
+		if l.value != failed {
+			t.Errorf("%q: http_req_failed value %s, want %s", l.raw, l.value, failed)
+		}
+	}
+	return n
+}
+
+func withTags(base map[string]string, kv ...string) map[string]string {
+	out := make(map[string]string, len(base)+len(kv)/2)
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func valued(ls []line, value string) []line {
+	var out []line
+	for _, l := range ls {
+		if l.value == value {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// expectAllValues checks every line has the exact value text.
+func expectAllValues(t *testing.T, ls []line, value string) {
+	t.Helper()
+	for _, l := range ls {
+		if l.value != value {
+			t.Errorf("%q: value %s, want %s", l.raw, l.value, value)
+		}
+	}
+}
+
+// expectVUs checks the vus / vus_max gauges: at least one of each, exactly tags, values as given.
+func expectVUs(t *testing.T, r *result, ns string, tags map[string]string, vus, vusMax string) {
+	t.Helper()
+	expectAllValues(t, expectLines(t, r, ns+"vus", "g", tags, 1, 1000), vus)
+	expectAllValues(t, expectLines(t, r, ns+"vus_max", "g", tags, 1, 1000), vusMax)
+}
+
+// expectNoTag checks no line carries the tag key.
+func expectNoTag(t *testing.T, r *result, key string) {
+	t.Helper()
+	for _, l := range r.lines {
+		if _, ok := l.tags[key]; ok {
+			t.Errorf("%q: tag %q is blocklisted or not a system tag here", l.raw, key)
+			return
+		}
+	}
+}
+
+// ---- cases ----
+
+func testHTTP200(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "http_ok.js"), vars: map[string]string{"TARGET": target.hostPort()}})
+	expectExit(t, r, 0)
+	url := "http://" + target.hostPort() + "/ok"
+	reqTags := map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": url, "scenario": "web",
+		"expected_response": "true", "team": "qa", "custom": "c1",
+	}
+	// 5/s for 2s: ticks at 0, 0.2, ..., 1.8s. One tick may be lost to scheduling at the very end.
+	n := expectHTTPRequestLines(t, r, "k6.", reqTags, 9, 10, "0")
+	expectAllValues(t, r.named("k6.http_req_tls_handshaking"), "0.000000")
+	if got := target.requests.Load(); int(got) != n {
+		t.Errorf("fixture served %d requests, statsd reported %d", got, n)
+	}
+	iterTags := map[string]string{"scenario": "web", "team": "qa"}
+	expectAllValues(t, expectLines(t, r, "k6.check.status-ok.pass", "c", withTags(iterTags, "check", "status-ok"), n, n), "1")
+	noLines(t, r, "k6.check.status-ok.fail")
+	expectAllValues(t, expectLines(t, r, "k6.iterations", "c", iterTags, n, n), "1")
+	expectLines(t, r, "k6.iteration_duration", "ms", iterTags, n, n)
+	sent := expectLines(t, r, "k6.data_sent", "c", iterTags, n, n)
+	recv := expectLines(t, r, "k6.data_received", "c", iterTags, n, n)
+	if sum(sent) <= 0 || sum(recv) <= 0 {
+		t.Errorf("data_sent %v, data_received %v bytes: want > 0", sum(sent), sum(recv))
+	}
+	expectVUs(t, r, "k6.", map[string]string{}, "2.000000", "2.000000")
+	expectNoTag(t, r, "url")
+	expectNoTag(t, r, "group")
+	for _, l := range r.lines {
+		if !strings.HasPrefix(l.name, "k6.") {
+			t.Errorf("%q: K6_STATSD_NAMESPACE defaults to \"k6.\"", l.raw)
+		}
+	}
+	// Output.Start: a PeriodicFlusher every K6_STATSD_PUSH_INTERVAL (1s), not one flush at exit.
+	reqs := r.named("k6.http_reqs")
+	if len(reqs) > 1 {
+		first, last := r.packets[reqs[0].packet].at, r.packets[reqs[len(reqs)-1].packet].at
+		if last.Sub(first) < 500*time.Millisecond {
+			t.Errorf("all http_reqs lines arrived within %s: samples are flushed every 1s during the run", last.Sub(first))
+		}
+	}
+}
+
+func testHTTPURLTag(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{
+		script: readScript(t, "http_ok.js"),
+		vars:   map[string]string{"TARGET": target.hostPort()},
+		env:    map[string]string{"K6_STATSD_TAG_BLOCKLIST": "vu,iter"},
+	})
+	expectExit(t, r, 0)
+	url := "http://" + target.hostPort() + "/ok"
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": url, "url": url, "scenario": "web",
+		"expected_response": "true", "team": "qa", "custom": "c1",
+	}, 9, 10, "0")
+}
+
+func testTagsDisabled(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{
+		script: readScript(t, "http_ok.js"),
+		vars:   map[string]string{"TARGET": target.hostPort()},
+		env:    map[string]string{"K6_STATSD_ENABLE_TAGS": "", "K6_STATSD_NAMESPACE": "cl.", "K6_STATSD_BUFFER_SIZE": "5"},
+	})
+	expectExit(t, r, 0)
+	for _, l := range r.lines {
+		if strings.Contains(l.raw, "|#") || !strings.HasPrefix(l.name, "cl.") {
+			t.Errorf("%q: want no tags (K6_STATSD_ENABLE_TAGS defaults to false) and the cl. namespace", l.raw)
+		}
+	}
+	n := expectHTTPRequestLines(t, r, "cl.", map[string]string{}, 9, 10, "0")
+	// The check name comes from the sample's tags, not from the (disabled) tag list.
+	expectAllValues(t, expectLines(t, r, "cl.check.status-ok.pass", "c", map[string]string{}, n, n), "1")
+	expectVUs(t, r, "cl.", map[string]string{}, "2.000000", "2.000000")
+	for _, raw := range []string{"cl.http_reqs:1|c", "cl.iterations:1|c", "cl.vus:2.000000|g", "cl.http_req_failed:0|c"} {
+		found := false
+		for _, l := range r.lines {
+			if l.raw == raw {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no line %q", raw)
+		}
+	}
+	if len(r.packets) < n { // 9 lines per request alone need 2 datagrams of at most 5
+		t.Errorf("%d datagrams for %d lines: K6_STATSD_BUFFER_SIZE=5 flushes every 5 lines", len(r.packets), len(r.lines))
+	}
+}
+
+func exactTag(want string) func(string) error {
+	return func(v string) error {
+		if v != want {
+			return fmt.Errorf("want %q", want)
+		}
+		return nil
+	}
+}
+
+// testHTTPError runs http_error.js against url and checks the failed-request lines k6 sends.
+func testHTTPError(t *testing.T, url string, args []string, code string, errorTag func(string) error) {
+	t.Helper()
+	r := runK6(t, runSpec{script: readScript(t, "http_error.js"), vars: map[string]string{"URL": url, "WANT_CODE": code}, args: args})
+	expectExit(t, r, 0)
+	reqs := r.named("k6.http_reqs")
+	if len(reqs) == 0 {
+		t.Fatalf("no http_reqs line; stderr:\n%s", tail(r.stderr))
+	}
+	errMsg := reqs[0].tags["error"]
+	if err := errorTag(errMsg); err != nil {
+		t.Errorf("error tag %q: %v", errMsg, err)
+	}
+	tags := map[string]string{
+		"status": "0", "method": "GET", "name": url, "error": errMsg, "error_code": code,
+		"expected_response": "false", "scenario": "fail",
+	}
+	// 2/s for 1s: ticks at 0 and 0.5s.
+	n := expectHTTPRequestLines(t, r, "k6.", tags, 1, 2, "1")
+	noLines(t, r, "k6.check.status-0.fail")
+	noLines(t, r, "k6.check.error-code.fail")
+	expectLines(t, r, "k6.check.status-0.pass", "c", map[string]string{"scenario": "fail", "check": "status-0"}, n, n)
+	expectLines(t, r, "k6.check.error-code.pass", "c", map[string]string{"scenario": "fail", "check": "error-code"}, n, n)
+	expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "fail"}, n, n)
+	expectNoTag(t, r, "proto")
+}
+
+func testGRPCOK(t *testing.T) {
+	srv := newGRPCFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "grpc_ok.js"), vars: map[string]string{"GRPC": srv.addr}})
+	expectExit(t, r, 0)
+	tags := map[string]string{
+		"service": "grpc.health.v1.Health", "method": "Check", "name": "/grpc.health.v1.Health/Check",
+		"status": "0", "scenario": "g", "custom": "g1",
+	}
+	// 4/s for 1s: 4 ticks. Every grpc_req_duration line is an invoke: none for the reflection stream.
+	all := r.named("k6.grpc_req_duration")
+	n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", tags, 3, 4))
+	if len(all) != n {
+		t.Errorf("%d grpc_req_duration lines, %d of them invokes: k6 pushes no sample for the reflection stream: %s",
+			len(all), n, limitList(raws(all), 6))
+	}
+	expectLines(t, r, "k6.check.grpc-ok.pass", "c", map[string]string{"scenario": "g", "check": "grpc-ok"}, n, n)
+	noLines(t, r, "k6.check.grpc-ok.fail")
+	expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "g"}, n, n)
+	sent := expectLines(t, r, "k6.data_sent", "c", map[string]string{"scenario": "g"}, n, n)
+	if sum(sent) <= 0 {
+		t.Errorf("data_sent sums to %v: the gRPC connection goes through k6's dialer", sum(sent))
+	}
+}
+
+func testGRPCDeadline(t *testing.T) {
+	srv := newGRPCFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "grpc_deadline.js"), vars: map[string]string{"GRPC": srv.addr}})
+	expectExit(t, r, 0)
+	noLines(t, r, "k6.grpc_req_duration")
+	got := expectLines(t, r, "k6.grpc_status", "c", map[string]string{"scenario": "g", "grpc_status": "4"}, 1, 2)
+	if all := r.named("k6.grpc_status"); len(all) != len(got) {
+		t.Errorf("grpc_status lines with another status than 4 (DeadlineExceeded): %s", limitList(raws(all), 5))
+	}
+}
+
+func testGRPCUnavailable(t *testing.T) {
+	srv := newGRPCFixture(t)
+	control := newHTTPFixture(t)
+	control.onStop = srv.Stop
+	r := runK6(t, runSpec{script: readScript(t, "grpc_unavailable.js"), vars: map[string]string{"GRPC": srv.addr, "CONTROL": control.hostPort()}})
+	expectExit(t, r, 0)
+	expectLines(t, r, "k6.grpc_status", "c", map[string]string{"scenario": "g", "grpc_status": "14"}, 1, 1)
+	expectLines(t, r, "k6.grpc_req_duration", "ms", map[string]string{
+		"service": "grpc.health.v1.Health", "method": "Check", "name": "/grpc.health.v1.Health/Check",
+		"status": "14", "scenario": "g",
+	}, 1, 1)
+	if all := r.named("k6.grpc_req_duration"); len(all) != 1 {
+		t.Errorf("grpc_req_duration: want only the Unavailable invoke, got %s", limitList(raws(all), 5))
+	}
+}
+
+func testChecks(t *testing.T) {
+	r := runK6(t, runSpec{script: readScript(t, "checks.js")})
+	expectExit(t, r, 0)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 2))
+	expectAllValues(t, expectLines(t, r, "k6.check.a-pass.pass", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "a-pass"}, n, n), "1")
+	expectAllValues(t, expectLines(t, r, "k6.check.b-fail.fail", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "b-fail"}, n, n), "1")
+	expectAllValues(t, expectLines(t, r, "k6.check.c-throw.fail", "c", map[string]string{"scenario": "c", "check": "c-throw"}, n, n), "1")
+	noLines(t, r, "k6.check.a-pass.fail")
+	noLines(t, r, "k6.check.b-fail.pass")
+	noLines(t, r, "k6.checks")
+}
+
+func testChecksNoCheckTag(t *testing.T) {
+	r := runK6(t, runSpec{script: readScript(t, "checks.js"), vars: map[string]string{"SYSTEM_TAGS": "scenario"}})
+	expectExit(t, r, 0)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 2))
+	tagged := expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c", "ctag": "x"}, 2*n, 2*n)
+	if p, f := len(valued(tagged, "1")), len(valued(tagged, "0")); p != n || f != n {
+		t.Errorf("checks{ctag:x}: %d lines :1 and %d lines :0, want %d each", p, f, n)
+	}
+	expectAllValues(t, expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c"}, n, n), "0")
+	for _, l := range r.lines {
+		if strings.HasPrefix(l.name, "k6.check.") {
+			t.Errorf("%q: without the check system tag k6 sends k6.checks", l.raw)
+		}
+	}
+}
+
+func testDropped(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "dropped.js"), vars: map[string]string{"TARGET": target.hostPort()}})
+	expectExit(t, r, 0)
+	dropped := expectLines(t, r, "k6.dropped_iterations", "c", map[string]string{"run": "r1", "scenario": "drop"}, 3, 9)
+	expectAllValues(t, dropped, "1")
+	iters := expectLines(t, r, "k6.iterations", "c", map[string]string{"run": "r1", "scenario": "drop", "team": "qa"}, 1, 3)
+	// Every tick of the 10/s x 1s schedule either starts an iteration or pushes one dropped_iterations.
+	if total := len(dropped) + len(iters); total < 9 || total > 10 {
+		t.Errorf("%d iterations + %d dropped = %d, want 10 ticks (9 if the last is lost to scheduling)", len(iters), len(dropped), total)
+	}
+	expectLines(t, r, "k6.http_reqs", "c", map[string]string{
+		"run": "r1", "scenario": "drop", "team": "qa", "proto": "HTTP/1.1", "status": "200", "method": "GET",
+		"name": "http://" + target.hostPort() + "/slow", "expected_response": "true",
+	}, len(iters), len(iters))
+}
+
+// refusedCase is a script options fragment k6 v0.54 refuses, with the error text it prints.
+type refusedCase struct {
+	name     string
+	scenario string // the value of options.scenarios.s
+	stderr   []string
+}
+
+var refusedCases = []refusedCase{
+	{"rate-2.5", `{executor: 'constant-arrival-rate', rate: 2.5, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"cannot unmarshal number 2.5", "int64"}},
+	{"preAllocatedVUs-1.5", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1.5}`,
+		[]string{"cannot unmarshal number 1.5", "int64"}},
+	{"maxVUs-below-preAllocated", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 2, maxVUs: 1}`,
+		[]string{"There were problems with the specified script configuration:", "scenario s has configuration errors: maxVUs can't be less than preAllocatedVUs"}},
+	{"rate-0", `{executor: 'constant-arrival-rate', rate: 0, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the iteration rate must be more than 0"}},
+	{"rate-missing", `{executor: 'constant-arrival-rate', duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the iteration rate isn't specified"}},
+	{"timeUnit-0s", `{executor: 'constant-arrival-rate', rate: 1, timeUnit: '0s', duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the timeUnit must be more than 0"}},
+	{"duration-missing", `{executor: 'constant-arrival-rate', rate: 1, preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the duration is unspecified"}},
+	{"duration-below-1s", `{executor: 'constant-arrival-rate', rate: 1, duration: '500ms', preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the duration must be at least 1s, but is 500ms"}},
+	{"preAllocatedVUs-missing", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s'}`,
+		[]string{"scenario s has configuration errors: the number of preAllocatedVUs isn't specified"}},
+	{"preAllocatedVUs-negative", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: -1, maxVUs: 1}`,
+		[]string{"scenario s has configuration errors: the number of preAllocatedVUs can't be negative"}},
+	{"two-errors-joined", `{executor: 'constant-arrival-rate', rate: 0, timeUnit: '0s', duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario s has configuration errors: the iteration rate must be more than 0, the timeUnit must be more than 0"}},
+	{"unknown-field", `{executor: 'constant-arrival-rate', rates: 1, rate: 1, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{`unknown field "rates"`}},
+	{"unknown-executor", `{executor: 'no-such-executor', rate: 1, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"unknown executor type 'no-such-executor'"}},
+	{"exec-not-exported", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1, exec: 'nope'}`,
+		[]string{"executor s: function 'nope' not found in exports"}},
+}
+
+func testRefusedOptions(t *testing.T) {
+	for _, c := range refusedCases {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			script := fmt.Sprintf("export const options = { scenarios: { s: %s } };\nexport default function () {}\n", c.scenario)
+			r := runK6(t, runSpec{script: script, timeout: 20 * time.Second})
+			if r.exit != 104 {
+				t.Errorf("exit code %d, want 104 (exitcodes.InvalidConfig)", r.exit)
+			}
+			for _, s := range c.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q; stderr:\n%s", s, tail(r.stderr))
+				}
+			}
+			noLines(t, r, "k6.iterations")
+		})
+	}
+}
+
+func testAcceptedForms(t *testing.T) {
+	script := `export const options = {
+  scenarios: {
+    plain: { executor: 'constant-arrival-rate', rate: 5, timeUnit: '2s', duration: '2s', preAllocatedVUs: 1, maxVUs: 1 },
+    loose: { executor: 'constant-arrival-rate', rate: '5', timeUnit: '2s', duration: 2000, preAllocatedVUs: 1 },
+  },
+};
+export default function () {}
+`
+	r := runK6(t, runSpec{script: script})
+	expectExit(t, r, 0)
+	// 5 per 2s for 2s: ticks at 0, 0.4, ..., 1.6s.
+	for _, sc := range []string{"plain", "loose"} {
+		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": sc}, 4, 5), "1")
+	}
+	expectVUs(t, r, "k6.", map[string]string{}, "2.000000", "2.000000")
+	noLines(t, r, "k6.dropped_iterations")
+}
+
+func testCustomMetrics(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "custom_metrics.js"), vars: map[string]string{"TARGET": target.hostPort()}})
+	expectExit(t, r, 0)
+	base := map[string]string{"run": "r1", "scenario": "m", "team": "qa"}
+	n := len(expectLines(t, r, "k6.iterations", "c", base, 1, 2))
+	one := func(name, typ, value string, tags map[string]string) {
+		t.Helper()
+		ls := expectLines(t, r, name, typ, tags, n, n)
+		expectAllValues(t, ls, value)
+	}
+	counters := r.named("k6.my_counter")
+	one("k6.my_counter", "c", "2", withTags(base, "k", "v")) // int64(2.7)
+	one("k6.my_counter", "c", "1", withTags(base, "k", "bool"))
+	if len(counters) != 2*n {
+		t.Errorf("my_counter: %d lines, want %d", len(counters), 2*n)
+	}
+	one("k6.my_gauge", "g", "3.250000", base)
+	one("k6.my_rate", "c", "1", withTags(base, "r", "yes"))
+	one("k6.my_rate", "c", "0", withTags(base, "r", "no"))
+	one("k6.my_rate", "c", "0", withTags(base, "r", "half")) // int64(0.5)
+	one("k6.check.viaRate.pass", "c", "1", withTags(base, "check", "viaRate"))
+	one("k6.my_trend", "ms", "12.500000", base)
+	one("k6.my_time_trend", "ms", "7.000000", base)
+	expectHTTPRequestLines(t, r, "k6.", withTags(base, "status", "200", "custom", "c1"), n, n, "0")
+	for _, key := range []string{"method", "name", "proto", "expected_response", "url", "group"} {
+		expectNoTag(t, r, key)
+	}
+	expectVUs(t, r, "k6.", map[string]string{"run": "r1"}, "1.000000", "1.000000")
+}
+
+func testSigterm(t *testing.T) {
+	r := runK6(t, runSpec{script: readScript(t, "sigterm.js"), sigtermAt: 2500 * time.Millisecond, timeout: 20 * time.Second})
+	expectExit(t, r, 105)
+	if !strings.Contains(r.stderr, "test run was aborted because k6 received a 'terminated' signal") {
+		t.Errorf("stderr lacks the abort reason; stderr:\n%s", tail(r.stderr))
+	}
+	// gracefulStop 1s bounds the stop; the iterations of the last second must still be flushed.
+	if r.elapsed > 8*time.Second {
+		t.Errorf("exited %s after start (SIGTERM at 2.5s)", r.elapsed)
+	}
+	iters := r.named("k6.iterations")
+	if len(iters) < 6 {
+		t.Errorf("%d iterations lines after 2.5s at 4/s: the last samples were not flushed on SIGTERM", len(iters))
+	}
+}

@@ -1,0 +1,233 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+)
+
+// httpFixture is a loopback HTTP server that counts requests and new TCP connections.
+type httpFixture struct {
+	srv      *httptest.Server
+	conns    atomic.Int64
+	requests atomic.Int64
+	// onStop runs when /stop is requested, before the answer.
+	onStop func()
+}
+
+// newHTTPFixture serves:
+//
+//	/ok, /api/info  200 "ok"
+//	/env            podinfo's /env shape: a JSON array of KEY=value with NODE_NAME=node-a
+//	/slow           200 after 600ms (bounded by the request's context)
+//	/stop           runs onStop, then 200
+func newHTTPFixture(t *testing.T) *httpFixture {
+	t.Helper()
+	f := &httpFixture{}
+	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok"))
+	}
+	mux.HandleFunc("/ok", ok)
+	mux.HandleFunc("/api/info", ok)
+	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`["PATH=/usr/bin","NODE_NAME=node-a","HOSTNAME=podinfo-0"]`))
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(600 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write([]byte("slow"))
+	})
+	mux.HandleFunc("/stop", func(w http.ResponseWriter, r *http.Request) {
+		if f.onStop != nil {
+			f.onStop()
+		}
+		_, _ = w.Write([]byte("stopped"))
+	})
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.requests.Add(1)
+		mux.ServeHTTP(w, r)
+	}))
+	f.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			f.conns.Add(1)
+		}
+	}
+	f.srv.Start() // httptest listens on 127.0.0.1:0
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *httpFixture) hostPort() string { return f.srv.Listener.Addr().String() }
+
+// newHangFixture accepts TCP connections on 127.0.0.1, reads whatever is sent and never answers.
+func newHangFixture(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// closedPort returns 127.0.0.1:<port> where nothing listens (bound, then closed): connects are refused.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// dnsFixture is a UDP DNS server on 127.0.0.1 that answers every question with one rcode and no records.
+type dnsFixture struct {
+	addr    string
+	queries atomic.Int64
+}
+
+func newDNSFixture(t *testing.T, rcode dnsmessage.RCode) *dnsFixture {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &dnsFixture{addr: conn.LocalAddr().String()}
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			var p dnsmessage.Parser
+			h, err := p.Start(buf[:n])
+			if err != nil {
+				continue
+			}
+			qs, err := p.AllQuestions()
+			if err != nil {
+				continue
+			}
+			f.queries.Add(1)
+			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{
+				ID: h.ID, Response: true, OpCode: h.OpCode, RecursionDesired: h.RecursionDesired,
+				RecursionAvailable: true, RCode: rcode,
+			})
+			if err := b.StartQuestions(); err != nil {
+				continue
+			}
+			for _, q := range qs {
+				_ = b.Question(q)
+			}
+			msg, err := b.Finish()
+			if err != nil {
+				continue
+			}
+			_, _ = conn.WriteToUDP(msg, from)
+		}
+	}()
+	t.Cleanup(func() { conn.Close() })
+	return f
+}
+
+// grpcFixture is a loopback grpc-go server with the health service and server reflection
+// (v1 and v1alpha, as grpc-go's reflection.Register does), like podinfo's gRPC port.
+type grpcFixture struct {
+	addr   string
+	srv    *grpc.Server
+	health *health.Server
+	stop   sync.Once
+}
+
+// slowHealth blocks Check for the service "slow" until the client gives up (at most 10s), so the
+// client sees DeadlineExceeded.
+type slowHealth struct {
+	*health.Server
+}
+
+func (h slowHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	if req.GetService() == "slow" {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return h.Server.Check(ctx, req)
+}
+
+func newGRPCFixture(t *testing.T) *grpcFixture {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &grpcFixture{addr: l.Addr().String(), srv: grpc.NewServer(), health: health.NewServer()}
+	f.health.SetServingStatus("podinfo", healthpb.HealthCheckResponse_SERVING)
+	f.health.SetServingStatus("slow", healthpb.HealthCheckResponse_SERVING)
+	healthpb.RegisterHealthServer(f.srv, slowHealth{f.health})
+	reflection.Register(f.srv)
+	go func() { _ = f.srv.Serve(l) }()
+	t.Cleanup(f.Stop)
+	return f
+}
+
+// Stop closes the listener and every connection (grpc.Server.Stop); later RPCs fail with Unavailable.
+func (f *grpcFixture) Stop() { f.stop.Do(f.srv.Stop) }
+
+func hostsJSON(m map[string]string) string {
+	s := "{"
+	first := true
+	for k, v := range m {
+		if !first {
+			s += ","
+		}
+		first = false
+		s += fmt.Sprintf("%q:%q", k, v)
+	}
+	return s + "}"
+}

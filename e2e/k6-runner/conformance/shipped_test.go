@@ -1,0 +1,160 @@
+package conformance
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// shippedScript is the k6 script the injector Deployment runs, read from the repository.
+const shippedScript = "../../../lib/injector/script/continuous-load.js"
+
+// injectorStatsdEnv is the statsd configuration of the injector Deployment in dist/ (lib/injector/load-injector.ts).
+var injectorStatsdEnv = map[string]string{
+	"K6_STATSD_ENABLE_TAGS":   "true",
+	"K6_STATSD_NAMESPACE":     "k6.",
+	"K6_STATSD_PUSH_INTERVAL": "1s",
+	"K6_STATSD_TAG_BLOCKLIST": "vu,iter,url,name,group,proto,subproto,tls_version,error,service,check,ip",
+}
+
+// The plan's systemTags as lib/injector/plan.ts K6_SYSTEM_TAGS builds them.
+var shippedSystemTags = []string{"status", "method", "expected_response", "error_code", "scenario", "check"}
+
+func testShippedScript(t *testing.T) {
+	src, err := os.ReadFile(shippedScript)
+	if err != nil {
+		t.Fatalf("the shipped script: %v", err)
+	}
+	keep := newHTTPFixture(t)
+	fresh := newHTTPFixture(t)
+	grpcSrv := newGRPCFixture(t)
+
+	httpFlow := func(name, host string, fresh bool, servedBy bool) map[string]any {
+		req := map[string]any{
+			"kind": "http", "method": "GET", "url": "http://" + host + ":9898/api/info", "expectedStatuses": []int{200},
+			"headers": map[string]string{}, "freshConnection": fresh, "body": nil, "expectBody": nil, "servedByUrl": nil,
+		}
+		if servedBy {
+			req["servedByUrl"] = "http://" + host + ":9898/env"
+		}
+		return map[string]any{"name": name, "rate": 5, "timeout": "2s", "preAllocatedVUs": 2, "maxVUs": 4, "request": req}
+	}
+	plan := map[string]any{
+		"duration":   "2s",
+		"systemTags": shippedSystemTags,
+		"servedBy":   map[string]any{"sampleEvery": 2, "maxNodes": 100},
+		"flows": []any{
+			httpFlow("http-keep", "keep.conformance.test", false, true),
+			httpFlow("http-fresh", "fresh.conformance.test", true, false),
+			map[string]any{
+				"name": "grpc", "rate": 4, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
+				"request": map[string]any{
+					"kind": "grpc", "target": "grpc.conformance.test:9999", "plaintext": true, "healthService": "podinfo",
+					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
+				},
+			},
+		},
+	}
+	planJSON, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := hostsJSON(map[string]string{
+		"keep.conformance.test:9898":  keep.hostPort(),
+		"fresh.conformance.test:9898": fresh.hostPort(),
+		"grpc.conformance.test:9999":  grpcSrv.addr,
+	})
+	env := map[string]string{}
+	for k, v := range injectorStatsdEnv {
+		env[k] = v
+	}
+	// Like the Deployment: CL_PLAN in the process environment, not -e (k6 run includes system env vars).
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(planPath, planJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["CL_PLAN"] = planPath
+	r := runK6(t, runSpec{
+		script: string(src),
+		env:    env,
+		args:   []string{"--hosts", hostsPath(t, hosts)},
+	})
+	expectExit(t, r, 0)
+
+	for _, key := range []string{"url", "name", "group", "proto", "service", "check", "error", "tls_version", "vu", "iter"} {
+		expectNoTag(t, r, key)
+	}
+	noLines(t, r, "k6.unexpected_response")
+	noLines(t, r, "k6.grpc_connect_failed")
+	noLines(t, r, "k6.dropped_iterations")
+
+	// HTTP flows: 5/s for 2s each.
+	for _, flow := range []string{"http-keep", "http-fresh"} {
+		scen := map[string]string{"scenario": flow, "flow": flow}
+		reqTags := withTags(scen, "status", "200", "method", "GET", "expected_response", "true")
+		n := expectHTTPRequestLines(t, r, "k6.", reqTags, 9, 10, "0")
+		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", scen, n, n), "1")
+		expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
+		expectLines(t, r, "k6.data_sent", "c", scen, n, n)
+		expectLines(t, r, "k6.data_received", "c", scen, n, n)
+		switch flow {
+		case "http-keep":
+			// Every 2nd iteration in the test (iterationInTest 0, 2, ...) asks /env and counts its node.
+			served := expectLines(t, r, "k6.served_by", "c", withTags(scen, "served_by_node", "node-a"), (n+1)/2, (n+1)/2)
+			expectAllValues(t, served, "1")
+			if got := keep.requests.Load(); int(got) != n {
+				t.Errorf("http-keep: fixture served %d requests, statsd reported %d", got, n)
+			}
+			if c := keep.conns.Load(); c > 4 || int(c) >= n {
+				t.Errorf("http-keep: %d TCP connections for %d requests on at most 4 VUs: keep-alive connections are reused", c, n)
+			}
+		case "http-fresh":
+			if got := fresh.requests.Load(); int(got) != n {
+				t.Errorf("http-fresh: fixture served %d requests, statsd reported %d", got, n)
+			}
+			// Connection: close on every request: one TCP connection each.
+			if c := fresh.conns.Load(); int(c) != n {
+				t.Errorf("http-fresh: %d TCP connections for %d requests, want one per request (Connection: close)", c, n)
+			}
+			for _, l := range r.named("k6.http_req_connecting") {
+				if l.tags["flow"] == flow && l.num <= 0 {
+					t.Errorf("%q: a fresh connection has a connecting time", l.raw)
+				}
+			}
+		}
+	}
+	if ls := where(r.named("k6.served_by"), map[string]string{"flow": "http-fresh"}); len(ls) > 0 {
+		t.Errorf("served_by for a flow without servedByUrl: %s", limitList(raws(ls), 3))
+	}
+
+	// gRPC flow: 4/s for 2s, health checks only (method null).
+	scen := map[string]string{"scenario": "grpc", "flow": "grpc"}
+	n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", withTags(scen, "status", "0", "method", "Check"), 7, 8))
+	if all := r.named("k6.grpc_req_duration"); len(all) != n {
+		t.Errorf("grpc_req_duration: %d lines, %d health checks (no sample for the reflection stream): %s", len(all), n, limitList(raws(all), 4))
+	}
+	expectAllValues(t, expectLines(t, r, "k6.iterations", "c", scen, n, n), "1")
+	expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
+	expectAllValues(t, expectLines(t, r, "k6.check.serving.pass", "c", scen, n, n), "1")
+	for _, l := range r.lines {
+		if strings.HasSuffix(l.name, ".fail") {
+			t.Errorf("%q: no check fails against healthy fixtures", l.raw)
+		}
+	}
+
+	// 2 + 2 + 1 pre-allocated VUs, all active for the whole run; no run tags.
+	expectVUs(t, r, "k6.", map[string]string{}, "5.000000", "5.000000")
+}
+
+// hostsPath writes the --hosts file (k6 options.hosts JSON) and returns its path.
+func hostsPath(t *testing.T, hosts string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hosts.json")
+	if err := os.WriteFile(p, []byte(hosts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
