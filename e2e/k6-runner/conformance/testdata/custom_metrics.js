@@ -1,4 +1,4 @@
-// Custom metrics of each type, run tags, systemTags filtering; 2 iterations.
+// Custom metrics of each type, run tags, systemTags filtering; 4 iterations.
 import http from 'k6/http';
 import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 
@@ -10,7 +10,7 @@ export const options = {
       executor: 'constant-arrival-rate',
       rate: 2,
       timeUnit: '1s',
-      duration: '1s',
+      duration: '2s',
       preAllocatedVUs: 1,
       maxVUs: 1,
       tags: { team: 'qa' },
