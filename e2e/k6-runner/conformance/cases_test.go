@@ -330,6 +330,17 @@ func testHTTP200(t *testing.T) {
 			t.Errorf("%q: K6_STATSD_NAMESPACE defaults to \"k6.\"", l.raw)
 		}
 	}
+	// datadog-go's buffered client joins up to 20 lines per datagram (joinMaxSize), it does not send one each.
+	multi := false
+	for _, p := range r.packets {
+		if strings.Count(string(p.data), "\n") > 0 {
+			multi = true
+			break
+		}
+	}
+	if !multi {
+		t.Errorf("every one of %d datagrams holds a single line: k6 joins buffered lines with \\n", len(r.packets))
+	}
 	// Output.Start: a PeriodicFlusher every K6_STATSD_PUSH_INTERVAL (1s), not one flush at exit.
 	reqs := r.named("k6.http_reqs")
 	if len(reqs) > 1 {
