@@ -207,6 +207,14 @@ func TestConformance(t *testing.T) {
 
 // ---- shared expectations ----
 
+// ticks returns the range of iterations k6 v0.54.0 starts for a constant-arrival-rate schedule of n
+// ticks within the duration (rate x duration / timeUnit). lib/executor/constant_arrival_rate.go
+// ConstantArrivalRate.Run starts tick i at i x period for i = 0, 1, ... and stops at regDurationCtx.Done():
+// the tick at exactly i = n fires at the same instant as that deadline (its timer is even set a few ns
+// later) and the select takes whichever is ready first, so k6 itself runs n or n+1; a tick that a busy
+// machine delays past the deadline can be lost the same way, hence n-1.
+func ticks(n int) (int, int) { return n - 1, n + 1 }
+
 // httpTrendMetrics are the Trend samples Trail.SaveSamples pushes for every request.
 var httpTrendMetrics = []string{
 	"http_req_duration", "http_req_blocked", "http_req_connecting", "http_req_tls_handshaking",
@@ -266,19 +274,18 @@ func expectAllValues(t *testing.T, ls []line, value string) {
 	}
 }
 
-// expectVUs checks the vus / vus_max gauges pushed every second with the run tags only: vus_max is
-// the initialized VUs (all pre-allocated ones, when no unplanned VU was needed) on every tick; vus is
-// the active VUs, which is vus while the executors run (a tick at the very start or end may see fewer).
-func expectVUs(t *testing.T, r *result, ns string, tags map[string]string, vus, vusMax string) {
+// expectVUs checks the vus / vus_max gauges pushed every second with the run tags only
+// (execution/scheduler.go emitVUsAndVUsMax). vus_max is GetInitializedVUsCount: all pre-allocated VUs
+// when no unplanned VU was needed, on every tick. vus is GetCurrentlyActiveVUsCount, which arrival-rate
+// executors move only around each iteration (lib/executor/ramping_arrival_rate.go activeVUPool.AddVU:
+// ModCurrentlyActiveVUsCount(+1) before runfn, -1 after): the VUs busy at the tick, 0..maxVUs.
+func expectVUs(t *testing.T, r *result, ns string, tags map[string]string, maxVUs, vusMax string) {
 	t.Helper()
 	ls := expectLines(t, r, ns+"vus", "g", tags, 1, 1000)
-	if len(ls) > 0 && len(valued(ls, vus)) == 0 {
-		t.Errorf("%svus: no tick with %s active VUs: %s", ns, vus, limitList(raws(ls), 5))
-	}
-	want, _ := strconv.ParseFloat(vus, 64)
+	max, _ := strconv.ParseFloat(maxVUs, 64)
 	for _, l := range ls {
-		if l.num > want {
-			t.Errorf("%q: more active VUs than %s", l.raw, vus)
+		if l.num < 0 || l.num > max || l.num != float64(int64(l.num)) {
+			t.Errorf("%q: active VUs is a whole number in 0..%s", l.raw, maxVUs)
 		}
 	}
 	expectAllValues(t, expectLines(t, r, ns+"vus_max", "g", tags, 1, 1000), vusMax)
@@ -307,7 +314,8 @@ func testHTTP200(t *testing.T) {
 		"expected_response": "true", "team": "qa", "custom": "c1",
 	}
 	// 5/s for 2s: ticks at 0, 0.2, ..., 1.8s. One tick may be lost to scheduling at the very end.
-	n := expectHTTPRequestLines(t, r, "k6.", reqTags, 9, 10, "0")
+	lo, hi := ticks(10)
+	n := expectHTTPRequestLines(t, r, "k6.", reqTags, lo, hi, "0")
 	expectAllValues(t, r.named("k6.http_req_tls_handshaking"), "0.000000")
 	if got := target.requests.Load(); int(got) != n {
 		t.Errorf("fixture served %d requests, statsd reported %d", got, n)
@@ -363,7 +371,7 @@ func testHTTPURLTag(t *testing.T) {
 	expectHTTPRequestLines(t, r, "k6.", map[string]string{
 		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": url, "url": url, "scenario": "web",
 		"expected_response": "true", "team": "qa", "custom": "c1",
-	}, 9, 10, "0")
+	}, 9, 11, "0") // ticks(10)
 }
 
 func testTagsDisabled(t *testing.T) {
@@ -379,11 +387,12 @@ func testTagsDisabled(t *testing.T) {
 			t.Errorf("%q: want no tags (K6_STATSD_ENABLE_TAGS defaults to false) and the cl. namespace", l.raw)
 		}
 	}
-	n := expectHTTPRequestLines(t, r, "cl.", map[string]string{}, 9, 10, "0")
+	lo, hi := ticks(10)
+	n := expectHTTPRequestLines(t, r, "cl.", map[string]string{}, lo, hi, "0")
 	// The check name comes from the sample's tags, not from the (disabled) tag list.
 	expectAllValues(t, expectLines(t, r, "cl.check.status-ok.pass", "c", map[string]string{}, n, n), "1")
 	expectVUs(t, r, "cl.", map[string]string{}, "2.000000", "2.000000")
-	for _, raw := range []string{"cl.http_reqs:1|c", "cl.iterations:1|c", "cl.vus:2.000000|g", "cl.http_req_failed:0|c"} {
+	for _, raw := range []string{"cl.http_reqs:1|c", "cl.iterations:1|c", "cl.vus_max:2.000000|g", "cl.http_req_failed:0|c"} {
 		found := false
 		for _, l := range r.lines {
 			if l.raw == raw {
@@ -425,7 +434,8 @@ func testHTTPError(t *testing.T, url string, args []string, code string, errorTa
 		"expected_response": "false", "scenario": "fail",
 	}
 	// 2/s for 1s: ticks at 0 and 0.5s.
-	n := expectHTTPRequestLines(t, r, "k6.", tags, 1, 2, "1")
+	lo, hi := ticks(2)
+	n := expectHTTPRequestLines(t, r, "k6.", tags, lo, hi, "1")
 	noLines(t, r, "k6.check.status-0.fail")
 	noLines(t, r, "k6.check.error-code.fail")
 	expectLines(t, r, "k6.check.status-0.pass", "c", map[string]string{"scenario": "fail", "check": "status-0"}, n, n)
@@ -444,7 +454,8 @@ func testGRPCOK(t *testing.T) {
 	}
 	// 4/s for 1s: 4 ticks. Every grpc_req_duration line is an invoke: none for the reflection stream.
 	all := r.named("k6.grpc_req_duration")
-	n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", tags, 3, 4))
+	lo, hi := ticks(4)
+	n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", tags, lo, hi))
 	if len(all) != n {
 		t.Errorf("%d grpc_req_duration lines, %d of them invokes: k6 pushes no sample for the reflection stream: %s",
 			len(all), n, limitList(raws(all), 6))
@@ -463,7 +474,8 @@ func testGRPCDeadline(t *testing.T) {
 	r := runK6(t, runSpec{script: readScript(t, "grpc_deadline.js"), vars: map[string]string{"GRPC": srv.addr}})
 	expectExit(t, r, 0)
 	noLines(t, r, "k6.grpc_req_duration")
-	got := expectLines(t, r, "k6.grpc_status", "c", map[string]string{"scenario": "g", "grpc_status": "4"}, 1, 2)
+	lo, hi := ticks(2)
+	got := expectLines(t, r, "k6.grpc_status", "c", map[string]string{"scenario": "g", "grpc_status": "4"}, lo, hi)
 	if all := r.named("k6.grpc_status"); len(all) != len(got) {
 		t.Errorf("grpc_status lines with another status than 4 (DeadlineExceeded): %s", limitList(raws(all), 5))
 	}
@@ -476,11 +488,14 @@ func testGRPCUnavailable(t *testing.T) {
 	r := runK6(t, runSpec{script: readScript(t, "grpc_unavailable.js"), vars: map[string]string{"GRPC": srv.addr, "CONTROL": control.hostPort()}})
 	expectExit(t, r, 0)
 	expectLines(t, r, "k6.grpc_status", "c", map[string]string{"scenario": "g", "grpc_status": "14"}, 1, 1)
-	expectLines(t, r, "k6.grpc_req_duration", "ms", map[string]string{
+	// grpc-go v1.65.0 stream.go csAttempt.finish calls HandleRPC(End) once per attempt: when the first
+	// attempt met the closing transport before sending, grpc-go retries it transparently, so one invoke
+	// gives 1 or 2 samples, all with status 14.
+	got := expectLines(t, r, "k6.grpc_req_duration", "ms", map[string]string{
 		"service": "grpc.health.v1.Health", "method": "Check", "name": "/grpc.health.v1.Health/Check",
 		"status": "14", "scenario": "g",
-	}, 1, 1)
-	if all := r.named("k6.grpc_req_duration"); len(all) != 1 {
+	}, 1, 2)
+	if all := r.named("k6.grpc_req_duration"); len(all) != len(got) {
 		t.Errorf("grpc_req_duration: want only the Unavailable invoke, got %s", limitList(raws(all), 5))
 	}
 }
@@ -488,7 +503,7 @@ func testGRPCUnavailable(t *testing.T) {
 func testChecks(t *testing.T) {
 	r := runK6(t, runSpec{script: readScript(t, "checks.js")})
 	expectExit(t, r, 0)
-	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 2))
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 3)) // ticks(2)
 	expectAllValues(t, expectLines(t, r, "k6.check.a-pass.pass", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "a-pass"}, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.b-fail.fail", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "b-fail"}, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.c-throw.fail", "c", map[string]string{"scenario": "c", "check": "c-throw"}, n, n), "1")
@@ -500,7 +515,7 @@ func testChecks(t *testing.T) {
 func testChecksNoCheckTag(t *testing.T) {
 	r := runK6(t, runSpec{script: readScript(t, "checks.js"), vars: map[string]string{"SYSTEM_TAGS": "scenario"}})
 	expectExit(t, r, 0)
-	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 2))
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 3)) // ticks(2)
 	tagged := expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c", "ctag": "x"}, 2*n, 2*n)
 	if p, f := len(valued(tagged, "1")), len(valued(tagged, "0")); p != n || f != n {
 		t.Errorf("checks{ctag:x}: %d lines :1 and %d lines :0, want %d each", p, f, n)
@@ -517,12 +532,12 @@ func testDropped(t *testing.T) {
 	target := newHTTPFixture(t)
 	r := runK6(t, runSpec{script: readScript(t, "dropped.js"), vars: map[string]string{"TARGET": target.hostPort()}})
 	expectExit(t, r, 0)
-	dropped := expectLines(t, r, "k6.dropped_iterations", "c", map[string]string{"run": "r1", "scenario": "drop"}, 3, 9)
+	dropped := expectLines(t, r, "k6.dropped_iterations", "c", map[string]string{"run": "r1", "scenario": "drop"}, 3, 10)
 	expectAllValues(t, dropped, "1")
 	iters := expectLines(t, r, "k6.iterations", "c", map[string]string{"run": "r1", "scenario": "drop", "team": "qa"}, 1, 3)
 	// Every tick of the 10/s x 1s schedule either starts an iteration or pushes one dropped_iterations.
-	if total := len(dropped) + len(iters); total < 9 || total > 10 {
-		t.Errorf("%d iterations + %d dropped = %d, want 10 ticks (9 if the last is lost to scheduling)", len(iters), len(dropped), total)
+	if lo, hi := ticks(10); len(dropped)+len(iters) < lo || len(dropped)+len(iters) > hi {
+		t.Errorf("%d iterations + %d dropped = %d, want %d..%d ticks", len(iters), len(dropped), len(dropped)+len(iters), lo, hi)
 	}
 	expectLines(t, r, "k6.http_reqs", "c", map[string]string{
 		"run": "r1", "scenario": "drop", "team": "qa", "proto": "HTTP/1.1", "status": "200", "method": "GET",
@@ -579,7 +594,9 @@ func testRefusedOptions(t *testing.T) {
 				t.Errorf("exit code %d, want 104 (exitcodes.InvalidConfig)", r.exit)
 			}
 			for _, s := range c.stderr {
-				if !strings.Contains(r.stderr, s) {
+				// k6 logs the error with logrus' text formatter: msg="..." with quotes escaped.
+				escaped := strings.ReplaceAll(s, `"`, `\"`)
+				if !strings.Contains(r.stderr, s) && !strings.Contains(r.stderr, escaped) {
 					t.Errorf("stderr lacks %q; stderr:\n%s", s, tail(r.stderr))
 				}
 			}
@@ -601,7 +618,7 @@ export default function () {}
 	expectExit(t, r, 0)
 	// 5 per 2s for 2s: ticks at 0, 0.4, ..., 1.6s.
 	for _, sc := range []string{"plain", "loose"} {
-		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": sc}, 4, 5), "1")
+		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": sc}, 4, 6), "1") // ticks(5)
 	}
 	expectVUs(t, r, "k6.", map[string]string{}, "2.000000", "2.000000")
 	noLines(t, r, "k6.dropped_iterations")
@@ -613,7 +630,7 @@ func testCustomMetrics(t *testing.T) {
 	expectExit(t, r, 0)
 	base := map[string]string{"run": "r1", "scenario": "m", "team": "qa"}
 	// 2/s for 2s: 4 ticks.
-	n := len(expectLines(t, r, "k6.iterations", "c", base, 3, 4))
+	n := len(expectLines(t, r, "k6.iterations", "c", base, 3, 5)) // ticks(4)
 	one := func(name, typ, value string, tags map[string]string) {
 		t.Helper()
 		ls := expectLines(t, r, name, typ, tags, n, n)

@@ -183,19 +183,18 @@ type grpcFixture struct {
 	stop   sync.Once
 }
 
-// slowHealth blocks Check for the service "slow" until the client gives up (at most 10s), so the
-// client sees DeadlineExceeded.
+// slowHealth holds Check for the service "slow" for 1.5s, whatever the deadline, so the client's own
+// deadline (300ms in the scripts) is what ends the RPC. Returning at the server-side deadline (which
+// grpc-timeout puts a few microseconds after the client's) would race the client's context timer: the
+// client could receive the server's DEADLINE_EXCEEDED while its ctx is not done yet, and k6's
+// PushIfNotDone would then push a sample.
 type slowHealth struct {
 	*health.Server
 }
 
 func (h slowHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	if req.GetService() == "slow" {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Second):
-		}
+		time.Sleep(1500 * time.Millisecond)
 	}
 	return h.Server.Check(ctx, req)
 }
