@@ -99,6 +99,22 @@ var cases = []conformanceCase{
 		},
 	},
 	{
+		name: "http-404-name-tag-credentials-no-callback",
+		k6: []string{
+			"lib/netext/httpext/transport.go measureAndEmitMetrics (status >= 400 -> error_code 1000+status, no error tag; a user name tag is also the url tag; no responseCallback -> no expected_response, no http_req_failed)",
+			"lib/netext/httpext/url.go URL.Clean (credentials masked as ****:****)",
+			"js/modules/k6/http/response_callback.go SetResponseCallback/expectedStatuses",
+		},
+		run: testHTTPVariants,
+	},
+	{
+		name: "push-interval-5s-flushes-at-exit",
+		k6: []string{
+			"output/statsd/config.go (K6_STATSD_PUSH_INTERVAL) + output/statsd/output.go Output.Start/Stop (PeriodicFlusher: one flush per interval and a last one on Stop)",
+		},
+		run: testPushInterval,
+	},
+	{
 		name: "grpc-ok-with-reflection",
 		k6: []string{
 			"lib/netext/grpcext/conn.go statsHandler.HandleRPC (grpc_req_duration on stats.End with status tag)",
@@ -442,6 +458,84 @@ func testHTTPError(t *testing.T, url string, args []string, code string, errorTa
 	expectLines(t, r, "k6.check.error-code.pass", "c", map[string]string{"scenario": "fail", "check": "error-code"}, n, n)
 	expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "fail"}, n, n)
 	expectNoTag(t, r, "proto")
+	// js/runner.go runFn pushes Dialer.IOSamples after every iteration, zero bytes included.
+	sent := expectLines(t, r, "k6.data_sent", "c", map[string]string{"scenario": "fail"}, n, n)
+	recv := expectLines(t, r, "k6.data_received", "c", map[string]string{"scenario": "fail"}, n, n)
+	expectAllValues(t, recv, "0")
+	if code != "1050" {
+		expectAllValues(t, sent, "0") // nothing was connected
+	} else if sum(sent) <= 0 {
+		t.Errorf("data_sent %v: the request was written to the silent server", sum(sent))
+	}
+}
+
+func testHTTPVariants(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{
+		script: readScript(t, "http_variants.js"),
+		vars:   map[string]string{"TARGET": target.hostPort()},
+		env:    map[string]string{"K6_STATSD_TAG_BLOCKLIST": "vu,iter"},
+	})
+	expectExit(t, r, 0)
+	base := "http://" + target.hostPort()
+	lo, hi := ticks(1)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "v"}, max(lo, 1), hi))
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "404", "method": "GET", "name": base + "/missing", "url": base + "/missing",
+		"scenario": "v", "expected_response": "false", "error_code": "1404",
+	}, n, n, "1")
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": "ok-by-id", "url": "ok-by-id",
+		"scenario": "v", "expected_response": "true",
+	}, n, n, "0")
+	masked := "http://****:****@" + target.hostPort() + "/ok?id=3"
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": masked, "url": masked,
+		"scenario": "v", "expected_response": "true",
+	}, n, n, "0")
+	noCallback := map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": base + "/ok?id=2", "url": base + "/ok?id=2", "scenario": "v",
+	}
+	expectLines(t, r, "k6.http_reqs", "c", noCallback, n, n)
+	for _, m := range httpTrendMetrics {
+		expectLines(t, r, "k6."+m, "ms", noCallback, n, n)
+	}
+	if ls := where(r.named("k6.http_req_failed"), map[string]string{"name": base + "/ok?id=2"}); len(ls) > 0 {
+		t.Errorf("http_req_failed without a response callback: %s", limitList(raws(ls), 3))
+	}
+	if ls := r.named("k6.http_req_failed"); len(ls) != 3*n {
+		t.Errorf("%d http_req_failed lines, want %d (3 requests with a callback per iteration)", len(ls), 3*n)
+	}
+	for _, l := range r.lines {
+		if strings.Contains(l.raw, "secret") {
+			t.Errorf("%q: the URL password is masked", l.raw)
+		}
+	}
+}
+
+func testPushInterval(t *testing.T) {
+	target := newHTTPFixture(t)
+	start := time.Now()
+	r := runK6(t, runSpec{
+		script: readScript(t, "http_ok.js"),
+		vars:   map[string]string{"TARGET": target.hostPort()},
+		env:    map[string]string{"K6_STATSD_PUSH_INTERVAL": "5s"},
+	})
+	expectExit(t, r, 0)
+	lo, hi := ticks(10)
+	reqs := expectLines(t, r, "k6.http_reqs", "c", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": "http://" + target.hostPort() + "/ok", "scenario": "web",
+		"expected_response": "true", "team": "qa", "custom": "c1",
+	}, lo, hi)
+	if len(reqs) == 0 {
+		return
+	}
+	// The 2s run ends before the first 5s tick: everything comes in the flush on Stop.
+	first, last := r.packets[reqs[0].packet].at, r.packets[reqs[len(reqs)-1].packet].at
+	if first.Sub(start) < 1500*time.Millisecond || last.Sub(first) > 500*time.Millisecond {
+		t.Errorf("http_reqs datagrams from %s to %s after start: with a 5s push interval all come at exit (~2s)",
+			first.Sub(start).Round(time.Millisecond), last.Sub(start).Round(time.Millisecond))
+	}
 }
 
 func testGRPCOK(t *testing.T) {

@@ -1,0 +1,25 @@
+// Per iteration: a 404 under the default response callback, a request with a name tag, one with
+// credentials in the URL, and one after setResponseCallback(null).
+import http from 'k6/http';
+
+export const options = {
+  scenarios: {
+    v: {
+      executor: 'constant-arrival-rate',
+      rate: 1,
+      timeUnit: '1s',
+      duration: '1s',
+      preAllocatedVUs: 1,
+      maxVUs: 1,
+    },
+  },
+};
+
+export default function () {
+  http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }));
+  http.get(`http://${__ENV.TARGET}/missing`);
+  http.get(`http://${__ENV.TARGET}/ok?id=1`, { tags: { name: 'ok-by-id' } });
+  http.get(`http://user:secret@${__ENV.TARGET}/ok?id=3`);
+  http.setResponseCallback(null);
+  http.get(`http://${__ENV.TARGET}/ok?id=2`);
+}
