@@ -601,6 +601,8 @@ func testChecks(t *testing.T) {
 	expectAllValues(t, expectLines(t, r, "k6.check.a-pass.pass", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "a-pass"}, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.b-fail.fail", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "b-fail"}, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.c-throw.fail", "c", map[string]string{"scenario": "c", "check": "c-throw"}, n, n), "1")
+	// A truthy non-boolean passes; the name goes into the metric name as is, space included.
+	expectAllValues(t, expectLines(t, r, "k6.check.d space.pass", "c", map[string]string{"scenario": "c", "ctag": "x", "check": "d space"}, n, n), "1")
 	noLines(t, r, "k6.check.a-pass.fail")
 	noLines(t, r, "k6.check.b-fail.pass")
 	noLines(t, r, "k6.checks")
@@ -610,9 +612,9 @@ func testChecksNoCheckTag(t *testing.T) {
 	r := runK6(t, runSpec{script: readScript(t, "checks.js"), vars: map[string]string{"SYSTEM_TAGS": "scenario"}})
 	expectExit(t, r, 0)
 	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "c"}, 1, 3)) // ticks(2)
-	tagged := expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c", "ctag": "x"}, 2*n, 2*n)
-	if p, f := len(valued(tagged, "1")), len(valued(tagged, "0")); p != n || f != n {
-		t.Errorf("checks{ctag:x}: %d lines :1 and %d lines :0, want %d each", p, f, n)
+	tagged := expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c", "ctag": "x"}, 3*n, 3*n)
+	if p, f := len(valued(tagged, "1")), len(valued(tagged, "0")); p != 2*n || f != n {
+		t.Errorf("checks{ctag:x}: %d lines :1 and %d lines :0, want %d and %d", p, f, 2*n, n)
 	}
 	expectAllValues(t, expectLines(t, r, "k6.checks", "c", map[string]string{"scenario": "c"}, n, n), "0")
 	for _, l := range r.lines {
@@ -733,8 +735,16 @@ func testCustomMetrics(t *testing.T) {
 	counters := r.named("k6.my_counter")
 	one("k6.my_counter", "c", "2", withTags(base, "k", "v")) // int64(2.7)
 	one("k6.my_counter", "c", "1", withTags(base, "k", "bool"))
-	if len(counters) != 2*n {
-		t.Errorf("my_counter: %d lines, want %d", len(counters), 2*n)
+	one("k6.my_counter", "c", "-2", withTags(base, "k", "neg"))          // int64(-2.7)
+	one("k6.my_counter", "c", "3", withTags(base, "k", "numeric-string")) // sobek ToFloat("3")
+	// datadog-go writeTagString removes newlines; processTags drops empty values; ':' in a value stays.
+	one("k6.my_counter", "c", "1", withTags(base, "k", "newline", "nl", "xy", "c", "a:b"))
+	if len(counters) != 5*n {
+		t.Errorf("my_counter: %d lines, want %d", len(counters), 5*n)
+	}
+	// metrics.go Metric.add: a value that is NaN as a number is refused (a warning), no sample.
+	if ls := where(r.named("k6.my_rate"), map[string]string{"r": "nan"}); len(ls) > 0 {
+		t.Errorf("my_rate.add('abc') pushed %s", limitList(raws(ls), 2))
 	}
 	one("k6.my_gauge", "g", "3.250000", base)
 	one("k6.my_rate", "c", "1", withTags(base, "r", "yes"))

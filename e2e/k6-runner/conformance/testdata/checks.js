@@ -19,6 +19,7 @@ export default function () {
   check(null, {
     'a-pass': () => true,
     'b-fail': () => false,
+    'd space': () => 1,
   }, { ctag: 'x' });
   check(null, { 'c-throw': () => { throw new Error('boom'); } });
 }

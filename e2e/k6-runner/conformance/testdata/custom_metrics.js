@@ -27,10 +27,14 @@ const timeTrend = new Trend('my_time_trend', true);
 export default function () {
   counter.add(2.7, { k: 'v' });
   counter.add(true, { k: 'bool' });
+  counter.add(-2.7, { k: 'neg' });
+  counter.add('3', { k: 'numeric-string' });
+  counter.add(1, { k: 'newline', nl: 'x\ny', e: '', c: 'a:b' });
   gauge.add(3.25);
   rate.add(true, { r: 'yes' });
   rate.add(false, { r: 'no' });
   rate.add(0.5, { r: 'half' });
+  rate.add('abc', { r: 'nan' });
   rate.add(1, { check: 'viaRate' });
   trend.add(12.5);
   timeTrend.add(7);
