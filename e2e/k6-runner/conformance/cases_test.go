@@ -108,6 +108,13 @@ var cases = []conformanceCase{
 		run: testHTTPVariants,
 	},
 	{
+		name: "groups",
+		k6: []string{
+			"js/modules/k6/k6.go K6.Group (group tag = lib/models.go NewGroupPath \"::login\", group_duration pushed with the group's tags before they are restored)",
+		},
+		run: testGroups,
+	},
+	{
 		name: "push-interval-5s-flushes-at-exit",
 		k6: []string{
 			"output/statsd/config.go (K6_STATSD_PUSH_INTERVAL) + output/statsd/output.go Output.Start/Stop (PeriodicFlusher: one flush per interval and a last one on Stop)",
@@ -773,5 +780,23 @@ func testSigterm(t *testing.T) {
 	iters := r.named("k6.iterations")
 	if len(iters) < 6 {
 		t.Errorf("%d iterations lines after 2.5s at 4/s: the last samples were not flushed on SIGTERM", len(iters))
+	}
+}
+
+func testGroups(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{script: readScript(t, "groups.js"), vars: map[string]string{"TARGET": target.hostPort()}})
+	expectExit(t, r, 0)
+	lo, hi := ticks(1)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "grp"}, max(lo, 1), hi))
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": "http://" + target.hostPort() + "/ok",
+		"scenario": "grp", "expected_response": "true", "group": "::login",
+	}, n, n, "0")
+	expectLines(t, r, "k6.check.in-group.pass", "c", map[string]string{"scenario": "grp", "group": "::login", "check": "in-group"}, n, n)
+	expectLines(t, r, "k6.group_duration", "ms", map[string]string{"scenario": "grp", "group": "::login"}, n, n)
+	expectLines(t, r, "k6.group_duration", "ms", map[string]string{"scenario": "grp", "group": "::login::inner"}, n, n)
+	if all := r.named("k6.group_duration"); len(all) != 2*n {
+		t.Errorf("%d group_duration lines, want %d: %s", len(all), 2*n, limitList(raws(all), 4))
 	}
 }
