@@ -213,6 +213,13 @@ var cases = []conformanceCase{
 		},
 		run: testShippedScript,
 	},
+	{
+		name: "shipped-continuous-load-script-dns",
+		k6: []string{
+			"the shipped script resolving through --dns-server: lib/netext/resolver.go NewResolver (plan dns ttl '0': no cache), lib/netext/dialer.go DialContext/findRemote (a lookup per dial)",
+		},
+		run: testShippedScriptDNS,
+	},
 }
 
 func TestConformance(t *testing.T) {

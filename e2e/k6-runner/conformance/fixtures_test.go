@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,19 +124,42 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
-// dnsFixture is a UDP DNS server on 127.0.0.1 that answers every question with one rcode and no records.
+// dnsFixture is a UDP DNS server on 127.0.0.1. It answers every question with one rcode and no
+// records, or, for the names it knows, A 127.0.0.1 (and no AAAA record), counting A questions per name.
 type dnsFixture struct {
 	addr    string
 	queries atomic.Int64
+	known   map[string]bool
+	mu      sync.Mutex
+	aByName map[string]int64
+}
+
+func (f *dnsFixture) aQueries(name string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.aByName[name]
+}
+
+// newDNSFixtureAnswering answers A 127.0.0.1 for names, NXDOMAIN for anything else.
+func newDNSFixtureAnswering(t *testing.T, names []string) *dnsFixture {
+	known := map[string]bool{}
+	for _, n := range names {
+		known[n] = true
+	}
+	return startDNSFixture(t, dnsmessage.RCodeNameError, known)
 }
 
 func newDNSFixture(t *testing.T, rcode dnsmessage.RCode) *dnsFixture {
+	return startDNSFixture(t, rcode, nil)
+}
+
+func startDNSFixture(t *testing.T, rcode dnsmessage.RCode, known map[string]bool) *dnsFixture {
 	t.Helper()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &dnsFixture{addr: conn.LocalAddr().String()}
+	f := &dnsFixture{addr: conn.LocalAddr().String(), known: known, aByName: map[string]int64{}}
 	go func() {
 		buf := make([]byte, 1500)
 		for {
@@ -153,15 +177,37 @@ func newDNSFixture(t *testing.T, rcode dnsmessage.RCode) *dnsFixture {
 				continue
 			}
 			f.queries.Add(1)
+			code := rcode
+			var answerA []dnsmessage.Question
+			for _, q := range qs {
+				name := strings.TrimSuffix(strings.ToLower(q.Name.String()), ".")
+				if !f.known[name] {
+					continue
+				}
+				code = dnsmessage.RCodeSuccess
+				if q.Type == dnsmessage.TypeA {
+					f.mu.Lock()
+					f.aByName[name]++
+					f.mu.Unlock()
+					answerA = append(answerA, q)
+				}
+			}
 			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{
 				ID: h.ID, Response: true, OpCode: h.OpCode, RecursionDesired: h.RecursionDesired,
-				RecursionAvailable: true, RCode: rcode,
+				RecursionAvailable: true, Authoritative: true, RCode: code,
 			})
 			if err := b.StartQuestions(); err != nil {
 				continue
 			}
 			for _, q := range qs {
 				_ = b.Question(q)
+			}
+			if err := b.StartAnswers(); err != nil {
+				continue
+			}
+			for _, q := range answerA {
+				_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: 0},
+					dnsmessage.AResource{A: [4]byte{127, 0, 0, 1}})
 			}
 			msg, err := b.Finish()
 			if err != nil {

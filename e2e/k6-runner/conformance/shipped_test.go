@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,15 @@ var injectorStatsdEnv = map[string]string{
 // The plan's systemTags as lib/injector/plan.ts K6_SYSTEM_TAGS builds them.
 var shippedSystemTags = []string{"status", "method", "expected_response", "error_code", "scenario", "check"}
 
-func testShippedScript(t *testing.T) {
+func testShippedScript(t *testing.T) { shippedScriptRun(t, false) }
+
+// testShippedScriptDNS resolves the flows' names through the test's DNS server instead of --hosts: the
+// plan's dns option (ttl '0') makes k6 look a name up again for every new connection
+// (lib/netext/resolver.go NewResolver: ttl 0 -> no cacheResolver; lib/netext/dialer.go DialContext ->
+// findRemote -> LookupIP on every dial), so the fresh-connection flow keeps DNS on its path.
+func testShippedScriptDNS(t *testing.T) { shippedScriptRun(t, true) }
+
+func shippedScriptRun(t *testing.T, useDNS bool) {
 	src, err := os.ReadFile(shippedScript)
 	if err != nil {
 		t.Fatalf("the shipped script: %v", err)
@@ -30,14 +39,21 @@ func testShippedScript(t *testing.T) {
 	keep := newHTTPFixture(t)
 	fresh := newHTTPFixture(t)
 	grpcSrv := newGRPCFixture(t)
+	port := func(hostPort string) string { _, p, _ := net.SplitHostPort(hostPort); return p }
+	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898"}, "9999"
+	if useDNS {
+		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort())}
+		grpcPort = port(grpcSrv.addr)
+	}
 
 	httpFlow := func(name, host string, fresh bool, servedBy bool) map[string]any {
+		p := httpPort[strings.SplitN(host, ".", 2)[0]]
 		req := map[string]any{
-			"kind": "http", "method": "GET", "url": "http://" + host + ":9898/api/info", "expectedStatuses": []int{200},
+			"kind": "http", "method": "GET", "url": "http://" + host + ":" + p + "/api/info", "expectedStatuses": []int{200},
 			"headers": map[string]string{}, "freshConnection": fresh, "body": nil, "expectBody": nil, "servedByUrl": nil,
 		}
 		if servedBy {
-			req["servedByUrl"] = "http://" + host + ":9898/env"
+			req["servedByUrl"] = "http://" + host + ":" + p + "/env"
 		}
 		return map[string]any{"name": name, "rate": 5, "timeout": "2s", "preAllocatedVUs": 2, "maxVUs": 4, "request": req}
 	}
@@ -51,7 +67,7 @@ func testShippedScript(t *testing.T) {
 			map[string]any{
 				"name": "grpc", "rate": 4, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
 				"request": map[string]any{
-					"kind": "grpc", "target": "grpc.conformance.test:9999", "plaintext": true, "healthService": "podinfo",
+					"kind": "grpc", "target": "grpc.conformance.test:" + grpcPort, "plaintext": true, "healthService": "podinfo",
 					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
 				},
 			},
@@ -61,11 +77,18 @@ func testShippedScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts := hostsJSON(map[string]string{
-		"keep.conformance.test:9898":  keep.hostPort(),
-		"fresh.conformance.test:9898": fresh.hostPort(),
-		"grpc.conformance.test:9999":  grpcSrv.addr,
-	})
+	var args []string
+	var dns *dnsFixture
+	if useDNS {
+		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "grpc.conformance.test"})
+		args = []string{"--dns-server", dns.addr}
+	} else {
+		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
+			"keep.conformance.test:9898":  keep.hostPort(),
+			"fresh.conformance.test:9898": fresh.hostPort(),
+			"grpc.conformance.test:9999":  grpcSrv.addr,
+		}))}
+	}
 	env := map[string]string{}
 	for k, v := range injectorStatsdEnv {
 		env[k] = v
@@ -80,9 +103,21 @@ func testShippedScript(t *testing.T) {
 	r := runK6(t, runSpec{
 		script: string(src),
 		env:    env,
-		args:   []string{"--hosts", hostsPath(t, hosts)},
+		args:   args,
 	})
 	expectExit(t, r, 0)
+	if useDNS {
+		// One A lookup per new TCP connection, nothing cached (ttl 0).
+		for name, f := range map[string]*httpFixture{"keep.conformance.test": keep, "fresh.conformance.test": fresh} {
+			t.Logf("%s: %d A queries, %d TCP connections, %d requests", name, dns.aQueries(name), f.conns.Load(), f.requests.Load())
+			if a, c := dns.aQueries(name), f.conns.Load(); a != c {
+				t.Errorf("%s: %d A queries for %d TCP connections: with dns ttl '0' k6 resolves on every dial", name, a, c)
+			}
+		}
+		if a := dns.aQueries("grpc.conformance.test"); a < 1 {
+			t.Errorf("grpc.conformance.test: no A query: the gRPC connection is dialled through k6's resolver")
+		}
+	}
 
 	for _, key := range []string{"url", "name", "group", "proto", "service", "check", "error", "tls_version", "vu", "iter"} {
 		expectNoTag(t, r, key)
