@@ -7,8 +7,8 @@
 # Usage:
 #   scripts/e2e-tools.sh                 build every tool
 #   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver kubectl podinfo
-#                                        statsd_exporter prometheus prometheus-operator; NAME-<version>
-#                                        for one version)
+#                                        statsd_exporter prometheus prometheus-operator k6-runner;
+#                                        NAME-<version> for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -41,6 +41,7 @@ TOOLS=(
   "statsd_exporter|0.30.0|statsd_exporter|install github.com/prometheus/statsd_exporter@v0.30.0"
   "prometheus|3.16.0|prometheus promtool|install github.com/prometheus/prometheus/cmd/prometheus@v0.316.0 github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
   "prometheus-operator|0.93.0|prometheus-operator|module github.com/prometheus-operator/prometheus-operator@v0.93.0 ./cmd/operator"
+  "k6-runner|0.54.0|k6-runner|wrapper e2e/k6-runner ."
 )
 
 log() { printf '[e2e-tools] %s\n' "$*" >&2; }
@@ -86,13 +87,18 @@ selected() { # name version -> 0 if selected by the arguments
 }
 
 # A digest of everything that decides the binary: the recipe, the flags, the Go version and, for
-# wrapper modules, their go.mod/go.sum/main.go. A cached tool with another digest is rebuilt.
+# wrapper modules, every *.go file, go.mod and go.sum under the module directory. A cached tool with
+# another digest is rebuilt.
 recipe_digest() { # how ldflags
   local words=($1) f
   {
     printf '%s\n%s\n%s\n' "$1" "$2" "$go_version"
     if [[ "${words[0]}" == wrapper ]]; then
       for f in go.mod go.sum main.go; do cat "$repo_root/${words[1]}/$f" 2>/dev/null || true; done
+      # Then every other Go file (name and content), so a change anywhere in the module rebuilds
+      # it; a module with only main.go keeps the digest it had before this was added.
+      (cd "$repo_root/${words[1]}" && find . -type f -name '*.go' ! -path ./main.go -print0 \
+        | LC_ALL=C sort -z | xargs -0 -r sha256sum)
     fi
   } | sha256sum | cut -d' ' -f1
 }

@@ -42,11 +42,11 @@ const (
 var stderrMu sync.Mutex
 
 // logf writes a logrus text-formatter line to stderr, as k6 does when stderr is not a terminal:
-// time="..." level=... msg="..." [fields]. A tab in the message starts the fields.
+// time="..." level=... msg="..." [fields]. A \x1f (unit separator) in the message starts the fields.
 func logf(level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	fields := ""
-	if i := strings.IndexByte(msg, '\t'); i >= 0 {
+	if i := strings.IndexByte(msg, '\x1f'); i >= 0 {
 		msg, fields = msg[:i], " "+msg[i+1:]
 	}
 	stderrMu.Lock()
@@ -313,7 +313,7 @@ func runCmd(args []string) error {
 
 	var out *statsd.Output
 	if useStatsd {
-		out, err = statsd.New(statsdCfg, func(f string, a ...any) { logf("warning", f+"\toutput=statsd", a...) })
+		out, err = statsd.New(statsdCfg, func(f string, a ...any) { logf("warning", f+"\x1foutput=statsd", a...) })
 		if err != nil {
 			return fmt.Errorf("could not create the 'statsd' output: %w", err)
 		}
@@ -338,7 +338,7 @@ func runCmd(args []string) error {
 		if err != nil {
 			return fail(exitCannotStartRESTAPI, fmt.Errorf("Error from API server: %w", err)) //nolint:stylecheck
 		}
-		srv := &http.Server{Handler: apiHandler(state), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: apiHandler(state, runCtx), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer func() { _ = srv.Close() }()
 	}
@@ -356,10 +356,10 @@ func runCmd(args []string) error {
 		abortMu.Lock()
 		abortErr = fail(exitExternalAbort, fmt.Errorf("test run was aborted because k6 received a '%s' signal", sig))
 		abortMu.Unlock()
-		logf("info", "Stopping k6 in response to signal...\tsig=%s", sig)
+		logf("info", "Stopping k6 in response to signal...\x1fsig=%s", sig)
 		runCancel()
 		if sig2, ok := <-sigC; ok {
-			logf("error", "Aborting k6 in response to signal\tsig=%s", sig2)
+			logf("error", "Aborting k6 in response to signal\x1fsig=%s", sig2)
 			os.Exit(exitExternalAbort)
 		}
 	}()
@@ -422,23 +422,35 @@ func checkLoopbackHost(addr string) error {
 	return checkLoopbackAddr("--address", addr)
 }
 
-// apiHandler serves GET /v1/status like k6's REST API (api/v1/status_routes.go: a JSON:API
-// document of type "status").
-func apiHandler(s *executor.State) http.Handler {
+// apiStatus is k6 v0.54.0 api/v1/status.go Status (field order as k6 marshals it).
+type apiStatus struct {
+	Status  int32 `json:"status"`
+	Paused  bool  `json:"paused"`
+	VUs     int64 `json:"vus"`
+	VUsMax  int64 `json:"vus-max"`
+	Stopped bool  `json:"stopped"`
+	Running bool  `json:"running"`
+	Tainted bool  `json:"tainted"`
+}
+
+// apiHandler serves GET /v1/status like k6's REST API (api/v1/status_routes.go, status_jsonapi.go:
+// a JSON:API document of type "status", id "default"); stopped is true once the run context ended.
+func apiHandler(s *executor.State, runCtx context.Context) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/status", func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
+		st, started, ended := s.Status()
 		body := map[string]any{"data": map[string]any{
 			"type": "status", "id": "default",
-			"attributes": map[string]any{
-				"status": 7, "paused": false, "vus": s.VUsActive(), "vus-max": s.VUsInitialized(),
-				"stopped": false, "running": true, "tainted": false,
+			"attributes": apiStatus{
+				Status: st, VUs: s.VUsActive(), VUsMax: s.VUsInitialized(),
+				Stopped: runCtx.Err() != nil, Running: started && !ended,
 			},
 		}}
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(body)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {

@@ -32,10 +32,30 @@ type State struct {
 	fullIterations   uint64
 	interrupted      uint64
 	started          time.Time
+	status           int32
+	startedFlag      int32
+	endedFlag        int32
 	abortOnce        sync.Once
 	abortCh          chan struct{}
 	AbortReason      string
 	iterSegIndexLock sync.Mutex
+}
+
+// Execution statuses of k6 v0.54.0 lib/execution.go (ExecutionStatus, iota order).
+const (
+	StatusCreated     = 0
+	StatusInitVUs     = 1
+	StatusRunning     = 7
+	StatusEnded       = 9
+	StatusInterrupted = 10
+)
+
+// SetStatus sets the execution status.
+func (s *State) SetStatus(v int32) { atomic.StoreInt32(&s.status, v) }
+
+// Status returns the execution status, and whether the run started and ended.
+func (s *State) Status() (status int32, started, ended bool) {
+	return atomic.LoadInt32(&s.status), atomic.LoadInt32(&s.startedFlag) == 1, atomic.LoadInt32(&s.endedFlag) == 1
 }
 
 // NewState makes the state for maxPossible VUs.
@@ -90,6 +110,7 @@ func (s *State) newVU(ctx context.Context) (*js.VU, error) {
 
 // InitVUs initializes the planned VUs up front (Scheduler.initVUsConcurrently).
 func (s *State) InitVUs(ctx context.Context, n int64) error {
+	s.SetStatus(StatusInitVUs)
 	for i := int64(0); i < n; i++ {
 		vu, err := s.newVU(ctx)
 		if err != nil {
@@ -152,6 +173,16 @@ func (s *State) EmitVUs(ctx context.Context, out chan<- metrics.Samples) func() 
 // returns when all have ended or ctx is cancelled.
 func (s *State) Run(ctx context.Context, out chan<- metrics.Samples) error {
 	s.started = time.Now()
+	s.SetStatus(StatusRunning)
+	atomic.StoreInt32(&s.startedFlag, 1)
+	defer func() {
+		atomic.StoreInt32(&s.endedFlag, 1)
+		if ctx.Err() != nil {
+			s.SetStatus(StatusInterrupted)
+		} else {
+			s.SetStatus(StatusEnded)
+		}
+	}()
 	r := s.runner
 	names := r.Options.ScenarioNames()
 	results := make(chan error, len(names))
@@ -302,7 +333,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			}
 			var se *js.ScriptException
 			if errors.As(err, &se) {
-				r.Logf("error", "%s\tsource=stacktrace", se.Error())
+				r.Logf("error", "%s\x1fsource=stacktrace", se.Error())
 			} else {
 				r.Logf("error", "%s", err.Error())
 			}
@@ -359,7 +390,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			metrics.PushIfNotDone(parent, out, metrics.Samples{{Metric: r.Builtin.DroppedIterations, Tags: tags, Time: time.Now(), Value: 1}})
 			if remainingUnplanned == 0 {
 				if !shownWarning {
-					r.Logf("warning", "Insufficient VUs, reached %d active VUs and cannot initialize more\texecutor=%s scenario=%s", maxVUs, cfg.Type, cfg.Name)
+					r.Logf("warning", "Insufficient VUs, reached %d active VUs and cannot initialize more\x1fexecutor=%s scenario=%s", maxVUs, cfg.Type, cfg.Name)
 					shownWarning = true
 				}
 				continue

@@ -330,7 +330,7 @@ func (r *Runner) console(rt *sobek.Runtime) *sobek.Object {
 					}
 				}
 			}
-			r.Logf(level, "%s\tsource=console", strings.Join(parts, " "))
+			r.Logf(level, "%s\x1fsource=console", strings.Join(parts, " "))
 		}
 	}
 	_ = o.Set("log", mk("info"))

@@ -19,29 +19,35 @@ import (
 // MultiResolver returns every address of a host (k6's netext.MultiResolver).
 type MultiResolver func(host string) ([]net.IP, error)
 
-// SystemResolver is net.LookupIP, what k6 v0.54.0 js/runner.go uses as ActualResolver.
-func SystemResolver(host string) ([]net.IP, error) { return net.LookupIP(host) }
-
-// DNSServerResolver resolves through one DNS server over UDP (runner-only --dns-server).
-func DNSServerResolver(server string) MultiResolver {
-	r := &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", server)
-		},
-	}
-	return func(host string) ([]net.IP, error) {
-		addrs, err := r.LookupIPAddr(context.Background(), host)
+// systemResolver is Go's resolver (/etc/hosts, then the nameservers of /etc/resolv.conf), with
+// the loopback guard on the nameserver connections: a nameserver outside loopback is not asked.
+var systemResolver = &net.Resolver{
+	PreferGo: true,
+	Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(address)
 		if err != nil {
 			return nil, err
 		}
-		ips := make([]net.IP, len(addrs))
-		for i, a := range addrs {
-			ips[i] = a.IP
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("nameserver %s is outside loopback (k6-runner limit; use --hosts or --dns-server)", address)
 		}
-		return ips, nil
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	},
+}
+
+// SystemResolver is net.LookupIP, what k6 v0.54.0 js/runner.go uses as ActualResolver, through
+// the guarded resolver above.
+func SystemResolver(host string) ([]net.IP, error) {
+	addrs, err := systemResolver.LookupIPAddr(context.Background(), host)
+	if err != nil {
+		return nil, err
 	}
+	ips := make([]net.IP, len(addrs))
+	for i, a := range addrs {
+		ips[i] = a.IP
+	}
+	return ips, nil
 }
 
 // Resolver picks one IP for a host.

@@ -71,7 +71,8 @@ func Decode(data []byte, warn func(string)) (Options, error) {
 		}
 		if len(unknown) > 0 && warn != nil {
 			sort.Strings(unknown)
-			warn(fmt.Sprintf("There were unknown fields in the options exported in the script: json: unknown field %q", unknown[0]))
+			// js/bundle.go: logger.WithError(err).Warn(...), err being the strict decoder's.
+			warn(fmt.Sprintf("There were unknown fields in the options exported in the script\x1ferror=%q", fmt.Sprintf("json: unknown field %q", unknown[0])))
 		}
 	}
 	if err := json.Unmarshal(data, &o); err != nil {

@@ -340,7 +340,6 @@ func (c *client) invoke(method string, req sobek.Value, params sobek.Value) (sob
 	return o, nil
 }
 
-
 // close is Client.Close.
 func (c *client) close() error {
 	if c.conn == nil {

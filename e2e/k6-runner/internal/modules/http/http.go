@@ -306,7 +306,7 @@ func (c *client) request(method string, u sobek.Value, args ...sobek.Value) (sob
 		if st.Options.Throw.Bool {
 			return nil, err
 		}
-		st.Logf("warning", "Request Failed\terror=%q", err.Error())
+		st.Logf("warning", "Request Failed\x1ferror=%q", err.Error())
 		r := &response{Error: err.Error()}
 		var ke k6Error
 		if errors.As(err, &ke) {
@@ -735,7 +735,7 @@ func makeRequest(ctx context.Context, st *modules.State, p *parsedRequest) (*res
 			return nil, resErr
 		}
 		if ctx.Err() == nil {
-			st.Logf("warning", "Request Failed\terror=%q", resErr.Error())
+			st.Logf("warning", "Request Failed\x1ferror=%q", resErr.Error())
 		}
 	}
 	return r, nil

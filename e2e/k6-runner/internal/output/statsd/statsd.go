@@ -14,6 +14,7 @@ import (
 	"gopkg.in/guregu/null.v3"
 
 	"continuous-load.test/k6-runner/internal/metrics"
+	"continuous-load.test/k6-runner/internal/netext"
 	"continuous-load.test/k6-runner/internal/options"
 )
 
@@ -129,7 +130,7 @@ func CheckLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("K6_STATSD_ADDR %q: %w", addr, err)
 	}
-	ips, err := net.LookupIP(host)
+	ips, err := netext.SystemResolver(host)
 	if err != nil {
 		return fmt.Errorf("K6_STATSD_ADDR %q: %w", addr, err)
 	}
