@@ -660,37 +660,48 @@ type refusedCase struct {
 	name     string
 	scenario string // the value of options.scenarios.s
 	stderr   []string
+	key      string // the scenario's name when not "s"
 }
 
 var refusedCases = []refusedCase{
 	{"rate-2.5", `{executor: 'constant-arrival-rate', rate: 2.5, duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"cannot unmarshal number 2.5", "int64"}},
+		[]string{"cannot unmarshal number 2.5", "int64"}, ""},
 	{"preAllocatedVUs-1.5", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1.5}`,
-		[]string{"cannot unmarshal number 1.5", "int64"}},
+		[]string{"cannot unmarshal number 1.5", "int64"}, ""},
 	{"maxVUs-below-preAllocated", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 2, maxVUs: 1}`,
-		[]string{"There were problems with the specified script configuration:", "scenario s has configuration errors: maxVUs can't be less than preAllocatedVUs"}},
+		[]string{"There were problems with the specified script configuration:", "scenario s has configuration errors: maxVUs can't be less than preAllocatedVUs"}, ""},
 	{"rate-0", `{executor: 'constant-arrival-rate', rate: 0, duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the iteration rate must be more than 0"}},
+		[]string{"scenario s has configuration errors: the iteration rate must be more than 0"}, ""},
 	{"rate-missing", `{executor: 'constant-arrival-rate', duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the iteration rate isn't specified"}},
+		[]string{"scenario s has configuration errors: the iteration rate isn't specified"}, ""},
 	{"timeUnit-0s", `{executor: 'constant-arrival-rate', rate: 1, timeUnit: '0s', duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the timeUnit must be more than 0"}},
+		[]string{"scenario s has configuration errors: the timeUnit must be more than 0"}, ""},
 	{"duration-missing", `{executor: 'constant-arrival-rate', rate: 1, preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the duration is unspecified"}},
+		[]string{"scenario s has configuration errors: the duration is unspecified"}, ""},
 	{"duration-below-1s", `{executor: 'constant-arrival-rate', rate: 1, duration: '500ms', preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the duration must be at least 1s, but is 500ms"}},
+		[]string{"scenario s has configuration errors: the duration must be at least 1s, but is 500ms"}, ""},
 	{"preAllocatedVUs-missing", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s'}`,
-		[]string{"scenario s has configuration errors: the number of preAllocatedVUs isn't specified"}},
+		[]string{"scenario s has configuration errors: the number of preAllocatedVUs isn't specified"}, ""},
 	{"preAllocatedVUs-negative", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: -1, maxVUs: 1}`,
-		[]string{"scenario s has configuration errors: the number of preAllocatedVUs can't be negative"}},
+		[]string{"scenario s has configuration errors: the number of preAllocatedVUs can't be negative"}, ""},
 	{"two-errors-joined", `{executor: 'constant-arrival-rate', rate: 0, timeUnit: '0s', duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"scenario s has configuration errors: the iteration rate must be more than 0, the timeUnit must be more than 0"}},
+		[]string{"scenario s has configuration errors: the iteration rate must be more than 0, the timeUnit must be more than 0"}, ""},
 	{"unknown-field", `{executor: 'constant-arrival-rate', rates: 1, rate: 1, duration: '1s', preAllocatedVUs: 1}`,
-		[]string{`unknown field "rates"`}},
+		[]string{`unknown field "rates"`}, ""},
 	{"unknown-executor", `{executor: 'no-such-executor', rate: 1, duration: '1s', preAllocatedVUs: 1}`,
-		[]string{"unknown executor type 'no-such-executor'"}},
+		[]string{"unknown executor type 'no-such-executor'"}, ""},
 	{"exec-not-exported", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1, exec: 'nope'}`,
-		[]string{"executor s: function 'nope' not found in exports"}},
+		[]string{"executor s: function 'nope' not found in exports"}, ""},
+	{"executor-missing", `{rate: 1, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario 's' doesn't have a specified executor type"}, ""},
+	{"gracefulStop-negative", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1, gracefulStop: '-1s'}`,
+		[]string{"scenario s has configuration errors: the gracefulStop timeout can't be negative"}, ""},
+	{"startTime-negative", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1, startTime: '-1s'}`,
+		[]string{"scenario s has configuration errors: the startTime can't be negative"}, ""},
+	{"scenario-name", `{executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1}`,
+		[]string{"scenario bad.name has configuration errors: the scenario name should contain only numbers, latin letters, underscores, and dashes"}, "bad.name"},
+	{"timeUnit-invalid", `{executor: 'constant-arrival-rate', rate: 1, timeUnit: 'soon', duration: '1s', preAllocatedVUs: 1}`,
+		[]string{`time: invalid duration "soon"`}, ""},
 }
 
 func testRefusedOptions(t *testing.T) {
@@ -698,7 +709,11 @@ func testRefusedOptions(t *testing.T) {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			script := fmt.Sprintf("export const options = { scenarios: { s: %s } };\nexport default function () {}\n", c.scenario)
+			key := c.key
+			if key == "" {
+				key = "s"
+			}
+			script := fmt.Sprintf("export const options = { scenarios: { %q: %s } };\nexport default function () {}\n", key, c.scenario)
 			r := runK6(t, runSpec{script: script, timeout: 20 * time.Second})
 			if r.exit != 104 {
 				t.Errorf("exit code %d, want 104 (exitcodes.InvalidConfig)", r.exit)
