@@ -489,6 +489,8 @@ func testHTTPVariants(t *testing.T) {
 		script: readScript(t, "http_variants.js"),
 		vars:   map[string]string{"TARGET": target.hostPort()},
 		env:    map[string]string{"K6_STATSD_TAG_BLOCKLIST": "vu,iter"},
+		// lib/netext/dialer.go getConfiguredHost: a "name" entry with a port replaces the URL's port (80).
+		args: []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{"bare.conformance.test": target.hostPort()}))},
 	})
 	expectExit(t, r, 0)
 	base := "http://" + target.hostPort()
@@ -500,6 +502,11 @@ func testHTTPVariants(t *testing.T) {
 	}, n, n, "1")
 	expectHTTPRequestLines(t, r, "k6.", map[string]string{
 		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": "ok-by-id", "url": "ok-by-id",
+		"scenario": "v", "expected_response": "true",
+	}, n, n, "0")
+	bare := "http://bare.conformance.test/ok?id=4"
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": bare, "url": bare,
 		"scenario": "v", "expected_response": "true",
 	}, n, n, "0")
 	masked := "http://****:****@" + target.hostPort() + "/ok?id=3"
@@ -517,8 +524,8 @@ func testHTTPVariants(t *testing.T) {
 	if ls := where(r.named("k6.http_req_failed"), map[string]string{"name": base + "/ok?id=2"}); len(ls) > 0 {
 		t.Errorf("http_req_failed without a response callback: %s", limitList(raws(ls), 3))
 	}
-	if ls := r.named("k6.http_req_failed"); len(ls) != 3*n {
-		t.Errorf("%d http_req_failed lines, want %d (3 requests with a callback per iteration)", len(ls), 3*n)
+	if ls := r.named("k6.http_req_failed"); len(ls) != 4*n {
+		t.Errorf("%d http_req_failed lines, want %d (4 requests with a callback per iteration)", len(ls), 4*n)
 	}
 	for _, l := range r.lines {
 		if strings.Contains(l.raw, "secret") {

@@ -1,5 +1,6 @@
 // Per iteration: a 404 under the default response callback, a request with a name tag, one with
-// credentials in the URL, and one after setResponseCallback(null).
+// credentials in the URL, one to a name --hosts maps without a port to ip:port, and one after
+// setResponseCallback(null).
 import http from 'k6/http';
 
 export const options = {
@@ -20,6 +21,7 @@ export default function () {
   http.get(`http://${__ENV.TARGET}/missing`);
   http.get(`http://${__ENV.TARGET}/ok?id=1`, { tags: { name: 'ok-by-id' } });
   http.get(`http://user:secret@${__ENV.TARGET}/ok?id=3`);
+  http.get('http://bare.conformance.test/ok?id=4');
   http.setResponseCallback(null);
   http.get(`http://${__ENV.TARGET}/ok?id=2`);
 }
