@@ -32,6 +32,7 @@ type httpFixture struct {
 // newHTTPFixture serves:
 //
 //	/ok, /api/info  200 "ok"
+//	/api/echo       the request body (podinfo's echo)
 //	/env            podinfo's /env shape: a JSON array of KEY=value with NODE_NAME=node-a
 //	/slow           200 after 600ms (bounded by the request's context)
 //	/stop           runs onStop, then 200
@@ -46,6 +47,10 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	}
 	mux.HandleFunc("/ok", ok)
 	mux.HandleFunc("/api/info", ok)
+	mux.HandleFunc("/api/echo", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.Copy(w, io.LimitReader(r.Body, 1<<20))
+	})
 	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`["PATH=/usr/bin","NODE_NAME=node-a","HOSTNAME=podinfo-0"]`))

@@ -38,11 +38,12 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	}
 	keep := newHTTPFixture(t)
 	fresh := newHTTPFixture(t)
+	chain := newHTTPFixture(t)
 	grpcSrv := newGRPCFixture(t)
 	port := func(hostPort string) string { _, p, _ := net.SplitHostPort(hostPort); return p }
-	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898"}, "9999"
+	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898"}, "9999"
 	if useDNS {
-		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort())}
+		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort()), "chain": port(chain.hostPort())}
 		grpcPort = port(grpcSrv.addr)
 	}
 
@@ -64,6 +65,12 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		"flows": []any{
 			httpFlow("http-keep", "keep.conformance.test", false, true),
 			httpFlow("http-fresh", "fresh.conformance.test", true, false),
+			// Like dist's "chain" flow: a POST whose answer must contain the body sent.
+			map[string]any{"name": "chain", "rate": 5, "timeout": "2s", "preAllocatedVUs": 2, "maxVUs": 4, "request": map[string]any{
+				"kind": "http", "method": "POST", "url": "http://chain.conformance.test:" + httpPort["chain"] + "/api/echo",
+				"expectedStatuses": []int{200}, "headers": map[string]string{"Content-Type": "text/plain"}, "freshConnection": false,
+				"body": "continuous-load-chain-probe", "expectBody": "continuous-load-chain-probe", "servedByUrl": nil,
+			}},
 			map[string]any{
 				"name": "grpc", "rate": 4, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
 				"request": map[string]any{
@@ -80,12 +87,13 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	var args []string
 	var dns *dnsFixture
 	if useDNS {
-		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "grpc.conformance.test"})
+		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "grpc.conformance.test"})
 		args = []string{"--dns-server", dns.addr}
 	} else {
 		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
 			"keep.conformance.test:9898":  keep.hostPort(),
 			"fresh.conformance.test:9898": fresh.hostPort(),
+			"chain.conformance.test:9898": chain.hostPort(),
 			"grpc.conformance.test:9999":  grpcSrv.addr,
 		}))}
 	}
@@ -162,6 +170,21 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 			}
 		}
 	}
+	{
+		scen := map[string]string{"scenario": "chain", "flow": "chain"}
+		lo, hi := ticks(10)
+		n := expectHTTPRequestLines(t, r, "k6.", withTags(scen, "status", "200", "method", "POST", "expected_response", "true"), lo, hi, "0")
+		expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
+		expectAllValues(t, expectLines(t, r, "k6.check.body.pass", "c", scen, n, n), "1")
+		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", scen, n, n), "1")
+		// Each POST carries the 27-byte body: data_sent counts it on top of the request head.
+		if sent := sum(where(r.named("k6.data_sent"), scen)); sent < float64(n*27) {
+			t.Errorf("chain: data_sent %v for %d POSTs of 27 bytes", sent, n)
+		}
+		if got := chain.requests.Load(); int(got) != n {
+			t.Errorf("chain: fixture served %d requests, statsd reported %d", got, n)
+		}
+	}
 	if ls := where(r.named("k6.served_by"), map[string]string{"flow": "http-fresh"}); len(ls) > 0 {
 		t.Errorf("served_by for a flow without servedByUrl: %s", limitList(raws(ls), 3))
 	}
@@ -182,8 +205,8 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		}
 	}
 
-	// 2 + 2 + 1 pre-allocated VUs initialized, at most 4 + 4 + 2 busy; no run tags.
-	expectVUs(t, r, "k6.", map[string]string{}, "10", "5.000000")
+	// 2 + 2 + 2 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 busy; no run tags.
+	expectVUs(t, r, "k6.", map[string]string{}, "14", "7.000000")
 }
 
 // hostsPath writes the --hosts file (k6 options.hosts JSON) and returns its path.
