@@ -95,9 +95,11 @@ recipe_digest() { # how ldflags
     printf '%s\n%s\n%s\n' "$1" "$2" "$go_version"
     if [[ "${words[0]}" == wrapper ]]; then
       for f in go.mod go.sum main.go; do cat "$repo_root/${words[1]}/$f" 2>/dev/null || true; done
-      # Then every other Go file (name and content), so a change anywhere in the module rebuilds
-      # it; a module with only main.go keeps the digest it had before this was added.
-      (cd "$repo_root/${words[1]}" && find . -type f -name '*.go' ! -path ./main.go -print0 \
+      # Then every other *.go, go.mod and go.sum below it (path and content), so a change anywhere
+      # in the module rebuilds it; a module with only those three files keeps its former digest.
+      # Test files never reach the binary, so editing a test does not rebuild.
+      (cd "$repo_root/${words[1]}" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+        ! -name '*_test.go' ! -path ./main.go ! -path ./go.mod ! -path ./go.sum -print0 \
         | LC_ALL=C sort -z | xargs -0 -r sha256sum)
     fi
   } | sha256sum | cut -d' ' -f1

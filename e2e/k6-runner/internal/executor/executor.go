@@ -327,6 +327,13 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 		default:
 		}
 		if err != nil {
+			select {
+			case <-s.abortCh:
+				// exec.test.abort(): an interruption, not a script error (helpers.go handleInterrupt).
+				atomic.AddUint64(&s.interrupted, 1)
+				return
+			default:
+			}
 			if js.IsInterrupted(err) {
 				atomic.AddUint64(&s.interrupted, 1)
 				return

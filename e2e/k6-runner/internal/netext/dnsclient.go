@@ -3,7 +3,6 @@ package netext
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand"
 	"net"
 	"strings"
@@ -22,7 +21,8 @@ func DNSServerResolver(server string) MultiResolver {
 		for _, qt := range []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA} {
 			got, _, err := queryDNS(server, host, qt)
 			if err != nil {
-				return nil, &net.DNSError{Err: err.Error(), Name: host, Server: server}
+				// As Go's resolver: a timeout is a DNSError with IsTimeout (net.Error.Timeout()).
+				return nil, &net.DNSError{Err: err.Error(), Name: host, Server: server, IsTimeout: errors.Is(err, errDNSTimeout)}
 			}
 			ips = append(ips, got...)
 		}
@@ -32,6 +32,8 @@ func DNSServerResolver(server string) MultiResolver {
 		return ips, nil
 	}
 }
+
+var errDNSTimeout = errors.New("i/o timeout")
 
 func queryDNS(server, host string, qt dnsmessage.Type) (ips []net.IP, nxdomain bool, err error) {
 	fqdn := host
@@ -70,7 +72,7 @@ func queryDNS(server, host string, qt dnsmessage.Type) (ips []net.IP, nxdomain b
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				return nil, false, errors.New("i/o timeout")
+				return nil, false, errDNSTimeout
 			}
 			return nil, false, err
 		}
@@ -83,7 +85,8 @@ func queryDNS(server, host string, qt dnsmessage.Type) (ips []net.IP, nxdomain b
 		case dnsmessage.RCodeNameError:
 			return nil, true, nil
 		default:
-			return nil, false, fmt.Errorf("server misbehaving (rcode %s)", resp.Header.RCode)
+			// Go's resolver reports any other rcode as errServerMisbehaving.
+			return nil, false, errors.New("server misbehaving")
 		}
 		for _, a := range resp.Answers {
 			switch b := a.Body.(type) {

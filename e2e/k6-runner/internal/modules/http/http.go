@@ -646,16 +646,27 @@ func tlsVersion(v uint16) string {
 	return ""
 }
 
-// cleanURL is httpext URL.Clean: a password in the URL is shown as "****".
+// cleanURL is k6 v0.54.0 lib/netext/httpext/url.go URL.Clean on the request URL's String():
+// user info is masked as "****:****" (with a password) or "****" (user only), by slicing the
+// string with the lengths of the decoded user name and password, as k6 does.
 func cleanURL(u *url.URL) string {
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			c := *u
-			c.User = url.UserPassword(u.User.Username(), "****")
-			return strings.Replace(c.String(), "%2A%2A%2A%2A", "****", 1)
-		}
+	s := u.String()
+	if u.User == nil {
+		return s
 	}
-	return u.String()
+	n := len(u.Scheme) + 3
+	if password, ok := u.User.Password(); ok {
+		rest := n + 1 + len(u.User.Username()) + len(password)
+		if rest > len(s) {
+			return s
+		}
+		return s[:n] + "****:****" + s[rest:]
+	}
+	rest := n + len(u.User.Username())
+	if rest > len(s) {
+		return s
+	}
+	return s[:n] + "****" + s[rest:]
 }
 
 // makeRequest is httpext.MakeRequest for this runner's params.
