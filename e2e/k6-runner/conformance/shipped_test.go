@@ -39,11 +39,12 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	keep := newHTTPFixture(t)
 	fresh := newHTTPFixture(t)
 	chain := newHTTPFixture(t)
+	broken := newHTTPFixture(t)
 	grpcSrv := newGRPCFixture(t)
 	port := func(hostPort string) string { _, p, _ := net.SplitHostPort(hostPort); return p }
-	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898"}, "9999"
+	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898", "broken": "9898"}, "9999"
 	if useDNS {
-		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort()), "chain": port(chain.hostPort())}
+		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort()), "chain": port(chain.hostPort()), "broken": port(broken.hostPort())}
 		grpcPort = port(grpcSrv.addr)
 	}
 
@@ -71,6 +72,20 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 				"expectedStatuses": []int{200}, "headers": map[string]string{"Content-Type": "text/plain"}, "freshConnection": false,
 				"body": "continuous-load-chain-probe", "expectBody": "continuous-load-chain-probe", "servedByUrl": nil,
 			}},
+			// Failing flows: what the SLO alerts count. A 404 where 200 is expected; a health check of a
+			// service the server does not know (NOT_FOUND, 5).
+			map[string]any{"name": "http-broken", "rate": 2, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2, "request": map[string]any{
+				"kind": "http", "method": "GET", "url": "http://broken.conformance.test:" + httpPort["broken"] + "/missing",
+				"expectedStatuses": []int{200}, "headers": map[string]string{}, "freshConnection": false,
+				"body": nil, "expectBody": nil, "servedByUrl": nil,
+			}},
+			map[string]any{
+				"name": "grpc-broken", "rate": 2, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
+				"request": map[string]any{
+					"kind": "grpc", "target": "grpc.conformance.test:" + grpcPort, "plaintext": true, "healthService": "no-such-service",
+					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
+				},
+			},
 			map[string]any{
 				"name": "grpc", "rate": 4, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
 				"request": map[string]any{
@@ -87,13 +102,14 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	var args []string
 	var dns *dnsFixture
 	if useDNS {
-		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "grpc.conformance.test"})
+		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "broken.conformance.test", "grpc.conformance.test"})
 		args = []string{"--dns-server", dns.addr}
 	} else {
 		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
 			"keep.conformance.test:9898":  keep.hostPort(),
 			"fresh.conformance.test:9898": fresh.hostPort(),
-			"chain.conformance.test:9898": chain.hostPort(),
+			"chain.conformance.test:9898":  chain.hostPort(),
+			"broken.conformance.test:9898": broken.hostPort(),
 			"grpc.conformance.test:9999":  grpcSrv.addr,
 		}))}
 	}
@@ -193,20 +209,43 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	scen := map[string]string{"scenario": "grpc", "flow": "grpc"}
 	lo, hi := ticks(8)
 	n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", withTags(scen, "status", "0", "method", "Check"), lo, hi))
-	if all := r.named("k6.grpc_req_duration"); len(all) != n {
+	if all := where(r.named("k6.grpc_req_duration"), scen); len(all) != n {
 		t.Errorf("grpc_req_duration: %d lines, %d health checks (no sample for the reflection stream): %s", len(all), n, limitList(raws(all), 4))
 	}
 	expectAllValues(t, expectLines(t, r, "k6.iterations", "c", scen, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.serving.pass", "c", scen, n, n), "1")
 	for _, l := range r.lines {
-		if strings.HasSuffix(l.name, ".fail") {
+		if strings.HasSuffix(l.name, ".fail") && !strings.HasSuffix(l.tags["flow"], "-broken") {
 			t.Errorf("%q: no check fails against healthy fixtures", l.raw)
 		}
 	}
 
-	// 2 + 2 + 2 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 busy; no run tags.
-	expectVUs(t, r, "k6.", map[string]string{}, "14", "7.000000")
+	// The failing flows, 2/s for 2s each.
+	{
+		scen := map[string]string{"scenario": "http-broken", "flow": "http-broken"}
+		lo, hi := ticks(4)
+		// transport.go: status >= 400 -> error_code 1000+status; expectedStatuses(200) -> expected_response false.
+		n := expectHTTPRequestLines(t, r, "k6.", withTags(scen, "status", "404", "method", "GET", "expected_response", "false", "error_code", "1404"), lo, hi, "1")
+		expectAllValues(t, expectLines(t, r, "k6.check.status.fail", "c", scen, n, n), "1")
+		if ls := where(r.named("k6.check.status.pass"), scen); len(ls) > 0 {
+			t.Errorf("http-broken: check.status.pass %s", limitList(raws(ls), 2))
+		}
+	}
+	{
+		scen := map[string]string{"scenario": "grpc-broken", "flow": "grpc-broken"}
+		lo, hi := ticks(4)
+		n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", withTags(scen, "status", "5", "method", "Check"), lo, hi))
+		expectAllValues(t, expectLines(t, r, "k6.check.status.fail", "c", scen, n, n), "1")
+		for _, name := range []string{"k6.check.status.pass", "k6.check.serving.pass", "k6.check.serving.fail"} {
+			if ls := where(r.named(name), scen); len(ls) > 0 {
+				t.Errorf("grpc-broken: %s", limitList(raws(ls), 2))
+			}
+		}
+	}
+
+	// 2 + 2 + 2 + 1 + 1 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 + 2 + 2 busy; no run tags.
+	expectVUs(t, r, "k6.", map[string]string{}, "18", "9.000000")
 }
 
 // hostsPath writes the --hosts file (k6 options.hosts JSON) and returns its path.
