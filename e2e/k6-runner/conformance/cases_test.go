@@ -775,8 +775,15 @@ func testCustomMetrics(t *testing.T) {
 	one("k6.my_counter", "c", "3", withTags(base, "k", "numeric-string")) // sobek ToFloat("3")
 	// datadog-go writeTagString removes newlines; processTags drops empty values; ':' in a value stays.
 	one("k6.my_counter", "c", "1", withTags(base, "k", "newline", "nl", "xy", "c", "a:b"))
-	if len(counters) != 5*n {
-		t.Errorf("my_counter: %d lines, want %d", len(counters), 5*n)
+	// A line longer than OptimalPayloadSize travels alone (datadog-go joinMaxSize).
+	long := expectLines(t, r, "k6.my_counter", "c", withTags(base, "k", "long", "long", strings.Repeat("x", 1500)), n, n)
+	for _, l := range long {
+		if p := string(r.packets[l.packet].data); p != l.raw {
+			t.Errorf("the %d-byte line shares its datagram (%d bytes) with other lines", len(l.raw), len(p))
+		}
+	}
+	if len(counters) != 6*n {
+		t.Errorf("my_counter: %d lines, want %d", len(counters), 6*n)
 	}
 	// metrics.go Metric.add: a value that is NaN as a number is refused (a warning), no sample.
 	if ls := where(r.named("k6.my_rate"), map[string]string{"r": "nan"}); len(ls) > 0 {

@@ -30,6 +30,7 @@ export default function () {
   counter.add(-2.7, { k: 'neg' });
   counter.add('3', { k: 'numeric-string' });
   counter.add(1, { k: 'newline', nl: 'x\ny', e: '', c: 'a:b' });
+  counter.add(1, { k: 'long', long: 'x'.repeat(1500) });
   gauge.add(3.25);
   rate.add(true, { r: 'yes' });
   rate.add(false, { r: 'no' });
