@@ -115,6 +115,14 @@ var cases = []conformanceCase{
 		run: testGroups,
 	},
 	{
+		name: "many-samples-none-lost",
+		k6: []string{
+			"output/statsd/output.go Output.flushMetrics (every buffered sample dispatched, then Flush)",
+			"datadog-go statsd.go append/flushLocked (20 lines per flush, frames of at most 1432 bytes)",
+		},
+		run: testManySamples,
+	},
+	{
 		name: "push-interval-5s-flushes-at-exit",
 		k6: []string{
 			"output/statsd/config.go (K6_STATSD_PUSH_INTERVAL) + output/statsd/output.go Output.Start/Stop (PeriodicFlusher: one flush per interval and a last one on Stop)",
@@ -834,5 +842,23 @@ func testGroups(t *testing.T) {
 	expectLines(t, r, "k6.group_duration", "ms", map[string]string{"scenario": "grp", "group": "::login::inner"}, n, n)
 	if all := r.named("k6.group_duration"); len(all) != 2*n {
 		t.Errorf("%d group_duration lines, want %d: %s", len(all), 2*n, limitList(raws(all), 4))
+	}
+}
+
+func testManySamples(t *testing.T) {
+	r := runK6(t, runSpec{script: readScript(t, "many_samples.js")})
+	expectExit(t, r, 0)
+	lo, hi := ticks(2)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "many"}, max(lo, 1), hi))
+	all := r.named("k6.many")
+	if len(all) != 400*n {
+		t.Errorf("%d k6.many lines for %d iterations of 400 samples", len(all), n)
+	}
+	for slot := 0; slot < 10; slot++ {
+		expectAllValues(t, expectLines(t, r, "k6.many", "c", map[string]string{"scenario": "many", "slot": strconv.Itoa(slot)}, 40*n, 40*n), "1")
+	}
+	// 20 lines per datagram at most, and k6 fills them: about 400n/20 datagrams, not one per line.
+	if len(r.packets) > len(r.lines)/10 {
+		t.Errorf("%d datagrams for %d lines: datadog-go's buffered client sends up to 20 lines per datagram", len(r.packets), len(r.lines))
 	}
 }
