@@ -187,6 +187,14 @@ var cases = []conformanceCase{
 		run: testRefusedOptions,
 	},
 	{
+		name: "script-errors",
+		k6: []string{
+			"js/bundle.go instantiate (the module runs inside a Go callback called as a JS function, so an init-time exception and a compile error both come back as a *sobek.Exception -> scriptExceptionError; the compile error as \"GoError: SyntaxError: ...\") + js/runner.go scriptExceptionError.ExitCode (107) / Hint (\"script exception\")",
+			"cmd/root.go execute + errext/format.go Format (an Exception is printed as its StackTrace(), without cmd/test_load.go's \"could not load JS test\" prefix, with a hint field)",
+		},
+		run: testScriptErrors,
+	},
+	{
 		name: "accepted-option-forms",
 		k6: []string{
 			"lib/executor/constant_arrival_rate.go ConstantArrivalRate.Run (ticks at timeUnit/rate from the start) + Validate (maxVUs defaults to preAllocatedVUs)",
@@ -860,5 +868,31 @@ func testManySamples(t *testing.T) {
 	// 20 lines per datagram at most, and k6 fills them: about 400n/20 datagrams, not one per line.
 	if len(r.packets) > len(r.lines)/10 {
 		t.Errorf("%d datagrams for %d lines: datadog-go's buffered client sends up to 20 lines per datagram", len(r.packets), len(r.lines))
+	}
+}
+
+func testScriptErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		exit         int
+		stderr       []string
+	}{
+		{"init-exception", "throw new Error('boom-at-init');\nexport default function () {}\n", 107, []string{"Error: boom-at-init", `hint="script exception"`}},
+		{"syntax-error", "export default function () {\n", 107, []string{"GoError: SyntaxError: ", `hint="script exception"`}},
+	} {
+		c := c
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := runK6(t, runSpec{script: c.script, timeout: 20 * time.Second})
+			if r.exit != c.exit {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", r.exit, c.exit, tail(r.stderr))
+			}
+			for _, s := range c.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q; stderr:\n%s", s, tail(r.stderr))
+				}
+			}
+			noLines(t, r, "k6.iterations")
+		})
 	}
 }
