@@ -195,6 +195,14 @@ var cases = []conformanceCase{
 		run: testScriptErrors,
 	},
 	{
+		name: "bad-statsd-env",
+		k6: []string{
+			"output/statsd/config.go getConsolidatedConfig (envconfig.Process) + vendor/github.com/mstoykov/envconfig ParseError + gopkg.in/guregu/null.v3 Bool.UnmarshalText (only \"true\"/\"false\")",
+			"cmd/outputs.go createOutputs (\"could not create the '<type>' output: %w\", no exit code -> cmd/root.go os.Exit(-1) = 255)",
+		},
+		run: testBadStatsdEnv,
+	},
+	{
 		name: "accepted-option-forms",
 		k6: []string{
 			"lib/executor/constant_arrival_rate.go ConstantArrivalRate.Run (ticks at timeUnit/rate from the start) + Validate (maxVUs defaults to preAllocatedVUs)",
@@ -895,4 +903,24 @@ func testScriptErrors(t *testing.T) {
 			noLines(t, r, "k6.iterations")
 		})
 	}
+}
+
+func testBadStatsdEnv(t *testing.T) {
+	r := runK6(t, runSpec{
+		script:  "export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1 } } };\nexport default function () {}\n",
+		env:     map[string]string{"K6_STATSD_ENABLE_TAGS": "1"},
+		timeout: 20 * time.Second,
+	})
+	if r.exit != 255 {
+		t.Errorf("exit code %d, want 255 (an error without exit code: os.Exit(-1)); stderr:\n%s", r.exit, tail(r.stderr))
+	}
+	for _, s := range []string{
+		"could not create the 'statsd' output",
+		"envconfig.Process: assigning K6_STATSD_ENABLE_TAGS to EnableTags: converting '1' to type null.Bool. details: invalid input:1",
+	} {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("stderr lacks %q; stderr:\n%s", s, tail(r.stderr))
+		}
+	}
+	noLines(t, r, "k6.iterations")
 }
