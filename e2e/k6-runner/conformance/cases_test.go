@@ -244,6 +244,14 @@ var cases = []conformanceCase{
 		},
 		run: testShippedScriptDNS,
 	},
+	{
+		name: "shipped-continuous-load-script-sigterm",
+		k6: []string{
+			"cmd/run.go gracefulStop (SIGTERM aborts the run: exit 105, no 30s gracefulStop drain), output/statsd/output.go Stop (last flush)",
+			"metrics.PushIfNotDone (a request in flight at the signal is not measured)",
+		},
+		run: testShippedScriptSigterm,
+	},
 }
 
 func TestConformance(t *testing.T) {

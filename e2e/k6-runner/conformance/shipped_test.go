@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // shippedScript is the k6 script the injector Deployment runs, read from the repository.
@@ -256,4 +257,57 @@ func hostsPath(t *testing.T, hosts string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// testShippedScriptSigterm runs the shipped script as the Deployment does (the plan's one-year duration)
+// and stops it the way Kubernetes does, with SIGTERM: k6 aborts the run (cmd/run.go gracefulStop ->
+// exit 105), without waiting for the scenarios' 30s gracefulStop, and its statsd output still flushes
+// what was measured (output/statsd/output.go Stop).
+func testShippedScriptSigterm(t *testing.T) {
+	src, err := os.ReadFile(shippedScript)
+	if err != nil {
+		t.Fatalf("the shipped script: %v", err)
+	}
+	target := newHTTPFixture(t)
+	plan := map[string]any{
+		"duration":   "8760h",
+		"systemTags": shippedSystemTags,
+		"servedBy":   map[string]any{"sampleEvery": 0, "maxNodes": 100},
+		"flows": []any{map[string]any{"name": "http-keep", "rate": 5, "timeout": "5s", "preAllocatedVUs": 1, "maxVUs": 2, "request": map[string]any{
+			"kind": "http", "method": "GET", "url": "http://keep.conformance.test:9898/api/info", "expectedStatuses": []int{200},
+			"headers": map[string]string{}, "freshConnection": false, "body": nil, "expectBody": nil, "servedByUrl": nil,
+		}}},
+	}
+	planJSON, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(planPath, planJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CL_PLAN": planPath}
+	for k, v := range injectorStatsdEnv {
+		env[k] = v
+	}
+	r := runK6(t, runSpec{
+		script:    string(src),
+		env:       env,
+		args:      []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{"keep.conformance.test:9898": target.hostPort()}))},
+		sigtermAt: 2500 * time.Millisecond,
+		timeout:   30 * time.Second,
+	})
+	expectExit(t, r, 105)
+	if r.elapsed > 8*time.Second {
+		t.Errorf("exited %s after start, SIGTERM at 2.5s: the run is aborted, not drained for gracefulStop", r.elapsed.Round(time.Millisecond))
+	}
+	scen := map[string]string{"scenario": "http-keep", "flow": "http-keep"}
+	reqs := where(r.named("k6.http_reqs"), scen)
+	served := int(target.requests.Load())
+	// Every answered request is measured and flushed; one in flight at the signal may be dropped
+	// (metrics.PushIfNotDone on the cancelled iteration context).
+	if len(reqs) < served-1 || len(reqs) > served || served < 5 {
+		t.Errorf("%d http_reqs lines for %d requests served in 2.5s at 5/s", len(reqs), served)
+	}
+	expectLines(t, r, "k6.http_reqs", "c", withTags(scen, "status", "200", "method", "GET", "expected_response", "true"), len(reqs), len(reqs))
 }
