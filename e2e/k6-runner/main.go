@@ -256,6 +256,11 @@ func runCmd(args []string) error {
 			return fmt.Errorf("--hosts %s: %w", f.hostsFile, err)
 		}
 	}
+	netext.OnRefusedNameserver = func(addr string) {
+		logf("warning", "A name was not found in --hosts or /etc/hosts and the system's nameserver %s is not on "+
+			"loopback: this runner asks no nameserver outside loopback, so such lookups fail (error code 1100); "+
+			"map the name with --hosts or pass --dns-server 127.0.0.1:PORT", addr)
+	}
 	var actual netext.MultiResolver
 	if f.dnsServer != "" {
 		if err := checkLoopbackAddr("--dns-server", f.dnsServer); err != nil {

@@ -202,3 +202,51 @@ export default function () {
 		t.Fatalf("status %s", d[1].Tags["status"])
 	}
 }
+
+// The per-iteration jar (js/runner.go runFn, httpext MakeRequest): a cookie set on a redirect is
+// sent on the next hop and on later requests of the iteration.
+func TestCookiesFollowRedirectsWithinAnIteration(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "abc", Path: "/"})
+			http.Redirect(w, r, "/echo", http.StatusFound)
+			return
+		}
+		_, _ = fmt.Fprint(w, r.Header.Get("Cookie"))
+	}))
+	defer srv.Close()
+	script := fmt.Sprintf(opts, `discardResponseBodies: false`) + `
+import http from 'k6/http';
+export default function () {
+  const a = http.get('` + srv.URL + `/set');
+  const b = http.get('` + srv.URL + `/echo');
+  if (a.body !== 'sid=abc' || b.body !== 'sid=abc') throw new Error(a.body + ' / ' + b.body);
+}`
+	if _, err, logs := iterate(t, script); err != nil {
+		t.Fatal(err, logs)
+	}
+}
+
+// setResponseCallback works from the init code and changes the VU's default callback; null
+// removes http_req_failed and expected_response.
+func TestSetResponseCallbackInInit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	script := fmt.Sprintf(opts, `systemTags: ['status', 'expected_response']`) + `
+import http from 'k6/http';
+http.setResponseCallback(http.expectedStatuses(503));
+export default function () {
+  http.get('` + srv.URL + `');
+  http.setResponseCallback(null);
+  http.get('` + srv.URL + `');
+}`
+	samples, err, logs := iterate(t, script)
+	if err != nil {
+		t.Fatal(err, logs)
+	}
+	f := find(samples, "http_req_failed")
+	reqs := find(samples, "http_reqs")
+	if len(f) != 1 || f[0].Value != 0 || len(reqs) != 2 || reqs[1].Tags.String() != "{flow=f,status=503}" {
+		t.Fatalf("failed %v reqs %v", f, reqs)
+	}
+}

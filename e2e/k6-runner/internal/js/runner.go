@@ -95,7 +95,14 @@ func New(scriptPath string, env map[string]string, logf Logf, warn func(string))
 		}
 	}
 	for _, n := range vu.exportNames {
-		if _, ok := sobek.AssertFunction(vu.exported(n)); ok && n != "options" {
+		_, isFn := sobek.AssertFunction(vu.exported(n))
+		switch {
+		case (n == "setup" || n == "teardown") && !isFn:
+			// js/bundle.go populateExports.
+			return nil, fmt.Errorf("exported '%s' must be a function", n)
+		case n == "setup" || n == "teardown":
+			return nil, &InvalidOptionsError{Err: fmt.Errorf("the script exports %s(), which this runner does not run (k6-runner limit)", n)}
+		case isFn && n != "options":
 			r.exportNames = append(r.exportNames, n)
 		}
 	}
@@ -190,9 +197,11 @@ func (r *Runner) NewVU(ctx context.Context, id uint64) (*VU, error) {
 	}
 	vu.IDGlobal = id
 	vu.Dialer = &netext.Dialer{
-		Dialer:   net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
-		Resolver: r.Resolver,
-		Hosts:    r.Hosts,
+		Dialer:           net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		Resolver:         r.Resolver,
+		Hosts:            r.Hosts,
+		Blacklist:        r.Options.BlacklistIPs,
+		BlockedHostnames: r.Options.BlockedHostnames,
 	}
 	batch, perHost := int64(20), int64(6) // lib/options.go defaults of batch and batchPerHost
 	if r.Options.Batch.Valid {

@@ -3,6 +3,7 @@ package js
 import (
 	"context"
 	"errors"
+	"net/http/cookiejar"
 	"strconv"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 
 	"continuous-load.test/k6-runner/internal/metrics"
 	"continuous-load.test/k6-runner/internal/modules"
-	mhttp "continuous-load.test/k6-runner/internal/modules/http"
 )
 
 // ActivationParams is lib.VUActivationParams.
@@ -54,7 +54,6 @@ func (v *VU) Activate(p *ActivationParams) *ActiveVU {
 		v.state = &modules.State{
 			Options: &r.Options, SystemTags: r.SystemTags, Builtin: r.Builtin, Samples: r.Samples,
 			Transport: v.Transport, Dialer: v.Dialer, Logf: r.Logf, VUID: v.ID, VUIDGlobal: v.IDGlobal,
-			ResponseCallback: mhttp.DefaultExpectedStatuses(),
 		}
 	}
 	v.state.Tags = tags
@@ -101,6 +100,14 @@ func (u *ActiveVU) RunOnce() error {
 	}
 	_ = u.rt.Set("__ITER", u.iteration)
 
+	// runFn: a fresh cookie jar per iteration unless noCookiesReset.
+	if !u.runner.Options.NoCookiesReset.ValueOrZero() || u.state.CookieJar == nil {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			return err
+		}
+		u.state.CookieJar = jar
+	}
 	ctx, cancel := context.WithCancel(u.RunContext)
 	defer cancel()
 	u.ctx = ctx
@@ -127,6 +134,15 @@ func (u *ActiveVU) RunOnce() error {
 		u.runner.Samples <- metrics.Samples{
 			{Metric: b.IterationDuration, Tags: tags, Time: end, Value: metrics.D(end.Sub(start))},
 			{Metric: b.Iterations, Tags: tags, Time: end, Value: 1},
+		}
+	}
+	// ActiveVU.RunOnce, after the samples: a full iteration shorter than minIterationDuration sleeps the rest.
+	if full && u.runner.Options.MinIterationDuration.Valid {
+		if rest := u.runner.Options.MinIterationDuration.TimeDuration() - end.Sub(start); rest > 0 {
+			select {
+			case <-time.After(rest):
+			case <-u.RunContext.Done():
+			}
 		}
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -34,8 +35,9 @@ type State struct {
 	GetScenarioLocalVUIter  func() uint64
 	GetScenarioGlobalVUIter func() uint64
 
-	// ResponseCallback is the VU's default http responseCallback (http.setResponseCallback).
-	ResponseCallback func(int) bool
+	// CookieJar is the VU's cookie jar, new for every iteration unless noCookiesReset
+	// (js/runner.go runFn).
+	CookieJar *cookiejar.Jar
 }
 
 // InitEnv is what the init context offers (k6 common.InitEnvironment).

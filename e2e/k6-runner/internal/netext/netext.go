@@ -19,6 +19,11 @@ import (
 // MultiResolver returns every address of a host (k6's netext.MultiResolver).
 type MultiResolver func(host string) ([]net.IP, error)
 
+// OnRefusedNameserver is told (once per process) the first nameserver the guard refused.
+var OnRefusedNameserver func(address string)
+
+var refusedNameserverOnce sync.Once
+
 // systemResolver is Go's resolver (/etc/hosts, then the nameservers of /etc/resolv.conf), with
 // the loopback guard on the nameserver connections: a nameserver outside loopback is not asked.
 var systemResolver = &net.Resolver{
@@ -29,6 +34,11 @@ var systemResolver = &net.Resolver{
 			return nil, err
 		}
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			refusedNameserverOnce.Do(func() {
+				if OnRefusedNameserver != nil {
+					OnRefusedNameserver(address)
+				}
+			})
 			return nil, fmt.Errorf("nameserver %s is outside loopback (k6-runner limit; use --hosts or --dns-server)", address)
 		}
 		var d net.Dialer
@@ -186,11 +196,20 @@ func (b BlackListedIPError) Error() string {
 	return fmt.Sprintf("IP (%s) is in a blacklisted range (%s)", b.IP, b.Net)
 }
 
+// BlockedHostError is netext.BlockedHostError (error code 1111 "hostname is blocked").
+type BlockedHostError struct{ Hostname, Match string }
+
+func (b BlockedHostError) Error() string {
+	return fmt.Sprintf("hostname (%s) is in a blocked pattern (%s)", b.Hostname, b.Match)
+}
+
 // Dialer is k6's netext.Dialer: hosts overrides, the resolver, byte counters.
 type Dialer struct {
 	net.Dialer
-	Resolver Resolver
-	Hosts    *options.Hosts
+	Resolver         Resolver
+	Hosts            *options.Hosts
+	Blacklist        []*options.IPNet
+	BlockedHostnames *options.HostnameTrie
 
 	BytesRead    int64
 	BytesWritten int64
@@ -216,6 +235,11 @@ func (d *Dialer) GetDialAddr(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	for _, n := range d.Blacklist {
+		if n.Contains(remote.IP) {
+			return "", BlackListedIPError{IP: remote.IP, Net: n.String()}
+		}
+	}
 	if !remote.IP.IsLoopback() {
 		n := "0.0.0.0/0"
 		if remote.IP.To4() == nil {
@@ -233,6 +257,11 @@ func (d *Dialer) findRemote(addr string) (*options.Host, error) {
 		return nil, err
 	}
 	ip := net.ParseIP(host)
+	if d.BlockedHostnames != nil && ip == nil {
+		if match, blocked := d.BlockedHostnames.Contains(host); blocked {
+			return nil, BlockedHostError{Hostname: host, Match: match}
+		}
+	}
 	if d.Hosts != nil {
 		remote, e := d.getConfiguredHost(addr, host, port)
 		if e != nil || remote != nil {

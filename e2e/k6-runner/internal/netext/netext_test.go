@@ -107,3 +107,34 @@ func TestDialerHostsAndLoopbackGuard(t *testing.T) {
 		}
 	}
 }
+
+func TestBlacklistAndBlockedHostnames(t *testing.T) {
+	var n options.IPNet
+	if err := n.UnmarshalText([]byte("127.0.0.64/26")); err != nil {
+		t.Fatal(err)
+	}
+	trie, err := options.NewHostnameTrie([]string{"*.blocked.test", "exact.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Dialer{Blacklist: []*options.IPNet{&n}, BlockedHostnames: trie,
+		Resolver: NewResolver(func(string) ([]net.IP, error) { return []net.IP{net.ParseIP("127.0.0.1")}, nil }, 0, options.DNSFirst, options.DNSAny)}
+	_, err = d.GetDialAddr("127.0.0.70:80")
+	var be BlackListedIPError
+	if !errors.As(err, &be) || be.Net != "127.0.0.64/26" {
+		t.Fatalf("got %v", err)
+	}
+	for _, h := range []string{"a.blocked.test:80", "EXACT.test:1"} {
+		_, err = d.GetDialAddr(h)
+		var bh BlockedHostError
+		if !errors.As(err, &bh) {
+			t.Fatalf("%s: got %v", h, err)
+		}
+	}
+	if _, err := d.GetDialAddr("ok.test:80"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.UnmarshalText([]byte("nope")); err == nil || err.Error() != "failed to parse CIDR 'nope': invalid CIDR address: nope" {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -31,6 +31,10 @@ type Options struct {
 	Throw                 null.Bool         `json:"throw"`
 	Batch                 null.Int          `json:"batch"`
 	BatchPerHost          null.Int          `json:"batchPerHost"`
+	NoCookiesReset        null.Bool         `json:"noCookiesReset"`
+	BlacklistIPs          []*IPNet          `json:"blacklistIPs"`
+	BlockedHostnames      *HostnameTrie     `json:"blockHostnames"`
+	MinIterationDuration  NullDuration      `json:"minIterationDuration"`
 
 	// Shortcut options: k6 derives a scenario from them; refused here.
 	VUs        null.Int        `json:"vus"`

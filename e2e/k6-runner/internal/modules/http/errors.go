@@ -24,6 +24,7 @@ const (
 	defaultDNSErrorCode       errCode = 1100
 	dnsNoSuchHostErrorCode    errCode = 1101
 	blackListedIPErrorCode    errCode = 1110
+	blockedHostnameErrorCode  errCode = 1111
 	defaultTCPErrorCode       errCode = 1200
 	tcpBrokenPipeErrorCode    errCode = 1201
 	netUnknownErrnoErrorCode  errCode = 1202
@@ -45,6 +46,7 @@ const (
 	netUnknownErrnoErrorCodeMsg = "%s: unknown errno `%d` on %s with message `%s`"
 	dnsNoSuchHostErrorCodeMsg   = "lookup: no such host"
 	blackListedIPErrorCodeMsg   = "ip is blacklisted"
+	blockedHostnameErrorMsg     = "hostname is blocked"
 	x509HostnameErrorCodeMsg    = "x509: certificate doesn't match hostname"
 	x509UnknownAuthority        = "x509: unknown authority"
 	requestTimeoutErrorCodeMsg  = "request timeout"
@@ -113,6 +115,8 @@ func errorCodeForError(err error) (errCode, string) {
 		return defaultDNSErrorCode, err.Error()
 	case netext.BlackListedIPError:
 		return blackListedIPErrorCode, blackListedIPErrorCodeMsg
+	case netext.BlockedHostError:
+		return blockedHostnameErrorCode, blockedHostnameErrorMsg
 	case *net.OpError:
 		return errorCodeForNetOpError(e)
 	case x509.UnknownAuthorityError:

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
@@ -32,7 +33,7 @@ var errInInit = errors.New("making http requests in the init context is not supp
 
 // New returns the module's exports for vu.
 func New(vu modules.VU) map[string]any {
-	c := &client{vu: vu}
+	c := &client{vu: vu, responseCallback: DefaultExpectedStatuses()}
 	withBody := func(method string) func(sobek.Value, ...sobek.Value) (sobek.Value, error) {
 		return func(u sobek.Value, args ...sobek.Value) (sobek.Value, error) { return c.request(method, u, args...) }
 	}
@@ -54,21 +55,26 @@ func New(vu modules.VU) map[string]any {
 		"del":              withBody(http.MethodDelete),
 		"options":          withBody(http.MethodOptions),
 		"expectedStatuses": c.expectedStatuses,
+		// response_callback.go Client.SetResponseCallback: the module instance's default
+		// callback (callable in the init code too); null removes it.
 		"setResponseCallback": func(v sobek.Value) {
-			st := vu.State()
-			if st == nil {
-				modules.Throw(vu.Runtime(), errors.New("setResponseCallback can't be called in the init context"))
+			if v == nil || sobek.IsNull(v) || sobek.IsUndefined(v) {
+				c.responseCallback = nil
+				return
 			}
-			cb, err := callbackOf(v)
-			if err != nil {
-				modules.Throw(vu.Runtime(), err)
+			e, ok := v.Export().(*expectedStatuses)
+			if !ok {
+				modules.Throw(vu.Runtime(), errors.New("unsupported argument, expected http.expectedStatuses"))
 			}
-			st.ResponseCallback = cb
+			c.responseCallback = e.match
 		},
 	}
 }
 
-type client struct{ vu modules.VU }
+type client struct {
+	vu               modules.VU
+	responseCallback func(int) bool
+}
 
 // expectedStatuses is the object http.expectedStatuses returns (js/modules/k6/http/response_callback.go).
 type expectedStatuses struct {
@@ -160,6 +166,7 @@ type parsedRequest struct {
 	responseType string
 	callback     func(int) bool
 	tags         metrics.Tags
+	jar          *cookiejar.Jar
 }
 
 // parseRequest is js/modules/k6/http/request.go Client.parseRequest for the params this runner
@@ -179,8 +186,9 @@ func (c *client) parseRequest(method string, reqURL sobek.Value, body any, param
 		timeout:   60 * time.Second,
 		throw:     st.Options.Throw.Bool,
 		redirects: st.Options.MaxRedirects,
-		callback:  st.ResponseCallback,
+		callback:  c.responseCallback,
 		tags:      st.Tags,
+		jar:       st.CookieJar,
 	}
 	if !p.redirects.Valid {
 		p.redirects = null.NewInt(10, false) // lib/options.go default maxRedirects
@@ -262,11 +270,25 @@ func (c *client) parseRequest(method string, reqURL sobek.Value, body any, param
 				}
 				p.callback = cb
 			case "cookies", "jar", "compression", "auth":
+				if sobek.IsUndefined(v) || sobek.IsNull(v) {
+					continue
+				}
 				return nil, fmt.Errorf("the %q request param is not supported by this runner", k)
 			}
 		}
 	}
+	if p.jar != nil {
+		setRequestCookies(p.req, p.jar)
+	}
 	return p, nil
+}
+
+// setRequestCookies is httpext.SetRequestCookies without per-request cookies: the jar's cookies
+// for the URL.
+func setRequestCookies(req *http.Request, jar *cookiejar.Jar) {
+	for _, c := range jar.Cookies(req.URL) {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
 }
 
 // durationValue is k6 lib/types GetDurationValue: a number is milliseconds, a string a duration.
@@ -337,6 +359,7 @@ type response struct {
 	ReqURL     string
 	ReqHeaders http.Header
 	ReqBody    string
+	Cookies    []*http.Cookie
 }
 
 func (r *response) toJS(rt *sobek.Runtime) sobek.Value {
@@ -359,7 +382,24 @@ func (r *response) toJS(rt *sobek.Runtime) sobek.Value {
 		_ = h.Set(k, v)
 	}
 	set("headers", h)
-	set("cookies", rt.NewObject())
+	// Response.cookies: name -> [{name, value, domain, path, http_only, secure, max_age, expires}]
+	// (httpext.HTTPCookie, expires in ms since the epoch).
+	cookies := rt.NewObject()
+	byName := map[string][]any{}
+	var order []string
+	for _, c := range r.Cookies {
+		if _, ok := byName[c.Name]; !ok {
+			order = append(order, c.Name)
+		}
+		byName[c.Name] = append(byName[c.Name], map[string]any{
+			"name": c.Name, "value": c.Value, "domain": c.Domain, "path": c.Path, "http_only": c.HttpOnly,
+			"secure": c.Secure, "max_age": c.MaxAge, "expires": c.Expires.UnixNano() / 1000000,
+		})
+	}
+	for _, n := range order {
+		_ = cookies.Set(n, byName[n])
+	}
+	set("cookies", cookies)
 	t := rt.NewObject()
 	_ = t.Set("duration", metrics.D(r.Timings.Duration))
 	_ = t.Set("blocked", metrics.D(r.Timings.Blocked))
@@ -692,6 +732,15 @@ func makeRequest(ctx context.Context, st *modules.State, p *parsedRequest) (*res
 		Transport: tt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			r.URL = req.URL.String()
+			// MakeRequest: cookies of each redirect response go to the jar, and the next hop
+			// carries the jar's cookies for its URL.
+			if p.jar != nil {
+				if rc := req.Response.Cookies(); len(rc) > 0 {
+					p.jar.SetCookies(via[len(via)-1].URL, rc)
+				}
+				req.Header.Del("Cookie")
+				setRequestCookies(req, p.jar)
+			}
 			if l := len(via); int64(l) > p.redirects.Int64 {
 				if !p.redirects.Valid {
 					u := req.URL
@@ -732,6 +781,12 @@ func makeRequest(ctx context.Context, st *modules.State, p *parsedRequest) (*res
 		}
 	}
 	if resErr == nil {
+		if p.jar != nil {
+			if rc := res.Cookies(); len(rc) > 0 {
+				p.jar.SetCookies(res.Request.URL, rc)
+			}
+		}
+		r.Cookies = res.Cookies()
 		r.URL = res.Request.URL.String()
 		r.Status = res.StatusCode
 		r.StatusText = res.Status
