@@ -33,7 +33,7 @@ var cases = []conformanceCase{
 	},
 	{
 		name: "http-200-url-not-blocklisted",
-		k6:   []string{"output/statsd/config.go processTags (only K6_STATSD_TAG_BLOCKLIST filters)", "lib/netext/httpext/transport.go measureAndEmitMetrics (url = name = cleaned URL)"},
+		k6:   []string{"output/statsd/config.go processTags (only K6_STATSD_TAG_BLOCKLIST filters, custom tags too)", "metrics/tags.go EnabledTags.UnmarshalText (names trimmed, empty skipped)", "lib/netext/httpext/transport.go measureAndEmitMetrics (url = name = cleaned URL)"},
 		run:  testHTTPURLTag,
 	},
 	{
@@ -426,14 +426,18 @@ func testHTTPURLTag(t *testing.T) {
 	r := runK6(t, runSpec{
 		script: readScript(t, "http_ok.js"),
 		vars:   map[string]string{"TARGET": target.hostPort()},
-		env:    map[string]string{"K6_STATSD_TAG_BLOCKLIST": "vu,iter"},
+		// metrics/tags.go EnabledTags.UnmarshalText: comma-separated, each name trimmed, empty ones skipped;
+		// processTags applies it to every tag, a scenario's own tags (team) included.
+		env: map[string]string{"K6_STATSD_TAG_BLOCKLIST": " vu , iter ,,proto,team "},
 	})
 	expectExit(t, r, 0)
 	url := "http://" + target.hostPort() + "/ok"
 	expectHTTPRequestLines(t, r, "k6.", map[string]string{
-		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": url, "url": url, "scenario": "web",
-		"expected_response": "true", "team": "qa", "custom": "c1",
+		"status": "200", "method": "GET", "name": url, "url": url, "scenario": "web",
+		"expected_response": "true", "custom": "c1",
 	}, 9, 11, "0") // ticks(10)
+	expectNoTag(t, r, "team")
+	expectNoTag(t, r, "proto")
 }
 
 func testTagsDisabled(t *testing.T) {
