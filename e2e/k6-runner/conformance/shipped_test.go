@@ -42,9 +42,11 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	chain := newHTTPFixture(t)
 	broken := newHTTPFixture(t)
 	grpcSrv := newGRPCFixture(t)
+	down := closedPort(t)
 	port := func(hostPort string) string { _, p, _ := net.SplitHostPort(hostPort); return p }
-	httpPort, grpcPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898", "broken": "9898"}, "9999"
+	httpPort, grpcPort, downPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898", "broken": "9898"}, "9999", "9999"
 	if useDNS {
+		downPort = port(down)
 		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort()), "chain": port(chain.hostPort()), "broken": port(broken.hostPort())}
 		grpcPort = port(grpcSrv.addr)
 	}
@@ -87,6 +89,14 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
 				},
 			},
+			// A gRPC target that refuses connections: connect throws, the script counts it.
+			map[string]any{
+				"name": "grpc-down", "rate": 2, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
+				"request": map[string]any{
+					"kind": "grpc", "target": "down.conformance.test:" + downPort, "plaintext": true, "healthService": "podinfo",
+					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
+				},
+			},
 			map[string]any{
 				"name": "grpc", "rate": 4, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
 				"request": map[string]any{
@@ -103,7 +113,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	var args []string
 	var dns *dnsFixture
 	if useDNS {
-		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "broken.conformance.test", "grpc.conformance.test"})
+		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "broken.conformance.test", "grpc.conformance.test", "down.conformance.test"})
 		args = []string{"--dns-server", dns.addr}
 	} else {
 		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
@@ -111,6 +121,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 			"fresh.conformance.test:9898": fresh.hostPort(),
 			"chain.conformance.test:9898":  chain.hostPort(),
 			"broken.conformance.test:9898": broken.hostPort(),
+			"down.conformance.test:9999":   down,
 			"grpc.conformance.test:9999":  grpcSrv.addr,
 		}))}
 	}
@@ -148,7 +159,9 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		expectNoTag(t, r, key)
 	}
 	noLines(t, r, "k6.unexpected_response")
-	noLines(t, r, "k6.grpc_connect_failed")
+	if ls := r.named("k6.grpc_connect_failed"); len(ls) != len(where(ls, map[string]string{"flow": "grpc-down"})) {
+		t.Errorf("grpc_connect_failed outside the grpc-down flow: %s", limitList(raws(ls), 3))
+	}
 	noLines(t, r, "k6.dropped_iterations")
 
 	// HTTP flows: 5/s for 2s each.
@@ -217,7 +230,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.serving.pass", "c", scen, n, n), "1")
 	for _, l := range r.lines {
-		if strings.HasSuffix(l.name, ".fail") && !strings.HasSuffix(l.tags["flow"], "-broken") {
+		if strings.HasSuffix(l.name, ".fail") && !strings.HasSuffix(l.tags["flow"], "-broken") && l.tags["flow"] != "grpc-down" {
 			t.Errorf("%q: no check fails against healthy fixtures", l.raw)
 		}
 	}
@@ -234,6 +247,19 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		}
 	}
 	{
+		// js/modules/k6/grpc/client.go Connect -> grpcext.Dial (WithBlock, FailOnNonTempDialError) fails on the
+		// refused connection: no RPC, so no grpc_req_duration; the script's counter and check say it.
+		scen := map[string]string{"scenario": "grpc-down", "flow": "grpc-down"}
+		lo, hi := ticks(4)
+		n := len(expectLines(t, r, "k6.grpc_connect_failed", "c", scen, lo, hi))
+		expectAllValues(t, expectLines(t, r, "k6.grpc_connect_failed", "c", scen, n, n), "1")
+		expectAllValues(t, expectLines(t, r, "k6.check.grpc-connect.fail", "c", scen, n, n), "1")
+		expectAllValues(t, expectLines(t, r, "k6.iterations", "c", scen, n, n), "1")
+		if ls := where(r.named("k6.grpc_req_duration"), scen); len(ls) > 0 {
+			t.Errorf("grpc-down: grpc_req_duration without an RPC: %s", limitList(raws(ls), 2))
+		}
+	}
+	{
 		scen := map[string]string{"scenario": "grpc-broken", "flow": "grpc-broken"}
 		lo, hi := ticks(4)
 		n := len(expectLines(t, r, "k6.grpc_req_duration", "ms", withTags(scen, "status", "5", "method", "Check"), lo, hi))
@@ -245,8 +271,8 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		}
 	}
 
-	// 2 + 2 + 2 + 1 + 1 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 + 2 + 2 busy; no run tags.
-	expectVUs(t, r, "k6.", map[string]string{}, "18", "9.000000")
+	// 2 + 2 + 2 + 1 + 1 + 1 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 + 2 + 2 + 2 busy; no run tags.
+	expectVUs(t, r, "k6.", map[string]string{}, "20", "10.000000")
 }
 
 // hostsPath writes the --hosts file (k6 options.hosts JSON) and returns its path.
