@@ -382,6 +382,14 @@ func testHTTP200(t *testing.T) {
 	if got := target.requests.Load(); int(got) != n {
 		t.Errorf("fixture served %d requests, statsd reported %d", got, n)
 	}
+	// js/runner.go newVU: one http.Transport per VU, keep-alive: at most one connection per VU (2), and
+	// http_req_connecting is 0 on a reused connection.
+	if c := target.conns.Load(); c > 2 {
+		t.Errorf("%d TCP connections for 2 VUs: keep-alive connections are reused", c)
+	}
+	if connected := len(r.named("k6.http_req_connecting")) - len(valued(r.named("k6.http_req_connecting"), "0.000000")); connected > 2 {
+		t.Errorf("%d requests with a connecting time on 2 VUs", connected)
+	}
 	iterTags := map[string]string{"scenario": "web", "team": "qa"}
 	expectAllValues(t, expectLines(t, r, "k6.check.status-ok.pass", "c", withTags(iterTags, "check", "status-ok"), n, n), "1")
 	noLines(t, r, "k6.check.status-ok.fail")
