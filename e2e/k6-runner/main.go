@@ -70,8 +70,18 @@ type cliError struct {
 }
 
 func (e *cliError) Error() string { return e.err.Error() }
+func (e *cliError) Unwrap() error { return e.err }
 
 func fail(code int, err error) error { return &cliError{code: code, err: err} }
+
+// hinted is an error with a hint (k6 errext.HasHint; js/runner.go scriptExceptionError.Hint is
+// "script exception"), logged as a hint field (errext/format.go Format).
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
 
 func main() {
 	err := run(os.Args[1:])
@@ -83,7 +93,12 @@ func main() {
 	if errors.As(err, &ce) {
 		code = ce.code
 	}
-	logf("error", "%s", err.Error())
+	var h *hinted
+	if errors.As(err, &h) {
+		logf("error", "%s\x1fhint=%s", err.Error(), quote(h.hint))
+	} else {
+		logf("error", "%s", err.Error())
+	}
 	os.Exit(code)
 }
 
@@ -293,7 +308,7 @@ func runCmd(args []string) error {
 	if err != nil {
 		var se *js.ScriptException
 		if errors.As(err, &se) {
-			return fail(exitScriptException, errors.New(se.Error()))
+			return fail(exitScriptException, &hinted{err: errors.New(se.Error()), hint: "script exception"})
 		}
 		var oe *js.InvalidOptionsError
 		if errors.As(err, &oe) {
@@ -379,7 +394,7 @@ func runCmd(args []string) error {
 	if err := state.InitVUs(runCtx, maxPlanned); err != nil {
 		var se *js.ScriptException
 		if errors.As(err, &se) {
-			return fail(exitScriptException, errors.New(se.Error()))
+			return fail(exitScriptException, &hinted{err: errors.New(se.Error()), hint: "script exception"})
 		}
 		return err
 	}

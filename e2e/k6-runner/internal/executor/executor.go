@@ -340,9 +340,11 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			}
 			var se *js.ScriptException
 			if errors.As(err, &se) {
-				r.Logf("error", "%s\x1fsource=stacktrace", se.Error())
+				// The executor's logger carries executor and scenario (base_executor.go); logrus
+				// sorts the fields.
+				r.Logf("error", "%s\x1fexecutor=%s scenario=%s source=stacktrace", se.Error(), cfg.Type, cfg.Name)
 			} else {
-				r.Logf("error", "%s", err.Error())
+				r.Logf("error", "%s\x1fexecutor=%s scenario=%s", err.Error(), cfg.Type, cfg.Name)
 			}
 		}
 		atomic.AddUint64(&s.fullIterations, 1)
@@ -364,7 +366,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 		for range makeUnplanned {
 			vu, err := s.getUnplannedVU(maxCtx)
 			if err != nil {
-				r.Logf("error", "Error while allocating unplanned VU: %v", err)
+				r.Logf("error", "Error while allocating unplanned VU\x1ferror=%q executor=%s scenario=%s", err.Error(), cfg.Type, cfg.Name)
 			} else {
 				activate(vu)
 			}
