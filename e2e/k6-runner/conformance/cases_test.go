@@ -516,6 +516,16 @@ func testHTTPError(t *testing.T, url string, args []string, code string, errorTa
 	expectLines(t, r, "k6.check.error-code.pass", "c", map[string]string{"scenario": "fail", "check": "error-code"}, n, n)
 	expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "fail"}, n, n)
 	expectNoTag(t, r, "proto")
+	// tracer.go Tracer.Done: Duration = Sending + Waiting + Receiving; without a response Waiting runs from
+	// the written request to Done (the 300ms timeout); without a connection nothing was written: 0.
+	for _, l := range where(r.named("k6.http_req_duration"), map[string]string{"scenario": "fail"}) {
+		if code == "1050" && (l.num < 280 || l.num > 1500) {
+			t.Errorf("%q: a request that timed out after 300ms", l.raw)
+		}
+		if code != "1050" && l.value != "0.000000" {
+			t.Errorf("%q: no request was written, the duration is 0", l.raw)
+		}
+	}
 	// js/runner.go runFn pushes Dialer.IOSamples after every iteration, zero bytes included.
 	sent := expectLines(t, r, "k6.data_sent", "c", map[string]string{"scenario": "fail"}, n, n)
 	recv := expectLines(t, r, "k6.data_received", "c", map[string]string{"scenario": "fail"}, n, n)

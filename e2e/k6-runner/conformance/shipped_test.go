@@ -43,12 +43,14 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	broken := newHTTPFixture(t)
 	grpcSrv := newGRPCFixture(t)
 	down := closedPort(t)
+	hang := newHangFixture(t)
 	port := func(hostPort string) string { _, p, _ := net.SplitHostPort(hostPort); return p }
-	httpPort, grpcPort, downPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898", "broken": "9898"}, "9999", "9999"
+	httpPort, grpcPort, downPort := map[string]string{"keep": "9898", "fresh": "9898", "chain": "9898", "broken": "9898", "hang": "9898"}, "9999", "9999"
 	if useDNS {
 		downPort = port(down)
 		httpPort = map[string]string{"keep": port(keep.hostPort()), "fresh": port(fresh.hostPort()), "chain": port(chain.hostPort()), "broken": port(broken.hostPort())}
 		grpcPort = port(grpcSrv.addr)
+		httpPort["hang"] = port(hang)
 	}
 
 	httpFlow := func(name, host string, fresh bool, servedBy bool) map[string]any {
@@ -89,6 +91,12 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 					"method": nil, "message": map[string]any{}, "expectedStatuses": []int{0}, "metadata": map[string]string{},
 				},
 			},
+			// A server that never answers: every request times out after the flow's timeout.
+			map[string]any{"name": "http-hang", "rate": 2, "timeout": "500ms", "preAllocatedVUs": 2, "maxVUs": 2, "request": map[string]any{
+				"kind": "http", "method": "GET", "url": "http://hang.conformance.test:" + httpPort["hang"] + "/api/info",
+				"expectedStatuses": []int{200}, "headers": map[string]string{}, "freshConnection": false,
+				"body": nil, "expectBody": nil, "servedByUrl": nil,
+			}},
 			// A gRPC target that refuses connections: connect throws, the script counts it.
 			map[string]any{
 				"name": "grpc-down", "rate": 2, "timeout": "2s", "preAllocatedVUs": 1, "maxVUs": 2,
@@ -113,7 +121,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	var args []string
 	var dns *dnsFixture
 	if useDNS {
-		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "broken.conformance.test", "grpc.conformance.test", "down.conformance.test"})
+		dns = newDNSFixtureAnswering(t, []string{"keep.conformance.test", "fresh.conformance.test", "chain.conformance.test", "broken.conformance.test", "grpc.conformance.test", "down.conformance.test", "hang.conformance.test"})
 		args = []string{"--dns-server", dns.addr}
 	} else {
 		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
@@ -122,6 +130,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 			"chain.conformance.test:9898":  chain.hostPort(),
 			"broken.conformance.test:9898": broken.hostPort(),
 			"down.conformance.test:9999":   down,
+			"hang.conformance.test:9898":   hang,
 			"grpc.conformance.test:9999":  grpcSrv.addr,
 		}))}
 	}
@@ -230,7 +239,7 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 	expectAllValues(t, expectLines(t, r, "k6.check.status.pass", "c", scen, n, n), "1")
 	expectAllValues(t, expectLines(t, r, "k6.check.serving.pass", "c", scen, n, n), "1")
 	for _, l := range r.lines {
-		if strings.HasSuffix(l.name, ".fail") && !strings.HasSuffix(l.tags["flow"], "-broken") && l.tags["flow"] != "grpc-down" {
+		if strings.HasSuffix(l.name, ".fail") && !strings.HasSuffix(l.tags["flow"], "-broken") && l.tags["flow"] != "grpc-down" && l.tags["flow"] != "http-hang" {
 			t.Errorf("%q: no check fails against healthy fixtures", l.raw)
 		}
 	}
@@ -244,6 +253,18 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		expectAllValues(t, expectLines(t, r, "k6.check.status.fail", "c", scen, n, n), "1")
 		if ls := where(r.named("k6.check.status.pass"), scen); len(ls) > 0 {
 			t.Errorf("http-broken: check.status.pass %s", limitList(raws(ls), 2))
+		}
+	}
+	{
+		// transport.go RoundTrip: the flow's timeout -> K6Error 1050; the error tag is blocklisted.
+		scen := map[string]string{"scenario": "http-hang", "flow": "http-hang"}
+		lo, hi := ticks(4)
+		n := expectHTTPRequestLines(t, r, "k6.", withTags(scen, "status", "0", "method", "GET", "expected_response", "false", "error_code", "1050"), lo, hi, "1")
+		expectAllValues(t, expectLines(t, r, "k6.check.status.fail", "c", scen, n, n), "1")
+		for _, l := range where(r.named("k6.http_req_duration"), scen) {
+			if l.num < 450 || l.num > 1500 {
+				t.Errorf("%q: a request that timed out after 500ms", l.raw)
+			}
 		}
 	}
 	{
@@ -271,8 +292,8 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		}
 	}
 
-	// 2 + 2 + 2 + 1 + 1 + 1 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 + 2 + 2 + 2 busy; no run tags.
-	expectVUs(t, r, "k6.", map[string]string{}, "20", "10.000000")
+	// 2 + 2 + 2 + 1 + 2 + 1 + 1 + 1 pre-allocated VUs initialized, at most 4 + 4 + 4 + 2 + 2 + 2 + 2 + 2 busy; no run tags.
+	expectVUs(t, r, "k6.", map[string]string{}, "22", "12.000000")
 }
 
 // hostsPath writes the --hosts file (k6 options.hosts JSON) and returns its path.
