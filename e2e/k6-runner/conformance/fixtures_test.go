@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	testgrpc "google.golang.org/grpc/interop/grpc_testing"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/reflection"
 )
 
@@ -117,16 +120,23 @@ func newHangFixture(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// closedPort returns 127.0.0.1:<port> where nothing listens (bound, then closed): connects are refused.
+// closedPort returns 127.0.0.1:<port> where connects are refused: a TCP socket bound to the port but not
+// listening, held until the test ends, so no other fixture of the parallel cases can take the port.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("socket: %v", err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("bind 127.0.0.1:0: %v", err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatalf("getsockname: %v", err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
 
 // dnsFixture is a UDP DNS server on 127.0.0.1. It answers every question with one rcode and no
@@ -225,7 +235,7 @@ func startDNSFixture(t *testing.T, rcode dnsmessage.RCode, known map[string]bool
 	return f
 }
 
-// grpcFixture is a loopback grpc-go server with the health service and server reflection
+// grpcFixture is a loopback grpc-go server with the health service, grpc.testing.TestService and server reflection
 // (v1 and v1alpha, as grpc-go's reflection.Register does), like podinfo's gRPC port.
 type grpcFixture struct {
 	addr   string
@@ -260,10 +270,21 @@ func newGRPCFixture(t *testing.T) *grpcFixture {
 	f.health.SetServingStatus("podinfo", healthpb.HealthCheckResponse_SERVING)
 	f.health.SetServingStatus("slow", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(f.srv, slowHealth{f.health})
+	testgrpc.RegisterTestServiceServer(f.srv, emptyCallServer{})
 	reflection.Register(f.srv)
 	go func() { _ = f.srv.Serve(l) }()
 	t.Cleanup(f.Stop)
 	return f
+}
+
+// emptyCallServer answers grpc.testing.TestService/EmptyCall: a unary method besides health, like
+// podinfo's version service in dist's gRPC flow.
+type emptyCallServer struct {
+	testgrpc.UnimplementedTestServiceServer
+}
+
+func (emptyCallServer) EmptyCall(context.Context, *testpb.Empty) (*testpb.Empty, error) {
+	return &testpb.Empty{}, nil
 }
 
 // Stop closes the listener and every connection (grpc.Server.Stop); later RPCs fail with Unavailable.

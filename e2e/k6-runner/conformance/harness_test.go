@@ -367,17 +367,6 @@ type runSpec struct {
 	sigtermAt time.Duration     // send SIGTERM after this long (0: never)
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // runK6 runs the runner the way the injector Deployment runs k6 (run --no-summary --no-thresholds
 // --address=... --out=statsd), collects its statsd datagrams and checks their structure.
 func runK6(t *testing.T, spec runSpec) *result {
@@ -414,7 +403,8 @@ func runK6(t *testing.T, spec runSpec) *result {
 		}
 	}
 
-	args := []string{"run", "--no-summary", "--no-thresholds", fmt.Sprintf("--address=127.0.0.1:%d", freePort(t)), "--out=statsd"}
+	// Port 0: parallel cases cannot collide on the REST API port (k6 would exit 106 CannotStartRESTAPI).
+	args := []string{"run", "--no-summary", "--no-thresholds", "--address=127.0.0.1:0", "--out=statsd"}
 	keys := make([]string, 0, len(spec.vars))
 	for k := range spec.vars {
 		keys = append(keys, k)
