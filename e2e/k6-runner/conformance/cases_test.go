@@ -139,6 +139,15 @@ var cases = []conformanceCase{
 		run: testGRPCOK,
 	},
 	{
+		name: "grpc-connect-without-reflection-service",
+		k6: []string{
+			"js/modules/k6/grpc/client.go Connect -> lib/netext/grpcext/reflect.go Reflect (\"can't list services: %w\")",
+			"vendor/github.com/jhump/protoreflect/grpcreflect/client.go doSendLocked (v1 stream, Unimplemented -> v1alpha, then one more v1alpha attempt: 3 streams) + initStreamLocked + resetLocked (cancels the stream ctx only after Recv returned the error)",
+			"lib/netext/grpcext/conn.go statsHandler.HandleRPC (no rpcState for reflection streams: the VU's tags + status; the ctx is still live when each stream ends, so each End is pushed)",
+		},
+		run: testGRPCNoReflection,
+	},
+	{
 		name: "grpc-deadline-exceeded-no-sample",
 		k6: []string{
 			"lib/netext/grpcext/conn.go Conn.Invoke (context.WithTimeout) + statsHandler.HandleRPC (metrics.PushIfNotDone on the RPC ctx, done at the deadline)",
@@ -953,4 +962,19 @@ func testBadStatsdEnv(t *testing.T) {
 		}
 	}
 	noLines(t, r, "k6.iterations")
+}
+
+func testGRPCNoReflection(t *testing.T) {
+	srv := newGRPCFixtureWithoutReflection(t)
+	r := runK6(t, runSpec{script: readScript(t, "grpc_no_reflection.js"), vars: map[string]string{"GRPC": srv.addr}})
+	expectExit(t, r, 0)
+	lo, hi := ticks(2)
+	n := len(expectLines(t, r, "k6.iterations", "c", map[string]string{"scenario": "g"}, max(lo, 1), hi))
+	expectAllValues(t, expectLines(t, r, "k6.connect_failed", "c", map[string]string{"scenario": "g"}, n, n), "1")
+	expectLines(t, r, "k6.check.cannot-list-services.pass", "c", map[string]string{"scenario": "g", "check": "cannot-list-services"}, n, n)
+	// Three reflection streams per connect, each ending Unimplemented (12) with the VU's tags only.
+	expectLines(t, r, "k6.grpc_req_duration", "ms", map[string]string{"scenario": "g", "status": "12"}, 3*n, 3*n)
+	if all := r.named("k6.grpc_req_duration"); len(all) != 3*n {
+		t.Errorf("%d grpc_req_duration lines, want only the %d reflection streams: %s", len(all), 3*n, limitList(raws(all), 4))
+	}
 }

@@ -260,7 +260,12 @@ func (h slowHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest)
 	return h.Server.Check(ctx, req)
 }
 
-func newGRPCFixture(t *testing.T) *grpcFixture {
+func newGRPCFixture(t *testing.T) *grpcFixture { return startGRPCFixture(t, true) }
+
+// newGRPCFixtureWithoutReflection is the same server without the reflection service.
+func newGRPCFixtureWithoutReflection(t *testing.T) *grpcFixture { return startGRPCFixture(t, false) }
+
+func startGRPCFixture(t *testing.T, withReflection bool) *grpcFixture {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -271,7 +276,9 @@ func newGRPCFixture(t *testing.T) *grpcFixture {
 	f.health.SetServingStatus("slow", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(f.srv, slowHealth{f.health})
 	testgrpc.RegisterTestServiceServer(f.srv, emptyCallServer{})
-	reflection.Register(f.srv)
+	if withReflection {
+		reflection.Register(f.srv)
+	}
 	go func() { _ = f.srv.Serve(l) }()
 	t.Cleanup(f.Stop)
 	return f
