@@ -103,6 +103,7 @@ var cases = []conformanceCase{
 		k6: []string{
 			"lib/netext/httpext/transport.go measureAndEmitMetrics (status >= 400 -> error_code 1000+status, no error tag; a user name tag is also the url tag; no responseCallback -> no expected_response, no http_req_failed)",
 			"lib/netext/httpext/url.go URL.Clean (credentials masked as ****:****)",
+			"lib/netext/httpext/transport.go RoundTrip/processLastSavedRequest (each hop of a followed redirect measured on its own)",
 			"js/modules/k6/http/response_callback.go SetResponseCallback/expectedStatuses",
 		},
 		run: testHTTPVariants,
@@ -572,6 +573,15 @@ func testHTTPVariants(t *testing.T) {
 		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": bare, "url": bare,
 		"scenario": "v", "expected_response": "true",
 	}, n, n, "0")
+	// lib/netext/httpext/transport.go: every RoundTrip of the redirect chain is measured on its own.
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "302", "method": "GET", "name": base + "/redirect", "url": base + "/redirect",
+		"scenario": "v", "expected_response": "true",
+	}, n, n, "0")
+	expectHTTPRequestLines(t, r, "k6.", map[string]string{
+		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": base + "/ok?from=redirect", "url": base + "/ok?from=redirect",
+		"scenario": "v", "expected_response": "true",
+	}, n, n, "0")
 	masked := "http://****:****@" + target.hostPort() + "/ok?id=3"
 	expectHTTPRequestLines(t, r, "k6.", map[string]string{
 		"proto": "HTTP/1.1", "status": "200", "method": "GET", "name": masked, "url": masked,
@@ -587,8 +597,8 @@ func testHTTPVariants(t *testing.T) {
 	if ls := where(r.named("k6.http_req_failed"), map[string]string{"name": base + "/ok?id=2"}); len(ls) > 0 {
 		t.Errorf("http_req_failed without a response callback: %s", limitList(raws(ls), 3))
 	}
-	if ls := r.named("k6.http_req_failed"); len(ls) != 4*n {
-		t.Errorf("%d http_req_failed lines, want %d (4 requests with a callback per iteration)", len(ls), 4*n)
+	if ls := r.named("k6.http_req_failed"); len(ls) != 6*n {
+		t.Errorf("%d http_req_failed lines, want %d (6 round trips with a callback per iteration)", len(ls), 6*n)
 	}
 	for _, l := range r.lines {
 		if strings.Contains(l.raw, "secret") {

@@ -36,6 +36,7 @@ type httpFixture struct {
 //
 //	/ok, /api/info  200 "ok"
 //	/api/echo       the request body (podinfo's echo)
+//	/redirect       302 to /ok?from=redirect
 //	/env            podinfo's /env shape: a JSON array of KEY=value with NODE_NAME=node-a
 //	/slow           200 after 600ms (bounded by the request's context)
 //	/stop           runs onStop, then 200
@@ -50,6 +51,9 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	}
 	mux.HandleFunc("/ok", ok)
 	mux.HandleFunc("/api/info", ok)
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/ok?from=redirect", http.StatusFound)
+	})
 	mux.HandleFunc("/api/echo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.Copy(w, io.LimitReader(r.Body, 1<<20))

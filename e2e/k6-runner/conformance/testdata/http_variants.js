@@ -1,6 +1,6 @@
 // Per iteration: a 404 under the default response callback, a request with a name tag, one with
 // credentials in the URL, one to a name --hosts maps without a port to ip:port, and one after
-// setResponseCallback(null).
+// a redirect followed, and one after setResponseCallback(null).
 import http from 'k6/http';
 
 export const options = {
@@ -22,6 +22,7 @@ export default function () {
   http.get(`http://${__ENV.TARGET}/ok?id=1`, { tags: { name: 'ok-by-id' } });
   http.get(`http://user:secret@${__ENV.TARGET}/ok?id=3`);
   http.get('http://bare.conformance.test/ok?id=4');
+  http.get(`http://${__ENV.TARGET}/redirect`);
   http.setResponseCallback(null);
   http.get(`http://${__ENV.TARGET}/ok?id=2`);
 }
