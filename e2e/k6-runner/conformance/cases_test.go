@@ -131,6 +131,13 @@ var cases = []conformanceCase{
 		run: testPushInterval,
 	},
 	{
+		name: "push-interval-number-is-ms",
+		k6: []string{
+			"lib/types/types.go NullDuration.UnmarshalText -> ParseExtendedDuration (a plain number is milliseconds) for K6_STATSD_PUSH_INTERVAL",
+		},
+		run: testPushIntervalMillis,
+	},
+	{
 		name: "grpc-ok-with-reflection",
 		k6: []string{
 			"lib/netext/grpcext/conn.go statsHandler.HandleRPC (grpc_req_duration on stats.End with status tag)",
@@ -986,5 +993,28 @@ func testGRPCNoReflection(t *testing.T) {
 	expectLines(t, r, "k6.grpc_req_duration", "ms", map[string]string{"scenario": "g", "status": "12"}, 3*n, 3*n)
 	if all := r.named("k6.grpc_req_duration"); len(all) != 3*n {
 		t.Errorf("%d grpc_req_duration lines, want only the %d reflection streams: %s", len(all), 3*n, limitList(raws(all), 4))
+	}
+}
+
+func testPushIntervalMillis(t *testing.T) {
+	target := newHTTPFixture(t)
+	r := runK6(t, runSpec{
+		script: readScript(t, "http_ok.js"),
+		vars:   map[string]string{"TARGET": target.hostPort()},
+		env:    map[string]string{"K6_STATSD_PUSH_INTERVAL": "300"},
+	})
+	expectExit(t, r, 0)
+	reqs := r.named("k6.http_reqs")
+	if len(reqs) < 2 {
+		t.Fatalf("%d http_reqs lines", len(reqs))
+	}
+	// 300ms pushes over a 2s run: requests measured 0.2s apart arrive in several flushes, well before exit.
+	flushes := map[int64]bool{}
+	for _, l := range reqs {
+		flushes[r.packets[l.packet].at.UnixMilli()/150] = true
+	}
+	first, last := r.packets[reqs[0].packet].at, r.packets[reqs[len(reqs)-1].packet].at
+	if len(flushes) < 4 || last.Sub(first) < 1200*time.Millisecond {
+		t.Errorf("http_reqs in %d bursts over %s: K6_STATSD_PUSH_INTERVAL=300 is 300ms", len(flushes), last.Sub(first).Round(time.Millisecond))
 	}
 }
