@@ -851,7 +851,7 @@ func testCustomMetrics(t *testing.T) {
 	counters := r.named("k6.my_counter")
 	one("k6.my_counter", "c", "2", withTags(base, "k", "v")) // int64(2.7)
 	one("k6.my_counter", "c", "1", withTags(base, "k", "bool"))
-	one("k6.my_counter", "c", "-2", withTags(base, "k", "neg"))          // int64(-2.7)
+	one("k6.my_counter", "c", "-2", withTags(base, "k", "neg"))           // int64(-2.7)
 	one("k6.my_counter", "c", "3", withTags(base, "k", "numeric-string")) // sobek ToFloat("3")
 	// datadog-go writeTagString removes newlines; processTags drops empty values; ':' in a value stays.
 	one("k6.my_counter", "c", "1", withTags(base, "k", "newline", "nl", "xy", "c", "a:b"))

@@ -127,13 +127,13 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		args = []string{"--dns-server", dns.addr}
 	} else {
 		args = []string{"--hosts", hostsPath(t, hostsJSON(map[string]string{
-			"keep.conformance.test:9898":  keep.hostPort(),
-			"fresh.conformance.test:9898": fresh.hostPort(),
+			"keep.conformance.test:9898":   keep.hostPort(),
+			"fresh.conformance.test:9898":  fresh.hostPort(),
 			"chain.conformance.test:9898":  chain.hostPort(),
 			"broken.conformance.test:9898": broken.hostPort(),
 			"down.conformance.test:9999":   down,
 			"hang.conformance.test:9898":   hang,
-			"grpc.conformance.test:9999":  grpcSrv.addr,
+			"grpc.conformance.test:9999":   grpcSrv.addr,
 		}))}
 	}
 	env := map[string]string{}
