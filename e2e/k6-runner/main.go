@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -312,9 +313,9 @@ func runCmd(args []string) error {
 		}
 		var oe *js.InvalidOptionsError
 		if errors.As(err, &oe) {
-			return fail(exitInvalidConfig, fmt.Errorf("could not load JS test '%s': %w", "file://"+r0(f.script), oe.Err))
+			return fail(exitInvalidConfig, fmt.Errorf("could not load JS test '%s': %w", scriptURL(f.script), oe.Err))
 		}
-		return fail(exitGeneric, fmt.Errorf("could not load JS test '%s': %w", "file://"+r0(f.script), err))
+		return fail(exitGeneric, fmt.Errorf("could not load JS test '%s': %w", scriptURL(f.script), err))
 	}
 	if err := r.Options.Validate(r.IsExecutable); err != nil {
 		return fail(exitInvalidConfig, err)
@@ -423,12 +424,12 @@ func runCmd(args []string) error {
 	return runErr
 }
 
-func r0(p string) string {
-	if strings.HasPrefix(p, "/") {
-		return p
+// scriptURL is the file:// URL k6 names a local script by (loader: the absolute, cleaned path).
+func scriptURL(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
 	}
-	wd, _ := os.Getwd()
-	return wd + "/" + p
+	return "file://" + p
 }
 
 func checkLoopbackHost(addr string) error {

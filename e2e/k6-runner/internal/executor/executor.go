@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"math/big"
 	"sync"
@@ -25,20 +24,19 @@ type State struct {
 	runner *js.Runner
 	vus    chan *js.VU
 
-	initializedVUs   int64
-	activeVUs        int64
-	uninitUnplanned  int64
-	lastVUID         uint64
-	fullIterations   uint64
-	interrupted      uint64
-	started          time.Time
-	status           int32
-	startedFlag      int32
-	endedFlag        int32
-	abortOnce        sync.Once
-	abortCh          chan struct{}
-	AbortReason      string
-	iterSegIndexLock sync.Mutex
+	initializedVUs  int64
+	activeVUs       int64
+	uninitUnplanned int64
+	lastVUID        uint64
+	fullIterations  uint64
+	interrupted     uint64
+	started         time.Time
+	status          int32
+	startedFlag     int32
+	endedFlag       int32
+	abortOnce       sync.Once
+	abortCh         chan struct{}
+	AbortReason     string
 }
 
 // Execution statuses of k6 v0.54.0 lib/execution.go (ExecutionStatus, iota order).
@@ -413,10 +411,4 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			return nil
 		}
 	}
-}
-
-// Describe is a one-line summary of a scenario (for logs).
-func Describe(sc *options.ScenarioConfig) string {
-	return fmt.Sprintf("%s: %d iterations per %s for %s (maxVUs: %d-%d, gracefulStop: %s)", sc.Name, sc.Rate.Int64,
-		sc.TimeUnit.Duration, sc.Duration.Duration, sc.PreAllocatedVUs.Int64, sc.MaxVUs.Int64, time.Duration(sc.GracefulStop.Duration))
 }
