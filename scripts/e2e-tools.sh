@@ -8,7 +8,7 @@
 #   scripts/e2e-tools.sh                 build every tool
 #   scripts/e2e-tools.sh NAME...         build only these (etcd kube-apiserver kubectl podinfo
 #                                        statsd_exporter prometheus prometheus-operator coredns
-#                                        toxiproxy; NAME-<version> for one version)
+#                                        toxiproxy k6-runner; NAME-<version> for one version)
 #   scripts/e2e-tools.sh --json [NAME...]  build as above, then print {"<binary>[@<version>]": path}
 #                                        on stdout (logs go to stderr)
 #   scripts/e2e-tools.sh --list          print the pinned tools and exit
@@ -45,6 +45,7 @@ TOOLS=(
   "prometheus-operator|0.93.0|prometheus-operator|module github.com/prometheus-operator/prometheus-operator@v0.93.0 ./cmd/operator"
   "coredns|1.15.0|coredns|wrapper e2e/tools/coredns ."
   "toxiproxy|2.5.0|toxiproxy-server|install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0=toxiproxy-server"
+  "k6-runner|0.54.0|k6-runner|wrapper e2e/k6-runner ."
 )
 
 log() { printf '[e2e-tools] %s\n' "$*" >&2; }
@@ -92,13 +93,20 @@ selected() { # name version -> 0 if selected by the arguments
 }
 
 # A digest of everything that decides the binary: the recipe, the flags, the Go version and, for
-# wrapper modules, their go.mod/go.sum/main.go. A cached tool with another digest is rebuilt.
+# wrapper modules, every *.go file, go.mod and go.sum under the module directory. A cached tool with
+# another digest is rebuilt.
 recipe_digest() { # how ldflags
   local words=($1) f
   {
     printf '%s\n%s\n%s\n' "$1" "$2" "$go_version"
     if [[ "${words[0]}" == wrapper ]]; then
       for f in go.mod go.sum main.go; do cat "$repo_root/${words[1]}/$f" 2>/dev/null || true; done
+      # Then every other *.go, go.mod and go.sum below it (path and content), so a change anywhere
+      # in the module rebuilds it; a module with only those three files keeps its former digest.
+      # Test files never reach the binary, so editing a test does not rebuild.
+      (cd "$repo_root/${words[1]}" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) \
+        ! -name '*_test.go' ! -path ./main.go ! -path ./go.mod ! -path ./go.sum -print0 \
+        | LC_ALL=C sort -z | xargs -0 -r sha256sum)
     fi
   } | sha256sum | cut -d' ' -f1
 }
