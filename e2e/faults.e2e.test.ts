@@ -84,6 +84,17 @@ const ROWS: Row[] = [
     inject: async (c) => void (await c.dns.setFaults([{ kind: 'delay', ms: 5000 }])),
   },
   {
+    id: 'dns-slow-1s',
+    fault: 'DNS slow: every answer 1 s late (under the flows\' 5 s timeout)',
+    path: 'CoreDNS',
+    kind: 'slow',
+    breaks: ['http-fresh', 'http-pod-direct'],
+    mayAlert: {
+      chain: 'the chain frontend looks its backend up through the same CoreDNS (see dns-dead)',
+    },
+    inject: async (c) => void (await c.dns.setFaults([{ kind: 'delay', ms: 1000 }])),
+  },
+  {
     id: 'vip-blackhole',
     fault: 'Service VIP black-holed (connections accepted, nothing delivered), http and grpc ports',
     path: 'ClusterIP Service',
@@ -181,6 +192,7 @@ export interface RowResult {
 }
 
 const results: RowResult[] = [];
+const startedAt = Date.now();
 
 /** A semaphore for PARALLEL rows at a time (each row is ~10 processes; 2 cores). */
 let running = 0;
@@ -267,7 +279,7 @@ describe('fault matrix: one fault on one network path per row, the shipped rules
   afterAll(async () => {
     await stopAll();
     if (results.length === 0) return;
-    const doc = { generatedAt: new Date().toISOString(), warmupSeconds: WARMUP_S, minObserveSeconds: MIN_OBSERVE_S, parallel: PARALLEL, rows: results };
+    const doc = { generatedAt: new Date().toISOString(), wallSeconds: (Date.now() - startedAt) / 1000, warmupSeconds: WARMUP_S, minObserveSeconds: MIN_OBSERVE_S, parallel: PARALLEL, rows: results };
     const out = path.join(defaultLogDir(), 'faults-matrix.json');
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
