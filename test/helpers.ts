@@ -4,6 +4,7 @@ import { ConfigError } from '../lib/config/errors';
 import { parseConfig } from '../lib/config/load';
 import { ConfigInput } from '../lib/config/schema';
 import { buildModel, Model } from '../lib/model/model';
+import { loadPlan } from '../lib/injector/plan';
 
 /** A Kubernetes object as synthesized (loosely typed for assertions). */
 export interface Manifest {
@@ -40,8 +41,15 @@ export function synth(input: ConfigInput = {}): Manifest[] {
   return structuredClone(r.manifests);
 }
 
+/**
+ * The resolved model of a config. Every config a test resolves also has its load plan built, which throws when
+ * the k6 options the script derives from it are ones k6 v0.54 refuses (lib/injector/k6-options.ts): no test
+ * proves something about a config the injector could not run. (synth() builds the plan on its own.)
+ */
 export function model(input: ConfigInput = {}): Model {
-  return buildModel(parseConfig(input, 'test config'));
+  const m = buildModel(parseConfig(input, 'test config'));
+  loadPlan(m);
+  return m;
 }
 
 export function find(manifests: Manifest[], kind: string, name?: string): Manifest {

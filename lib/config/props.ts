@@ -222,7 +222,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -292,7 +292,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -357,7 +357,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -427,7 +427,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -498,7 +498,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -563,7 +563,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -639,7 +639,7 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model).
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */

@@ -2,6 +2,7 @@ import { ConfigProblem } from './errors';
 import { Config } from './schema';
 import { imageTag, parseVersion, remoteNamespace, versionAtLeast } from '../model/model';
 import { toSeconds } from '../model/duration';
+import { parseK6Duration } from '../injector/k6-options';
 
 /** Header names that carry credentials; their values must never be written into dist/. */
 export const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token|.*(token|secret|password|passwd).*)$/i;
@@ -60,6 +61,12 @@ export function crossFieldProblems(config: Config): ConfigProblem[] {
     }
     if (f.preAllocatedVUs !== undefined && f.maxVUs !== undefined && f.preAllocatedVUs > f.maxVUs) {
       problems.push({ path: `flows[${i}].preAllocatedVUs`, value: f.preAllocatedVUs, message: `must not exceed maxVUs (${f.maxVUs})` });
+    }
+    // The timeout goes to k6's http.request / grpc params, which parse it with ParseExtendedDuration
+    // (k6 v0.54.0 lib/types/types.go): days only in front ('1d12h'), so '1h1d' fails every request.
+    const k6Timeout = parseK6Duration(f.timeout);
+    if (typeof k6Timeout === 'string') {
+      problems.push({ path: `flows[${i}].timeout`, value: f.timeout, message: `k6 parses request timeouts with ParseExtendedDuration (lib/types/types.go), which refuses it: ${k6Timeout}; a leading day count may only be followed by smaller units, e.g. '1d12h'` });
     }
     if (threshold >= timeout) {
       problems.push({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RATE_DECIMALS, k6ArrivalRate } from '../injector/k6-options';
 
 /**
  * The Continuous Load config schema: the one place that says what a config may contain.
@@ -163,8 +164,14 @@ const flowCommon = {
     .number()
     .positive({ message: 'must be above 0 requests per second' })
     .max(10000, { message: 'must be at most 10000 requests per second per injector pod' })
+    // The plan gives k6 a whole number of iterations per timeUnit (see k6ArrivalRate): exact for RATE_DECIMALS decimals.
+    .refine((r) => !(r > 0) || k6ArrivalRate(r) !== undefined, {
+      message: `must have at most ${RATE_DECIMALS} decimal places: k6 takes a whole number of iterations per time unit, and 0.001/s (1 per 1000s) is the finest rate expressed exactly`,
+    })
     .default(10)
-    .describe('Requests per second, per injector pod (constant arrival rate, open model).'),
+    .describe(
+      'Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.',
+    ),
   timeout: duration().default('5s').describe('Request timeout.'),
   preAllocatedVUs: z.number().int().positive().optional().describe('k6 VUs allocated at start. @default derived from rate and latency objective'),
   maxVUs: z.number().int().positive().optional().describe('Upper bound of k6 VUs. @default derived from rate and timeout'),

@@ -398,7 +398,8 @@ function injectorLine(model: Model, f: ViewFilter): PanelSpec[] {
       key: 'dropped-iterations',
       title: 'Dropped iterations/s',
       description: 'Iterations k6 could not start because no VU was free: the injector sends less than configured.',
-      queries: [{ expr: droppedIterationsRate(f, PANEL_WINDOW), legend: '{{flow}} {{pod}}', source: 'k6', sparse: true }],
+      // `scenario` is the flow's name (k6 tags dropped_iterations with it, not with `flow`).
+      queries: [{ expr: droppedIterationsRate(f, PANEL_WINDOW), legend: '{{scenario}} {{pod}}', source: 'k6', sparse: true }],
       w: 6,
       build: () => lines('ops').min(0),
     },

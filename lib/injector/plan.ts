@@ -1,4 +1,6 @@
+import { ConfigError, ConfigProblem } from '../config/errors';
 import { Model, ResolvedFlow } from '../model/model';
+import { K6OptionProblem, K6OptionsError, RATE_DECIMALS, k6ArrivalRate, k6OptionProblems } from './k6-options';
 
 /**
  * The load plan: data the fixed k6 script (`script/continuous-load.js`) reads at start.
@@ -20,7 +22,13 @@ export interface LoadPlan {
 
 export interface FlowPlan {
   readonly name: string;
+  /**
+   * Iterations per `timeUnit`: a whole number, because k6 decodes constant-arrival-rate `rate` into an int64
+   * (see k6ArrivalRate). The configured per-second rate is rate / timeUnit (10/s: 10 per 1s, 2.5/s: 5 per 2s).
+   */
   readonly rate: number;
+  /** constant-arrival-rate `timeUnit`, in whole seconds, e.g. `1s`, `2s`, `1000s`. */
+  readonly timeUnit: string;
   readonly timeout: string;
   readonly preAllocatedVUs: number;
   readonly maxVUs: number;
@@ -31,18 +39,52 @@ export interface FlowPlan {
 export const PLAN_DURATION = '8760h';
 export const K6_SYSTEM_TAGS = ['status', 'method', 'expected_response', 'error_code', 'scenario', 'check'];
 
+/** Where a refused k6 option comes from in the config. */
+const CONFIG_FIELD: Record<string, string> = { rate: 'rate', timeUnit: 'rate', preAllocatedVUs: 'preAllocatedVUs', maxVUs: 'maxVUs', timeout: 'timeout', name: 'name' };
+
+/**
+ * The plan of a model. Throws, before anything is written, when the options the script would derive from it
+ * are options k6 v0.54 refuses (k6OptionProblems): a ConfigError naming the config field for a flow's
+ * options, a K6OptionsError for the fixed ones (a bug here, not in the config).
+ */
 export function loadPlan(model: Model): LoadPlan {
-  return {
-    duration: PLAN_DURATION,
-    systemTags: K6_SYSTEM_TAGS,
-    servedBy: { sampleEvery: model.config.injector.servedBy.sampleEvery, maxNodes: model.config.injector.servedBy.maxNodes },
-    flows: model.flows.map((f) => ({
+  const flows = model.flows.map((f, i): FlowPlan => {
+    const arrival = k6ArrivalRate(f.rate);
+    if (!arrival) {
+      throw new ConfigError(
+        [{ path: `flows[${i}].rate`, value: f.rate, message: `must have at most ${RATE_DECIMALS} decimal places: k6 takes a whole number of iterations per time unit, and 0.001/s (1 per 1000s) is the finest rate expressed exactly` }],
+        'k6 v0.54 options',
+      );
+    }
+    return {
       name: f.name,
-      rate: f.rate,
+      rate: arrival.rate,
+      timeUnit: arrival.timeUnit,
       timeout: f.timeout,
       preAllocatedVUs: f.preAllocatedVUs,
       maxVUs: f.maxVUs,
       request: f.request,
-    })),
+    };
+  });
+  const plan: LoadPlan = {
+    duration: PLAN_DURATION,
+    systemTags: K6_SYSTEM_TAGS,
+    servedBy: { sampleEvery: model.config.injector.servedBy.sampleEvery, maxNodes: model.config.injector.servedBy.maxNodes },
+    flows,
   };
+  const problems = k6OptionProblems(plan);
+  // A flow's option that comes from a config field is a config problem; anything else (the fixed duration,
+  // systemTags, dns, scenario keys) is ours.
+  const ofConfig = problems.filter((p) => p.flow !== undefined && p.option in CONFIG_FIELD);
+  if (ofConfig.length) throw new ConfigError(ofConfig.map((p) => configProblem(model, p)), 'k6 v0.54 options');
+  if (problems.length) throw new K6OptionsError(problems);
+  return plan;
+}
+
+function configProblem(model: Model, p: K6OptionProblem): ConfigProblem {
+  const flow = model.flows[p.flow!];
+  const field = CONFIG_FIELD[p.option];
+  const value = field === 'rate' ? flow.rate : p.value;
+  const what = p.option === field ? '' : `k6 option ${p.option} ${JSON.stringify(p.value)}: `;
+  return { path: `flows[${p.flow}].${field}`, value, message: `${what}${p.message}` };
 }

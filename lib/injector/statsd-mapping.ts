@@ -61,10 +61,12 @@ export function statsdMapping(model: Model): StatsdMappingConfig {
       histogram('k6.http_req_tls_handshaking', METRICS.httpReqTlsHandshaking, 'TLS handshake time.'),
       histogram('k6.http_req_waiting', METRICS.httpReqWaiting, 'Time to first byte.'),
       histogram('k6.grpc_req_duration', METRICS.grpcReqDuration, 'gRPC unary request duration.'),
+      counter(`k6.${K6_CUSTOM_METRICS.grpcReqs}`, METRICS.grpcReqs, 'Unary gRPC invokes by status code, timed-out ones included.'),
       counter(`k6.${K6_CUSTOM_METRICS.grpcConnectFailed}`, METRICS.grpcConnectFailed, 'gRPC connects that failed (no RPC was sent).'),
       counter(`k6.${K6_CUSTOM_METRICS.unexpectedResponse}`, METRICS.unexpectedResponse, 'Responses with an expected status but a wrong answer (body without the expected text, health not SERVING).'),
       counter(`k6.${K6_CUSTOM_METRICS.servedBy}`, METRICS.servedBy, 'Sampled responses per serving node (served_by_node).'),
-      counter('k6.iterations', METRICS.iterations, 'Iterations k6 started.'),
+      // k6 v0.54.0 js/runner.go (VU.runFn, iterationSamples): the sample carries the iteration's end time.
+      counter('k6.iterations', METRICS.iterations, 'Iterations k6 ran (sent when an iteration ends).'),
       counter('k6.dropped_iterations', METRICS.droppedIterations, 'Iterations k6 could not start for lack of VUs: the injector cannot keep its rate.'),
       { match: 'k6.vus', name: METRICS.vus, match_metric_type: 'gauge', help: 'Active k6 VUs.' },
       { match: 'k6.vus_max', name: METRICS.vusMax, match_metric_type: 'gauge', help: 'Allocated k6 VUs.' },

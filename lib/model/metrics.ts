@@ -17,8 +17,16 @@ export const METRICS = {
   httpReqTlsHandshaking: 'k6_http_req_tls_handshaking_seconds',
   /** Histogram of time to first byte. */
   httpReqWaiting: 'k6_http_req_waiting_seconds',
-  /** Histogram of gRPC request duration in seconds, labelled flow, method and status (the numeric gRPC code, "0" = OK). */
+  /**
+   * Histogram of gRPC request duration in seconds, labelled flow, method (k6's short name, e.g. `Check`) and
+   * status (the numeric gRPC code, "0" = OK). k6 sends no sample for an RPC that times out (see grpcReqs).
+   */
   grpcReqDuration: 'k6_grpc_req_duration_seconds',
+  /**
+   * Counter of unary gRPC invokes (the script's `grpc_reqs`), labelled flow and status (the numeric gRPC code):
+   * the gRPC request and error SLI. Unlike grpc_req_duration it also counts RPCs that time out.
+   */
+  grpcReqs: 'k6_grpc_reqs_total',
   /** Counter of failed gRPC connects (the script's `grpc_connect_failed`): no RPC sample exists for them. */
   grpcConnectFailed: 'k6_grpc_connect_failed_total',
   /** Counter of responses with an expected status but a wrong answer (the script's `unexpected_response`): a chain whose backend hop failed, a gRPC health check not SERVING. */
@@ -62,7 +70,7 @@ export const METRICS = {
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
 
 /** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
-export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed' } as const;
+export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs' } as const;
 
 /** The tag of `served_by` naming the node that answered; bounded by `injector.servedBy.maxNodes` (+ `other`, `unknown`). */
 export const SERVED_BY_NODE_TAG = 'served_by_node';

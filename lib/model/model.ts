@@ -215,8 +215,11 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** Default VUs: enough for the rate at the latency objective (preallocated) and at the timeout (max). */
 export function defaultVUs(rate: number, thresholdSeconds: number, timeoutSeconds: number) {
-  const preAllocatedVUs = Math.max(2, Math.ceil(rate * thresholdSeconds * 2));
-  const maxVUs = Math.max(preAllocatedVUs, Math.ceil(rate * timeoutSeconds));
+  // Whole numbers (k6 decodes preAllocatedVUs and maxVUs into null.Int); rounded before the ceiling, so a
+  // fractional rate's float noise (0.7 × 10 = 7.000000000000001) does not add a VU.
+  const ceil = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
+  const preAllocatedVUs = Math.max(2, ceil(rate * thresholdSeconds * 2));
+  const maxVUs = Math.max(preAllocatedVUs, ceil(rate * timeoutSeconds));
   return { preAllocatedVUs, maxVUs };
 }
 

@@ -63,23 +63,33 @@ export function selector(ms: readonly Matcher[]): string {
 /** A regex that matches exactly the given strings. */
 export const oneOf = (values: readonly (string | number)[]) => values.map((v) => String(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 
-/** k6 sends gRPC server-reflection RPCs (once per connect) as grpc_req_duration samples too; they are not the flow's requests. */
-export const GRPC_REFLECTION_METHODS = '/grpc\\.reflection\\..*';
+/**
+ * The matcher that keeps a flow's own RPCs in grpc_req_duration and leaves out the server-reflection stream
+ * k6 opens at connect. k6 v0.54 tags an invoked RPC with the SHORT method name (`method="Check"`; the service
+ * goes in `service`, which the statsd tag blocklist drops): js/modules/k6/grpc/params.go callParams.SetSystemTags.
+ * The reflection stream carries no RPC state, so its sample gets the VU's tags only, without `method`
+ * (lib/netext/grpcext/conn.go statsHandler.HandleRPC, `stateRPC == nil`). It is pushed only when that stream
+ * ends while the connect context is live (PushIfNotDone): when the reflection client resets the stream on an
+ * error such as the v1 -> v1alpha fallback (jhump/protoreflect v1.16.0 grpcreflect Client.resetLocked); a
+ * stream still open at the end of connect ends by cancellation and sends nothing. So a reflection sample,
+ * when there is one, is the one without a `method` label.
+ */
+export const GRPC_OWN_RPC: Matcher = ['method', '!=', ''];
 
 const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
 
 
 /**
  * The series that count a flow's requests, one sample per request attempt: HTTP flows
- * `k6_http_reqs_total`; gRPC flows the RPC histogram's `_count` (without reflection RPCs) and
- * failed connects, which send no RPC. A flow's request rate is the sum of their rates.
+ * `k6_http_reqs_total`; gRPC flows the script's per-invoke counter `k6_grpc_reqs_total` and failed
+ * connects, which send no RPC. Not the RPC histogram's `_count`: k6 sends no grpc_req_duration sample
+ * for an RPC that times out (PushIfNotDone on the RPC's context, lib/netext/grpcext/conn.go
+ * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
+ * A flow's request rate is the sum of their rates.
  */
 export function requestSelectors(model: Model, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
-  return [
-    `${METRICS.grpcReqDuration}_count${selector([...flowSelector(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]])}`,
-    `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`,
-  ];
+  return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
 
 /**
@@ -92,12 +102,8 @@ export function errorSelectors(model: Model, flow: FlowScope): string[] {
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
   return [
-    // k6 v0.54 tags gRPC samples with the numeric status code ("0" = OK).
-    `${METRICS.grpcReqDuration}_count${selector([
-      ...flowSelector(model, flow),
-      ['method', '!~', GRPC_REFLECTION_METHODS],
-      ['status', '!~', oneOf(flow.request.expectedStatuses)],
-    ])}`,
+    // The script tags each invoke with the numeric status code ("0" = OK, "4" = DeadlineExceeded).
+    `${METRICS.grpcReqs}${selector([...flowSelector(model, flow), ['status', '!~', oneOf(flow.request.expectedStatuses)]])}`,
     `${METRICS.grpcConnectFailed}${sel}`,
     unexpected,
   ];
@@ -118,7 +124,7 @@ function sumOfRates(model: Model, flow: FlowScope, selectors: readonly string[],
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
 function latencyHistogram(model: Model, flow: FlowScope): { name: string; matchers: Matcher[] } {
   if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowSelector(model, flow) };
-  return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), ['method', '!~', GRPC_REFLECTION_METHODS]] };
+  return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }
 
 /** Requests per second of a flow over a window, from the raw counters. */
@@ -215,17 +221,24 @@ export function requestRateBy(model: Model, flow: FlowScope, by: readonly string
   return `(${terms.map((t) => `(${t} or ${zero})`).join(' + ')})`;
 }
 
+/** The matchers of a flow's client-side histogram: the gRPC one without the reflection stream's sample (GRPC_OWN_RPC). */
+function histogramMatchers(model: Model, flow: FlowScope, histogram: string): Matcher[] {
+  return histogram === METRICS.grpcReqDuration ? [...flowSelector(model, flow), GRPC_OWN_RPC] : flowSelector(model, flow);
+}
+
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
 export function histogramQuantile(model: Model, flow: FlowScope, histogram: string, q: number, window: string): string {
+  const sel = selector(histogramMatchers(model, flow, histogram));
   // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
-  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${selector(flowSelector(model, flow))}[${window}])))`;
-  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}])))`;
+  if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${sel}[${window}])))`;
+  return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${histogram}_bucket${sel}[${window}])))`;
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
 export function histogramBuckets(model: Model, flow: FlowScope, histogram: string, window: string): string {
-  if (isRemoteWrite(model)) return `sum(rate(${histogram}${selector(flowSelector(model, flow))}[${window}]))`;
-  return `sum by (le) (rate(${histogram}_bucket${selector(flowSelector(model, flow))}[${window}]))`;
+  const sel = selector(histogramMatchers(model, flow, histogram));
+  if (isRemoteWrite(model)) return `sum(rate(${histogram}${sel}[${window}]))`;
+  return `sum by (le) (rate(${histogram}_bucket${sel}[${window}]))`;
 }
 
 /** Health-check paths of podinfo that are not load (kubelet probes). */
@@ -292,9 +305,24 @@ export function latencyQuantileByNode(f: ViewFilter, q: number, window: string):
   return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
 }
 
-/** Iterations/s k6 could not start (no free VU): the injector is below its plan. */
+/**
+ * `flow` from `scenario` for k6's dropped_iterations: k6 v0.54 tags it with the run tags and `scenario` only,
+ * not with the scenario's own `tags` (lib/executor/base_executor.go BaseExecutor.getMetricTags), and the
+ * script names each scenario after its flow. Works on the series of either output mode (statsd-exporter
+ * or remote write), since both carry `scenario`.
+ */
+export function flowFromScenario(expr: string): string {
+  return `label_replace(${expr}, "flow", "$1", "scenario", "(.+)")`;
+}
+
+/**
+ * Iterations/s k6 could not start (no free VU): the injector is below its plan. Per `scenario` (the flow's
+ * name: k6 gives this counter no `flow`, see flowFromScenario), selected with the flow filter. Grouped by
+ * `scenario` rather than label_replace'd: the `$1` of label_replace reads as a variable to Grafana.
+ */
 export function droppedIterationsRate(f: ViewFilter, window: string): string {
-  return `sum by (flow, pod) (rate(${METRICS.droppedIterations}${viewSelector(f)}[${window}]))`;
+  const sel = labelSelector({ namespace: f.namespace }, { scenario: f.flow, node: f.node });
+  return `sum by (scenario, pod) (rate(${METRICS.droppedIterations}${sel}[${window}]))`;
 }
 
 /** Active and allocated VUs per injector pod (gauges; k6 sends them without a flow tag). */
@@ -334,9 +362,9 @@ export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): st
   return `absent_over_time(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}])`;
 }
 
-/** Iterations per second k6 could not start (no free VU), per flow, pod and node. */
+/** Iterations per second k6 could not start (no free VU), per flow (from `scenario`, see flowFromScenario), pod and node. */
 export function injectorDroppedIterationsRate(model: Model, window: string): string {
-  return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}]))`;
+  return `sum by (${POD_LABELS.join(', ')}) (${flowFromScenario(`rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}])`)})`;
 }
 
 /** Label matchers of the injector's statsd-exporter sidecar, the one container of the injector we scrape. */

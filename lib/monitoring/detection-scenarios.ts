@@ -96,9 +96,17 @@ export function detectionScenarios(model: Model, opts: ScenarioOptions = {}): Sc
   const flow = model.flows[0];
   const history = opts.history ?? 6 * 3600;
   const pod = injectorPod(model);
-  const others = (steps: number) => model.flows.slice(1).flatMap((f) => flowSeries(model, f, pod, steps, healthyTraffic(f), 'exporter'));
+  const others = (faulty: ResolvedFlow, steps: number) => model.flows.filter((f) => f !== faulty).flatMap((f) => flowSeries(model, f, pod, steps, healthyTraffic(f), 'exporter'));
   const onFlow = (l: Record<string, string>) => l.flow === flow.name;
-  const scenario = (name: string, target: string, deadline: number, detects: Scenario['detects'], fault: (h: RequestGroup[]) => RequestGroup[] | 'gone', alert: AlertName): Scenario => {
+  const scenario = (
+    name: string,
+    target: string,
+    deadline: number,
+    detects: Scenario['detects'],
+    fault: (h: RequestGroup[]) => RequestGroup[] | 'gone',
+    alert: AlertName,
+    faulty: ResolvedFlow = flow,
+  ): Scenario => {
     const duration = history + deadline * 1.5;
     const steps = Math.ceil(duration / INTERVAL_SECONDS) + 1;
     return {
@@ -111,16 +119,30 @@ export function detectionScenarios(model: Model, opts: ScenarioOptions = {}): Sc
       group: {
         name,
         alert,
-        rules: flowRules(model, flow),
+        rules: flowRules(model, faulty),
         group: {
           interval: SCRAPE_INTERVAL,
-          input_series: [...flowSeries(model, flow, pod, steps, faultTraffic(flow, history, fault), 'exporter'), ...others(steps)],
+          input_series: [...flowSeries(model, faulty, pod, steps, faultTraffic(faulty, history, fault), 'exporter'), ...others(faulty, steps)],
           promql_expr_test: [detectionTest(duration)],
         },
       },
     };
   };
   const slow = flow.latency.thresholdSeconds * 2.4;
+  // A gRPC black hole: the target accepts the connection and answers no RPC. Every RPC ends in
+  // DeadlineExceeded at the timeout, for which k6 v0.54 sends no grpc_req_duration sample (PushIfNotDone
+  // in lib/netext/grpcext/conn.go statsHandler.HandleRPC); only the script's grpc_reqs counter shows it.
+  const grpc = model.flows.find((f) => f.request.kind === 'grpc');
+  const blackHole = (g: ResolvedFlow) =>
+    scenario(
+      `${g.name}: gRPC black hole (every RPC times out)`,
+      'a page naming the flow within 3 min',
+      180,
+      (l) => l.flow === g.name && l.severity === 'page',
+      (h) => [{ count: h.reduce((n, x) => n + x.count, 0), failed: true, timedOut: true, seconds: g.timeoutSeconds }],
+      ALERTS.errorBudgetBurn,
+      g,
+    );
   const day = 24 * 3600;
   const daySteps = day / INTERVAL_SECONDS + 1;
   return [
@@ -136,6 +158,7 @@ export function detectionScenarios(model: Model, opts: ScenarioOptions = {}): Sc
       ALERTS.latencyBudgetBurn,
     ),
     scenario('injector gone', 'an alert within 5 min', 300, onFlow, () => 'gone', ALERTS.injectorAbsent),
+    ...(grpc ? [blackHole(grpc)] : []),
     {
       name: `${model.flows.length} flow(s), 24 healthy hours: 0.01% random errors, latency jitter (seed ${HEALTHY_SEED})`,
       target: 'zero alerts',

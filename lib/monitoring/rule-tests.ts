@@ -242,6 +242,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
       { count: failed, failed: true, seconds: flow.latency.thresholdSeconds / 10 },
     ];
   };
+  if (flow.request.kind === 'grpc') out.push(...blackHoleGroups(model, c, opts));
   out.push({
     name: `${ALERTS.errorBudgetBurn} ${c.title}: a single failed request fires no burn-rate pair`,
     alert: ALERTS.errorBudgetBurn,
@@ -253,6 +254,41 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
     },
   });
   return out;
+}
+
+/**
+ * A gRPC black hole: the target accepts connections but answers no RPC, so every RPC ends in
+ * DeadlineExceeded (status 4) at the flow's timeout. k6 v0.54 sends no grpc_req_duration sample for
+ * those (PushIfNotDone on the expired RPC context, lib/netext/grpcext/conn.go statsHandler.HandleRPC);
+ * only the script's grpc_reqs counter (status "4") and the iterations say what happened. Healthy for
+ * ten minutes, then black-holed: every page pair must fire naming the flow.
+ */
+function blackHoleGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
+  const { flow, rules } = c;
+  const pod = injectorPod(model);
+  const faultAt = 600;
+  const healthy = ratioTraffic(flow, {});
+  const blackHole: FlowTraffic = (step) => {
+    const groups = healthy(step);
+    if (groups === 'gone' || step * INTERVAL_SECONDS < faultAt) return groups;
+    const reqs = groups.reduce((n, g) => n + g.count, 0);
+    return [{ count: reqs, failed: true, timedOut: true, seconds: flow.timeoutSeconds }];
+  };
+  return model.config.objectives.burnRates
+    .filter((b) => b.severity === 'page')
+    .map((b): NamedTestGroup => {
+      const evalTime = faultAt + toSeconds(burnFor(b)) + 360;
+      return {
+        name: `${ALERTS.errorBudgetBurn} ${c.title} ${b.short}/${b.long} (page) fires when the target black-holes every RPC (status 4, no grpc_req_duration sample)`,
+        alert: ALERTS.errorBudgetBurn,
+        rules,
+        group: {
+          interval: SCRAPE_INTERVAL,
+          input_series: [...flowSeries(model, flow, pod, steps(evalTime), blackHole, opts.le), ...neighbours(model, c, pod, steps(evalTime), opts.le)],
+          promql_expr_test: [fires(ALERTS.errorBudgetBurn, pairLabels(model, c, b), evalTime), ...othersSilent(c, ALERTS.errorBudgetBurn, evalTime)],
+        },
+      };
+    });
 }
 
 function trafficGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
@@ -411,7 +447,9 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
       [RULE_GROUP.injector],
       ALERTS.droppedIterations,
       `k6 dropped iterations of ${flow.name}`,
-      (perStep) => [counterSeries(METRICS.droppedIterations, { ...podTarget, flow: flow.name, scenario: flow.name }, n, perStep)],
+      // k6 v0.54 tags dropped_iterations with the run tags and `scenario` only (lib/executor/base_executor.go
+      // BaseExecutor.getMetricTags): no `flow`. The alert must take the flow from `scenario`.
+      (perStep) => [counterSeries(METRICS.droppedIterations, { ...podTarget, scenario: flow.name }, n, perStep)],
       { ...podLabels, flow: flow.name },
       healthy,
     ),

@@ -121,6 +121,12 @@ export interface RequestGroup {
   readonly count: number;
   readonly failed: boolean;
   readonly seconds: number;
+  /**
+   * Failed by hitting the request timeout. gRPC: status 4 (DeadlineExceeded) on the script's grpc_reqs
+   * counter and no grpc_req_duration sample (k6 v0.54 pushes that sample only while the RPC's context is
+   * live: PushIfNotDone in lib/netext/grpcext/conn.go statsHandler.HandleRPC). HTTP: counted as failed.
+   */
+  readonly timedOut?: boolean;
 }
 
 /** What one injector pod did for one flow in scrape interval `step` (0-based), or `gone` when the pod is not scraped. */
@@ -128,6 +134,17 @@ export type FlowTraffic = (step: number) => readonly RequestGroup[] | 'gone';
 
 /** The gRPC status code of a failed RPC (14 = UNAVAILABLE: connection refused or reset). */
 export const GRPC_FAILED_STATUS = '14';
+/** The gRPC status code of an RPC that hit its timeout (4 = DEADLINE_EXCEEDED). */
+export const GRPC_TIMEOUT_STATUS = '4';
+
+/**
+ * The `method` tag k6 v0.54 puts on grpc_req_duration: the method's short name (`Check` of
+ * `/grpc.health.v1.Health/Check`); js/modules/k6/grpc/params.go callParams.SetSystemTags.
+ */
+export function grpcMethodTag(fullMethod: string): string {
+  const parts = fullMethod.replace(/^\//, '').split('/');
+  return parts[1] ?? '';
+}
 
 /** The HTTP status and k6 error_code a failed request carries (podinfo `/status/500`, fault injection). */
 export const FAILED_STATUS = { status: '500', error_code: '1500' } as const;
@@ -142,17 +159,21 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
   const target = { ...injectorTargetLabels(model, pod), flow: flow.name, scenario: flow.name };
   const req = flow.request;
   // HTTP: k6_http_reqs_total, k6_http_req_failed_total and the duration histogram, split by status.
-  // gRPC: only the RPC duration histogram, labelled with the method and the numeric status code.
+  // gRPC: the script's per-invoke counter k6_grpc_reqs_total (flow, scenario and the numeric status code:
+  // a custom metric gets the VU's tags and its own, not `method`) and the RPC duration histogram, labelled
+  // with the method's short name and the status code; a timed-out RPC is on the counter only.
   const grpc = req.kind === 'grpc';
-  const base: Record<string, string> = { ...target, method: req.kind === 'grpc' ? (req.method ?? GRPC_HEALTH_CHECK) : req.method };
-  const outcomes = grpc
+  const base: Record<string, string> = { ...target, method: req.kind === 'grpc' ? grpcMethodTag(req.method ?? GRPC_HEALTH_CHECK) : req.method };
+  /** `timedOut` undefined: the outcome takes failed groups whether or not they timed out. */
+  const outcomes: { failed: boolean; timedOut?: boolean; status: string; labels: Record<string, string> }[] = grpc
     ? [
-        { failed: false, labels: { ...base, status: '0' } },
-        { failed: true, labels: { ...base, status: GRPC_FAILED_STATUS } },
+        { failed: false, status: '0', labels: { ...base, status: '0' } },
+        { failed: true, timedOut: false, status: GRPC_FAILED_STATUS, labels: { ...base, status: GRPC_FAILED_STATUS } },
+        { failed: true, timedOut: true, status: GRPC_TIMEOUT_STATUS, labels: { ...base, status: GRPC_TIMEOUT_STATUS } },
       ]
     : [
-        { failed: false, labels: { ...base, status: '200', expected_response: 'true' } },
-        { failed: true, labels: { ...base, ...FAILED_STATUS, expected_response: 'false' } },
+        { failed: false, status: '200', labels: { ...base, status: '200', expected_response: 'true' } },
+        { failed: true, status: FAILED_STATUS.status, labels: { ...base, ...FAILED_STATUS, expected_response: 'false' } },
       ];
   const histogram = grpc ? METRICS.grpcReqDuration : METRICS.httpReqDuration;
   const iterations: Sample[] = [];
@@ -188,6 +209,7 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
       }
       for (const g of groups) {
         if (g.failed !== o.failed || g.count === 0) continue;
+        if (o.timedOut !== undefined && (g.timedOut ?? false) !== o.timedOut) continue;
         st.started = true;
         st.reqs += g.count;
         if (g.failed) st.failed += g.count;
@@ -214,6 +236,9 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
     if (!grpc) {
       out.push({ series: seriesName(METRICS.httpReqs, o.labels), values: seriesValues(sm.reqs) });
       out.push({ series: seriesName(METRICS.httpReqFailed, o.labels), values: seriesValues(sm.failed) });
+    } else {
+      out.push({ series: seriesName(METRICS.grpcReqs, { ...target, status: o.status }), values: seriesValues(sm.reqs) });
+      if (o.timedOut) return;
     }
     buckets.forEach((le, b) => out.push({ series: seriesName(`${histogram}_bucket`, { ...o.labels, le: leLabel(le, style) }), values: seriesValues(sm.buckets[b]) }));
     out.push({ series: seriesName(`${histogram}_count`, o.labels), values: seriesValues(sm.count) });

@@ -1,124 +1,5 @@
-import { transformSync } from 'esbuild';
-import * as vm from 'node:vm';
-import { LoadPlan, loadPlan } from '../../lib/injector/plan';
-import { k6Script } from '../../lib/injector/load-injector';
-import { ConfigInput } from '../../lib/config/schema';
-import { model } from '../helpers';
-
-/**
- * The fixed k6 script, run in Node as one k6 VU would run it. k6 itself is stood in for: its modules
- * (k6/http, k6/net/grpc, k6/metrics, k6/execution, k6) are replaced by recorders with k6 v0.54's API
- * shape, so these tests check what the script asks k6 to do with the plan, not k6's networking.
- */
-interface HttpCall {
-  method: string;
-  url: string;
-  body: string | null;
-  params: { timeout: string; headers: Record<string, string>; responseType: string; tags: Record<string, string>; responseCallback: unknown };
-}
-interface GrpcCall {
-  op: 'connect' | 'invoke';
-  target?: string;
-  params?: Record<string, unknown>;
-  method?: string;
-  message?: unknown;
-}
-
-class Vu {
-  readonly http: HttpCall[] = [];
-  readonly grpc: GrpcCall[] = [];
-  readonly counters: { name: string; value: number; tags: Record<string, string> }[] = [];
-  readonly checks: Record<string, boolean>[] = [];
-  readonly scenario = { name: '', iterationInTest: 0 };
-  /** Next HTTP answer: status and body. */
-  httpAnswer: (call: HttpCall) => { status: number; body: string | null } = () => ({ status: 200, body: null });
-  grpcAnswer: (method: string) => { status: number; message: unknown } = () => ({ status: 0, message: {} });
-  grpcConnectFails = false;
-  readonly exports: { options: any; run: () => void };
-
-  constructor(plan: LoadPlan) {
-    const vu = this;
-    const modules: Record<string, unknown> = {
-      'k6/http': {
-        __esModule: true,
-        default: {
-          request(method: string, url: string, body: string | null, params: HttpCall['params']) {
-            const call = { method, url, body, params };
-            vu.http.push(call);
-            const a = vu.httpAnswer(call);
-            return { status: a.status, body: params.responseType === 'none' ? null : a.body };
-          },
-          expectedStatuses: (...statuses: number[]) => ({ expectedStatuses: statuses }),
-        },
-      },
-      'k6/net/grpc': {
-        __esModule: true,
-        default: {
-          StatusOK: 0,
-          Client: class {
-            connect(target: string, params: Record<string, unknown>) {
-              vu.grpc.push({ op: 'connect', target, params });
-              if (vu.grpcConnectFails) throw new Error('context deadline exceeded');
-            }
-            invoke(method: string, message: unknown, params: Record<string, unknown>) {
-              vu.grpc.push({ op: 'invoke', method, message, params });
-              return vu.grpcAnswer(method);
-            }
-          },
-        },
-      },
-      'k6/metrics': {
-        Counter: class {
-          constructor(private readonly name: string) {}
-          add(value: number, tags: Record<string, string> = {}) {
-            vu.counters.push({ name: this.name, value, tags });
-          }
-        },
-      },
-      'k6/execution': { __esModule: true, default: { scenario: vu.scenario } },
-      k6: {
-        check(v: unknown, sets: Record<string, (v: unknown) => boolean>) {
-          const r: Record<string, boolean> = {};
-          for (const [k, f] of Object.entries(sets)) r[k] = f(v);
-          vu.checks.push(r);
-          return Object.values(r).every(Boolean);
-        },
-      },
-    };
-    const cjs = transformSync(k6Script(), { format: 'cjs', loader: 'js', target: 'es2020' }).code;
-    const module = { exports: {} as any };
-    vm.runInNewContext(cjs, {
-      module,
-      exports: module.exports,
-      require: (name: string) => {
-        if (!(name in modules)) throw new Error(`the script imports ${name}, which k6 v0.54 does not have here`);
-        return modules[name];
-      },
-      open: (file: string) => {
-        if (file !== '/etc/continuous-load/plan.json') throw new Error(`unexpected open(${file})`);
-        return JSON.stringify(plan);
-      },
-      __ENV: {},
-      JSON,
-      Object,
-      Array,
-      Error,
-    });
-    this.exports = module.exports;
-  }
-
-  /** Runs one iteration of a flow's scenario. */
-  iterate(flow: string, iterationInTest: number): void {
-    this.scenario.name = flow;
-    this.scenario.iterationInTest = iterationInTest;
-    this.exports.run();
-  }
-}
-
-const vuFor = (input: ConfigInput = {}) => {
-  const plan = loadPlan(model(input));
-  return { plan, vu: new Vu(plan) };
-};
+import { k6Options } from '../../lib/injector/k6-options';
+import { vuFor } from '../tools/script-vu';
 
 describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
   test('builds one constant-arrival-rate scenario per flow from the plan, with DNS re-resolved per connection and round-robin', () => {
@@ -131,7 +12,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
       expect(options.scenarios[f.name]).toEqual({
         executor: 'constant-arrival-rate',
         rate: f.rate,
-        timeUnit: '1s',
+        timeUnit: f.timeUnit,
         duration: plan.duration,
         preAllocatedVUs: f.preAllocatedVUs,
         maxVUs: f.maxVUs,
@@ -145,6 +26,29 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     // AND noConnectionReuse stays off: it is global in k6 and would take keep-alive from every flow
     expect(options.noConnectionReuse).toBeUndefined();
     expect(options.noVUConnectionReuse).toBeUndefined();
+    // AND they are exactly the options synth checks against k6 (lib/injector/k6-options.ts)
+    expect(JSON.parse(JSON.stringify(options))).toEqual(JSON.parse(JSON.stringify(k6Options(plan))));
+  });
+
+  test('a fractional rate reaches k6 as a whole number of iterations per time unit (k6 decodes rate into an int64)', () => {
+    // GIVEN flows at 2.5/s, 0.1/s and 0.001/s WHEN the script builds its scenarios
+    const { vu } = vuFor({
+      flows: [
+        { type: 'http-service', name: 'a', rate: 2.5 },
+        { type: 'http-service', name: 'b', rate: 0.1 },
+        { type: 'grpc', name: 'c', rate: 0.001 },
+      ],
+    });
+    const sc = vu.exports.options.scenarios;
+    // THEN each is an integer rate over a longer timeUnit, the same rate per second
+    expect([sc.a, sc.b, sc.c].map((s: any) => [s.rate, s.timeUnit])).toEqual([
+      [5, '2s'],
+      [1, '10s'],
+      [1, '1000s'],
+    ]);
+    for (const s of [sc.a, sc.b, sc.c]) {
+      expect(Number.isInteger(s.rate) && Number.isInteger(s.preAllocatedVUs) && Number.isInteger(s.maxVUs)).toBe(true);
+    }
   });
 
   test('only fresh-connection flows send Connection: close; keep-alive flows keep their connections', () => {
@@ -212,7 +116,24 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
       ['/grpc.health.v1.Health/Check', { service: 'podinfo' }],
       ['/version.VersionService/Version', {}],
     ]);
-    expect(vu.counters).toEqual([]);
+    // every invoke is counted with its status code, the gRPC SLI's request counter
+    expect(vu.counters).toEqual(Array(4).fill({ name: 'grpc_reqs', value: 1, tags: { status: '0' } }));
+  });
+
+  test('gRPC: an RPC that times out (status 4, for which k6 sends no grpc_req_duration sample) is counted in grpc_reqs', () => {
+    // GIVEN a target that accepts the connection and answers no RPC: k6's invoke returns status 4
+    // (DeadlineExceeded) after the timeout, without throwing (lib/netext/grpcext/conn.go Conn.Invoke)
+    const { vu } = vuFor();
+    vu.grpcAnswer = () => ({ status: 4, message: null });
+    // WHEN two iterations run
+    vu.iterate('grpc', 0);
+    vu.iterate('grpc', 1);
+    // THEN both are counted with status "4" and both checks failed
+    expect(vu.counters).toEqual([
+      { name: 'grpc_reqs', value: 1, tags: { status: '4' } },
+      { name: 'grpc_reqs', value: 1, tags: { status: '4' } },
+    ]);
+    expect(vu.checks).toEqual([{ status: false }, { status: false }]);
   });
 
   test('gRPC: a failed connect is counted and retried next iteration; a health answer other than SERVING is an unexpected response', () => {
@@ -223,6 +144,6 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     vu.grpcAnswer = () => ({ status: 0, message: { status: 'NOT_SERVING' } });
     vu.iterate('grpc', 2);
     expect(vu.grpc.map((c) => c.op)).toEqual(['connect', 'connect', 'invoke']);
-    expect(vu.counters.map((c) => c.name)).toEqual(['grpc_connect_failed', 'unexpected_response']);
+    expect(vu.counters.map((c) => c.name)).toEqual(['grpc_connect_failed', 'grpc_reqs', 'unexpected_response']);
   });
 });

@@ -16,9 +16,22 @@ import { freePort } from '../../e2e/lib/processes';
  * k6 itself is stood in for: no k6 binary may be built here (AGPL), so these are its exact wire lines.
  */
 const K6_V054_LINES = [
-  // gRPC: the status tag is the numeric code (strconv.Itoa(int(status.Code(err)))); method is the full method.
-  'k6.grpc_req_duration:3.5|ms|#flow:grpc,method:/grpc.health.v1.Health/Check,scenario:grpc,status:0',
-  'k6.grpc_req_duration:7|ms|#flow:grpc,method:/version.VersionService/Version,scenario:grpc,status:14',
+  // gRPC: the status tag is the numeric code (strconv.Itoa(int(status.Code(err))), lib/netext/grpcext/conn.go
+  // statsHandler.HandleRPC); method is the short name (js/modules/k6/grpc/params.go callParams.SetSystemTags;
+  // the service goes in `service`, blocklisted). Trends are TimeInMilliseconds, written with %.6f by
+  // datadog-go's Client.format (output/statsd/output.go Output.dispatch).
+  'k6.grpc_req_duration:3.500000|ms|#flow:grpc,method:Check,scenario:grpc,status:0',
+  'k6.grpc_req_duration:7.000000|ms|#status:14,scenario:grpc,method:Version,flow:grpc',
+  // A server-reflection stream sample, when k6 pushes one: the VU's tags, no `method` (HandleRPC without RPC state).
+  'k6.grpc_req_duration:2.000000|ms|#flow:grpc,scenario:grpc,status:0',
+  // A timed-out RPC sends no grpc_req_duration (PushIfNotDone on the expired RPC context); the script's
+  // grpc_reqs counter has it. Counters are Count(name, int64(value)): no decimals.
+  'k6.grpc_reqs:1|c|#flow:grpc,scenario:grpc,status:0',
+  'k6.grpc_reqs:1|c|#scenario:grpc,status:14,flow:grpc',
+  'k6.grpc_reqs:1|c|#flow:grpc,status:4,scenario:grpc',
+  'k6.grpc_reqs:1|c|#flow:grpc,status:4,scenario:grpc',
+  // dropped_iterations carries the run tags and `scenario` only (lib/executor/base_executor.go getMetricTags).
+  'k6.dropped_iterations:1|c|#scenario:grpc',
   // Custom counters of the script (Counter → Count(name, value)).
   'k6.grpc_connect_failed:1|c|#flow:grpc,scenario:grpc',
   'k6.unexpected_response:1|c|#flow:chain,scenario:chain',
@@ -86,11 +99,26 @@ describe('the statsd-exporter mapping, in the real statsd_exporter (k6 v0.54 sto
 
   test('gRPC durations become a histogram in seconds with the numeric status code', () => {
     const count = series(`${METRICS.grpcReqDuration}_count`).sort();
+    // the method-less reflection sample is a series of its own (statsd_exporter takes both label sets), which
+    // the latency SLI's method!="" leaves out
     expect(count).toEqual([
-      `${METRICS.grpcReqDuration}_count{flow="grpc",method="/grpc.health.v1.Health/Check",scenario="grpc",status="0"} 1`,
-      `${METRICS.grpcReqDuration}_count{flow="grpc",method="/version.VersionService/Version",scenario="grpc",status="14"} 1`,
+      `${METRICS.grpcReqDuration}_count{flow="grpc",method="Check",scenario="grpc",status="0"} 1`,
+      `${METRICS.grpcReqDuration}_count{flow="grpc",method="Version",scenario="grpc",status="14"} 1`,
+      `${METRICS.grpcReqDuration}_count{flow="grpc",scenario="grpc",status="0"} 1`,
     ]);
     expect(series(`${METRICS.grpcReqDuration}_sum`).join('\n')).toContain('status="14"} 0.007');
+  });
+
+  test('every gRPC invoke, timed-out ones included, is counted per status code', () => {
+    expect(series(METRICS.grpcReqs).sort()).toEqual([
+      `${METRICS.grpcReqs}{flow="grpc",scenario="grpc",status="0"} 1`,
+      `${METRICS.grpcReqs}{flow="grpc",scenario="grpc",status="14"} 1`,
+      `${METRICS.grpcReqs}{flow="grpc",scenario="grpc",status="4"} 2`,
+    ]);
+  });
+
+  test('dropped iterations keep the scenario label the queries take the flow from', () => {
+    expect(series(METRICS.droppedIterations)).toEqual([`${METRICS.droppedIterations}{scenario="grpc"} 1`]);
   });
 
   test('failed gRPC connects and wrong answers become their counters', () => {

@@ -23,6 +23,8 @@ export const BAD_CONFIGS: { name: string; config: unknown; field: string; says: 
   { name: 'negative rate', config: flow({ rate: -5 }), field: 'flows[0].rate (got -5)', says: /must be above 0 requests per second/ },
   { name: 'zero rate', config: flow({ rate: 0 }), field: 'flows[0].rate (got 0)', says: /must be above 0 requests per second/ },
   { name: 'rate beyond one injector pod', config: flow({ rate: 20000 }), field: 'flows[0].rate (got 20000)', says: /at most 10000/ },
+  { name: 'rate with more decimals than k6 can take exactly', config: flow({ rate: 2.0005 }), field: 'flows[0].rate (got 2.0005)', says: /at most 3 decimal places: k6 takes a whole number of iterations per time unit/ },
+  { name: 'timeout k6 cannot parse (days after hours)', config: flow({ timeout: '1h1d' }), field: 'flows[0].timeout (got "1h1d")', says: /k6 parses request timeouts with ParseExtendedDuration.*refuses it/ },
   { name: 'rate beyond what the configured VUs can drive', config: flow({ rate: 100, maxVUs: 5 }), field: 'flows[0].maxVUs (got 5)', says: /needs at least 25 VUs/ },
   { name: 'preallocated VUs beyond maxVUs', config: flow({ rate: 1, preAllocatedVUs: 50, maxVUs: 10 }), field: 'flows[0].preAllocatedVUs (got 50)', says: /must not exceed maxVUs \(10\)/ },
   { name: 'zero VUs', config: flow({ maxVUs: 0 }), field: 'flows[0].maxVUs (got 0)', says: /expected number to be >0/ },

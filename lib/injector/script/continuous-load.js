@@ -15,7 +15,8 @@ import { Counter } from 'k6/metrics';
  * @typedef {{ kind: 'grpc', target: string, plaintext: boolean, healthService: string | null,
  *             method: string | null, message: Record<string, unknown>, expectedStatuses: number[],
  *             metadata: Record<string, string> }} GrpcRequestPlan
- * @typedef {{ name: string, rate: number, timeout: string, preAllocatedVUs: number, maxVUs: number,
+ * `rate` is a whole number of iterations per `timeUnit` (k6 decodes it into an int64): 2.5/s is 5 per '2s'.
+ * @typedef {{ name: string, rate: number, timeUnit: string, timeout: string, preAllocatedVUs: number, maxVUs: number,
  *             request: HttpRequestPlan | GrpcRequestPlan }} FlowPlan
  * @typedef {{ duration: string, systemTags: string[], servedBy: { sampleEvery: number, maxNodes: number },
  *             flows: FlowPlan[] }} LoadPlan
@@ -32,6 +33,13 @@ const servedBy = new Counter('served_by');
 const unexpectedResponse = new Counter('unexpected_response');
 /** gRPC connects that failed: no RPC is sent, so no grpc_req_duration sample says so. */
 const grpcConnectFailed = new Counter('grpc_connect_failed');
+/**
+ * Every unary gRPC invoke, tagged with its numeric status code. k6 pushes grpc_req_duration only while the
+ * RPC's context is live (PushIfNotDone in lib/netext/grpcext/conn.go statsHandler.HandleRPC, k6 v0.54), so
+ * an RPC that hits its timeout (DeadlineExceeded, 4) sends no sample there; this counter still counts it.
+ * invoke() returns such failures as a response with that status instead of throwing (Conn.Invoke, same file).
+ */
+const grpcReqs = new Counter('grpc_reqs');
 
 /** @type {Record<string, FlowPlan>} */
 const flows = {};
@@ -42,7 +50,7 @@ for (const flow of plan.flows) {
   scenarios[flow.name] = {
     executor: 'constant-arrival-rate',
     rate: flow.rate,
-    timeUnit: '1s',
+    timeUnit: flow.timeUnit,
     duration: plan.duration,
     preAllocatedVUs: flow.preAllocatedVUs,
     maxVUs: flow.maxVUs,
@@ -158,6 +166,7 @@ function runGrpc(flow, req) {
   const method = health ? GRPC_HEALTH_CHECK : req.method || GRPC_HEALTH_CHECK;
   const message = health ? { service: req.healthService } : req.message;
   const res = c.client.invoke(method, message, { timeout: flow.timeout, metadata: req.metadata, tags: { flow: flow.name } });
+  grpcReqs.add(1, { status: String(res.status) });
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (health && statusOk) {
