@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadObjects } from './lib/dist';
 import { describeAlerts, readDist } from './lib/pipeline';
-import { instantQuery, listAlerts, type Alert } from './lib/prometheus-api';
+import { listAlerts, selfMetricSum, type Alert } from './lib/prometheus-api';
 import { defaultLogDir, sleep, stopAll } from './lib/processes';
 import { seriesPerFlow, service, startCluster, type Cluster } from './lib/topology';
 import { ensureTools, REPO_ROOT } from './lib/tools';
@@ -235,7 +235,7 @@ async function runRow(row: Row, block: number): Promise<RowResult> {
     }
     const observed = (Date.now() - t0) / 1000;
     const seriesFaulted = await seriesPerFlow(c);
-    const evalSamples = await instantQuery(c.prometheus.url, 'sum(prometheus_rule_group_last_duration_seconds)');
+    const evalTime = await selfMetricSum(c.prometheus.url, 'prometheus_rule_group_last_duration_seconds');
     const result: RowResult = {
       id: row.id,
       fault: row.fault,
@@ -252,7 +252,7 @@ async function runRow(row: Row, block: number): Promise<RowResult> {
       observedSeconds: Math.round(observed),
       seriesHealthy,
       seriesFaulted,
-      ruleEvalSeconds: evalSamples[0] ? Number(evalSamples[0].value[1]) : null,
+      ruleEvalSeconds: Number.isFinite(evalTime.sum) ? evalTime.sum : null,
       failures: [],
     };
     for (const f of row.breaks) {

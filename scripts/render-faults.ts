@@ -5,6 +5,9 @@
  *   CL_E2E_FAULTS_OUT=$PWD/docs/faults.json npx jest -c e2e/jest.config.js e2e/faults.e2e.test.ts
  *   npm run docs:faults                      # docs/faults.json -> docs/faults.md
  *   npm run docs:faults -- other.json        # another results file
+ *
+ * docs/faults.before-sli-fix.json (a run on the rules before the fresh-connection latency SLI counted
+ * DNS and connect time), when present, is rendered as "What the matrix found": its failed rows.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -105,6 +108,30 @@ for (const r of rows) {
   lines.push(`| ${r.fault} (\`${r.id}\`) | ${r.path} | ${r.budgetSeconds === null ? '–' : `${r.budgetSeconds} s`} | ${flows.map((f) => cell(r, f)).join(' | ')} | ${result} |`);
 }
 lines.push('');
+const beforeFile = path.join(root, 'docs', 'faults.before-sli-fix.json');
+if (fs.existsSync(beforeFile)) {
+  const before = JSON.parse(fs.readFileSync(beforeFile, 'utf8')) as Results;
+  const failed = before.rows.filter((r) => r.failures.length > 0);
+  lines.push('## What the matrix found, and what was fixed');
+  lines.push('');
+  lines.push(
+    `A run on the rules before the fix (${before.generatedAt}, \`docs/faults.before-sli-fix.json\`): ` +
+      (failed.length === 0 ? 'every row passed.' : `${failed.length} row(s) failed:`),
+  );
+  lines.push('');
+  for (const r of failed) lines.push(`- \`${r.id}\` (${r.fault}): ${r.failures.join('; ')}; fired: ${r.fired.map((f) => `${short(f.alert)}{${f.flow},${f.severity}}`).join(', ') || 'nothing'}.`);
+  lines.push('');
+  lines.push(
+    "Why: k6's `http_req_duration` is sending + waiting + receiving; the DNS lookup and the TCP connect of a new connection are in " +
+      '`http_req_blocked` (k6 v0.54.0 `lib/netext/httpext/tracer.go`, `Tracer.Done`: Blocked = GotConn − GetConn, which spans the ' +
+      "whole dial). A lookup 1 s late makes every fresh request take 1 s, under the 5 s timeout, so no error either. Fix: the script " +
+      'adds `http_req_total_duration` (blocked + duration) for flows with a new connection per request, and their latency SLI reads ' +
+      '`k6_http_req_total_duration_seconds` (docs/flows.md); the generated promtool tests prove that slow DNS with a fast ' +
+      '`http_req_duration` pages (`slowConnectGroups` in lib/monitoring/rule-tests.ts), and fail on the old SLI. The `dns-slow` row ' +
+      '(5 s) paged before the fix too, through errors: 5 s of lookup plus the request exceed the 5 s timeout.',
+  );
+  lines.push('');
+}
 lines.push('## Where localization is impossible, and why');
 lines.push('');
 for (const r of rows) {
@@ -158,14 +185,21 @@ lines.push('');
 lines.push('Lines of statsd_exporter\'s `/metrics` carrying `flow="<name>"`, at the end of the warm-up (healthy) and at the end of the row (faulted); `(no flow)` are the exporter\'s own and k6\'s run-level series.');
 lines.push('');
 const seriesCols = [...flows, '(no flow)'];
-lines.push(`| row | state | ${seriesCols.map((f) => `\`${f}\``).join(' | ')} |`);
-lines.push(`| --- | --- | ${seriesCols.map(() => '---').join(' | ')} |`);
+lines.push(`| row | state | ${seriesCols.map((f) => `\`${f}\``).join(' | ')} | rule evaluation per cycle |`);
+lines.push(`| --- | --- | ${seriesCols.map(() => '---').join(' | ')} | --- |`);
+const ms = (s: number | null): string => (s === null ? 'n/a' : `${(s * 1000).toFixed(1)} ms`);
 const healthyRow = rows.find((r) => r.id === 'healthy');
-if (healthyRow) lines.push(`| healthy | healthy | ${seriesCols.map((f) => healthyRow.seriesHealthy[f] ?? 0).join(' | ')} |`);
+if (healthyRow) lines.push(`| healthy | healthy | ${seriesCols.map((f) => healthyRow.seriesHealthy[f] ?? 0).join(' | ')} | ${ms(healthyRow.ruleEvalSeconds)} |`);
 for (const r of rows) {
   if (r.id === 'healthy') continue;
-  lines.push(`| ${r.id} | faulted | ${seriesCols.map((f) => r.seriesFaulted[f] ?? 0).join(' | ')} |`);
+  lines.push(`| ${r.id} | faulted | ${seriesCols.map((f) => r.seriesFaulted[f] ?? 0).join(' | ')} | ${ms(r.ruleEvalSeconds)} |`);
 }
+lines.push('');
+lines.push(
+  'Why a fault adds series: statsd_exporter makes one series per label set, and a failure brings new `status`, ' +
+    '`expected_response` and `error_code` values (each with a full histogram of buckets). Rule evaluation: ' +
+    "`prometheus_rule_group_last_duration_seconds` summed over the groups, read from the test Prometheus's own `/metrics` at the end of the row.",
+);
 lines.push('');
 lines.push('## Refreshing');
 lines.push('');
