@@ -36,10 +36,13 @@ function synth(name: string, yaml: string): string {
   return out;
 }
 
-/** `n` http-service flows at ~1/s each, 1-3 VUs (the runner holds a JS runtime per VU). */
+/**
+ * `n` flows at ~1/s each, 1-3 VUs (the runner holds a JS runtime per VU): one chain (the loopback
+ * pipeline stands up the chain's frontend and backend from dist/) and n-1 http-service flows.
+ */
 function flowsYaml(n: number, distinct: boolean): string {
-  let text = 'flows:\n';
-  for (let i = 1; i <= n; i++) {
+  let text = 'flows:\n  - type: chain\n    name: chain\n    rate: 1\n    preAllocatedVUs: 1\n    maxVUs: 3\n';
+  for (let i = 1; i < n; i++) {
     const rate = distinct ? 1 + i / 1000 : 1;
     text += `  - type: http-service\n    name: flow-${i}\n    rate: ${rate}\n    preAllocatedVUs: 1\n    maxVUs: 3\n`;
   }

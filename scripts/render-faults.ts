@@ -146,6 +146,16 @@ lines.push(
     'same time cannot tell the VIP from the pods behind it. Which pod: the `served_by_node` panel and the target\'s server-side ' +
     'metrics, not the flow alerts.',
 );
+lines.push(
+  '- ⚠️ cells are "may alert", not "must": whether a keep-alive flow (`http-service`, `chain`, `grpc`: one long-lived ' +
+    'connection per VU) sees a bad pod depends on where the balancer put its few connections when they were opened. A row ' +
+    'can leave such a flow silent in one run and page it in the next; only the flows that open a connection per request ' +
+    '(`http-fresh`, `http-pod-direct`) sample every pod all the time.',
+);
+lines.push(
+  '- A DNS fault that makes requests time out (`dns-slow`, 5 s) pages through the error SLI, not the latency SLI: a request ' +
+    'that never got a connection has no blocked time in k6 (GotConn never came), so it counts as an error only.',
+);
 lines.push('');
 lines.push('## Faults this machine cannot produce');
 lines.push('');
