@@ -25,6 +25,7 @@ import { loadObjects } from './lib/dist';
 import { alertRules, describeAlerts, flowsReaching, readDist, recordingRuleValues, recordingRules, startPipeline, type Pipeline } from './lib/pipeline';
 import { instantQuery, listAlerts, unhealthyRules } from './lib/prometheus-api';
 import { sleep, stopAll } from './lib/processes';
+import { startToxiproxy } from './lib/toxiproxy';
 import { ensureTools, REPO_ROOT } from './lib/tools';
 
 const dir = process.env['CL_E2E_MANIFEST_DIR'] ?? path.join(REPO_ROOT, 'dist');
@@ -35,7 +36,7 @@ const WARMUP_SECONDS = 30;
 const DETECT_TIMEOUT_MS = 6 * 60_000;
 const POLL_MS = 2000;
 
-ensureTools(['podinfo', 'statsd_exporter', 'prometheus', 'k6-runner']);
+ensureTools(['podinfo', 'statsd_exporter', 'prometheus', 'k6-runner', 'toxiproxy']);
 const objects = loadObjects(dir);
 const dist = readDist(objects);
 const alerts = alertRules(dist.rules, parse);
@@ -65,7 +66,8 @@ const KNOWN_DEFECTS = new Set(alerts.filter((a) => grpcFlows.has(a.labels['flow'
 /** Counters continuous-load.js creates on the first failure only (k6 sends a Counter once it is added to). */
 const FAILURE_ONLY_COUNTER = /k6_(grpc_connect_failed|unexpected_response|dropped_iterations)_total/;
 const targetHttpFlows = flowsReaching(dist, dist.frontend, 'http');
-const targetFlows = [...targetHttpFlows, ...flowsReaching(dist, dist.frontend, 'grpc')];
+const targetGrpcFlows = flowsReaching(dist, dist.frontend, 'grpc');
+const targetFlows = [...targetHttpFlows, ...targetGrpcFlows];
 const timeToDetect: { scenario: string; alert: string; flows: string; seconds: number }[] = [];
 
 /** The latency objective threshold (seconds) of a flow: the `le` its shipped latency recording rule uses. */
@@ -255,6 +257,40 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       await waitForAlert(p, 'delay', LATENCY_ALERT, 'page', targetHttpFlows, since, LATENCY_RECORDS);
     } finally {
       await p.stop();
+    }
+  });
+
+  test.concurrent(`gRPC black-holed (connections accepted, RPCs never answered): ${ERROR_ALERT} (page) fires for the gRPC flows`, async () => {
+    // GIVEN a healthy pipeline whose gRPC Service ports reach podinfo through toxiproxy, after a warm-up
+    if (targetGrpcFlows.length === 0) throw new Error('dist/ has no gRPC flow reaching the target: nothing to black-hole');
+    const toxiproxy = await startToxiproxy({ name: 'blackhole-toxiproxy' });
+    const proxies: string[] = [];
+    const p = await startPipeline(dist, 'blackhole', {
+      interpose: async (servicePort, upstream) => {
+        if (!dist.plan.flows.some((f) => f.request.kind === 'grpc' && f.request.target === servicePort)) return upstream;
+        const name = `grpc-${proxies.length}`;
+        const proxy = await toxiproxy.client.createProxy({ name, listen: '127.0.0.1:0', upstream });
+        proxies.push(name);
+        return proxy.listen;
+      },
+    });
+    try {
+      await sleep(WARMUP_SECONDS * 1000);
+      const before = await listAlerts(p.prometheus.url);
+      expect(before.filter((a) => a.state === 'firing' && targetGrpcFlows.includes(a.labels['flow'] ?? '')).map((a) => a.labels['alertname'])).toEqual([]);
+      // WHEN every byte toward podinfo's gRPC port is swallowed (toxiproxy timeout toxic, timeout 0, upstream):
+      // the open HTTP/2 connection stays up and every RPC runs into its deadline (k6 sends no grpc_req_duration
+      // sample for it: lib/netext/grpcext/conn.go statsHandler.HandleRPC pushes only while the RPC context lives)
+      const since = Date.now();
+      for (const name of proxies) await toxiproxy.client.blackHole(name);
+      // THEN the page-severity error burn-rate alert fires naming each gRPC flow
+      await waitForAlert(p, 'grpc black-hole', ERROR_ALERT, 'page', targetGrpcFlows, since, ERROR_RECORDS);
+      // THEN the HTTP flows, whose path is spared, page nothing
+      const all = await listAlerts(p.prometheus.url);
+      expect(all.filter((a) => a.state === 'firing' && targetHttpFlows.includes(a.labels['flow'] ?? '')).map((a) => `${a.labels['alertname']}{flow="${a.labels['flow']}"}`)).toEqual([]);
+    } finally {
+      await p.stop();
+      await toxiproxy.stop();
     }
   });
 });

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -70,8 +71,18 @@ type cliError struct {
 }
 
 func (e *cliError) Error() string { return e.err.Error() }
+func (e *cliError) Unwrap() error { return e.err }
 
 func fail(code int, err error) error { return &cliError{code: code, err: err} }
+
+// hinted is an error with a hint (k6 errext.HasHint; js/runner.go scriptExceptionError.Hint is
+// "script exception"), logged as a hint field (errext/format.go Format).
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
 
 func main() {
 	err := run(os.Args[1:])
@@ -83,7 +94,12 @@ func main() {
 	if errors.As(err, &ce) {
 		code = ce.code
 	}
-	logf("error", "%s", err.Error())
+	var h *hinted
+	if errors.As(err, &h) {
+		logf("error", "%s\x1fhint=%s", err.Error(), quote(h.hint))
+	} else {
+		logf("error", "%s", err.Error())
+	}
 	os.Exit(code)
 }
 
@@ -256,6 +272,11 @@ func runCmd(args []string) error {
 			return fmt.Errorf("--hosts %s: %w", f.hostsFile, err)
 		}
 	}
+	netext.OnRefusedNameserver = func(addr string) {
+		logf("warning", "A name was not found in --hosts or /etc/hosts and the system's nameserver %s is not on "+
+			"loopback: this runner asks no nameserver outside loopback, so such lookups fail (error code 1100); "+
+			"map the name with --hosts or pass --dns-server 127.0.0.1:PORT", addr)
+	}
 	var actual netext.MultiResolver
 	if f.dnsServer != "" {
 		if err := checkLoopbackAddr("--dns-server", f.dnsServer); err != nil {
@@ -288,13 +309,13 @@ func runCmd(args []string) error {
 	if err != nil {
 		var se *js.ScriptException
 		if errors.As(err, &se) {
-			return fail(exitScriptException, errors.New(se.Error()))
+			return fail(exitScriptException, &hinted{err: errors.New(se.Error()), hint: "script exception"})
 		}
 		var oe *js.InvalidOptionsError
 		if errors.As(err, &oe) {
-			return fail(exitInvalidConfig, fmt.Errorf("could not load JS test '%s': %w", "file://"+r0(f.script), oe.Err))
+			return fail(exitInvalidConfig, fmt.Errorf("could not load JS test '%s': %w", scriptURL(f.script), oe.Err))
 		}
-		return fail(exitGeneric, fmt.Errorf("could not load JS test '%s': %w", "file://"+r0(f.script), err))
+		return fail(exitGeneric, fmt.Errorf("could not load JS test '%s': %w", scriptURL(f.script), err))
 	}
 	if err := r.Options.Validate(r.IsExecutable); err != nil {
 		return fail(exitInvalidConfig, err)
@@ -374,7 +395,7 @@ func runCmd(args []string) error {
 	if err := state.InitVUs(runCtx, maxPlanned); err != nil {
 		var se *js.ScriptException
 		if errors.As(err, &se) {
-			return fail(exitScriptException, errors.New(se.Error()))
+			return fail(exitScriptException, &hinted{err: errors.New(se.Error()), hint: "script exception"})
 		}
 		return err
 	}
@@ -403,12 +424,12 @@ func runCmd(args []string) error {
 	return runErr
 }
 
-func r0(p string) string {
-	if strings.HasPrefix(p, "/") {
-		return p
+// scriptURL is the file:// URL k6 names a local script by (loader: the absolute, cleaned path).
+func scriptURL(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
 	}
-	wd, _ := os.Getwd()
-	return wd + "/" + p
+	return "file://" + p
 }
 
 func checkLoopbackHost(addr string) error {

@@ -79,8 +79,9 @@ export function readDist(objects: KubeObject[]): DistPipeline {
       return false;
     }
   });
-  const frontend = podinfos.find((d) => flagValue(findContainer(d, 'podinfo').args ?? [], 'backend-url') !== undefined);
-  if (!frontend) throw new Error(`no podinfo Deployment with --backend-url (the chain frontend) in dist/ (podinfo Deployments: ${podinfos.map((d) => d.metadata.name).join(', ')})`);
+  // The target podinfo: the chain frontend (with --backend-url) when the config has a chain flow, else the only one.
+  const frontend = podinfos.find((d) => flagValue(findContainer(d, 'podinfo').args ?? [], 'backend-url') !== undefined) ?? (podinfos.length === 1 ? podinfos[0] : undefined);
+  if (!frontend) throw new Error(`no podinfo Deployment with --backend-url (the chain frontend) among several in dist/ (podinfo Deployments: ${podinfos.map((d) => d.metadata.name).join(', ')})`);
   return {
     objects,
     namespace: injector.metadata.namespace ?? 'default',
@@ -241,11 +242,11 @@ export async function startTargets(d: DistPipeline, name: string, frontendExtraA
       byDeployment.set(b.metadata.name, p);
     }
     const feArgs = findContainer(d.frontend, 'podinfo').args ?? [];
-    const backendUrl = flagValue(feArgs, 'backend-url') as string;
-    const resolveBackend = urlResolver(d, byDeployment);
+    const backendUrl = flagValue(feArgs, 'backend-url');
+    const backendArg = backendUrl === undefined ? [] : [`--backend-url=${urlResolver(d, byDeployment)(backendUrl)}`];
     const frontend = await startPodinfo({
       name: `${name}-${d.frontend.metadata.name}`,
-      args: [...feArgs.filter((a) => !a.startsWith('--backend-url')), `--backend-url=${resolveBackend(backendUrl)}`, ...frontendExtraArgs],
+      args: [...feArgs.filter((a) => !a.startsWith('--backend-url')), ...backendArg, ...frontendExtraArgs],
       env: { NODE_NAME: 'loopback-node', POD_NAME: `${d.frontend.metadata.name}-0` },
       grpcPort: true,
     });

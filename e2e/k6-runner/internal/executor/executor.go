@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"math/big"
 	"sync"
@@ -25,20 +24,19 @@ type State struct {
 	runner *js.Runner
 	vus    chan *js.VU
 
-	initializedVUs   int64
-	activeVUs        int64
-	uninitUnplanned  int64
-	lastVUID         uint64
-	fullIterations   uint64
-	interrupted      uint64
-	started          time.Time
-	status           int32
-	startedFlag      int32
-	endedFlag        int32
-	abortOnce        sync.Once
-	abortCh          chan struct{}
-	AbortReason      string
-	iterSegIndexLock sync.Mutex
+	initializedVUs  int64
+	activeVUs       int64
+	uninitUnplanned int64
+	lastVUID        uint64
+	fullIterations  uint64
+	interrupted     uint64
+	started         time.Time
+	status          int32
+	startedFlag     int32
+	endedFlag       int32
+	abortOnce       sync.Once
+	abortCh         chan struct{}
+	AbortReason     string
 }
 
 // Execution statuses of k6 v0.54.0 lib/execution.go (ExecutionStatus, iota order).
@@ -340,9 +338,11 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			}
 			var se *js.ScriptException
 			if errors.As(err, &se) {
-				r.Logf("error", "%s\x1fsource=stacktrace", se.Error())
+				// The executor's logger carries executor and scenario (base_executor.go); logrus
+				// sorts the fields.
+				r.Logf("error", "%s\x1fexecutor=%s scenario=%s source=stacktrace", se.Error(), cfg.Type, cfg.Name)
 			} else {
-				r.Logf("error", "%s", err.Error())
+				r.Logf("error", "%s\x1fexecutor=%s scenario=%s", err.Error(), cfg.Type, cfg.Name)
 			}
 		}
 		atomic.AddUint64(&s.fullIterations, 1)
@@ -364,7 +364,7 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 		for range makeUnplanned {
 			vu, err := s.getUnplannedVU(maxCtx)
 			if err != nil {
-				r.Logf("error", "Error while allocating unplanned VU: %v", err)
+				r.Logf("error", "Error while allocating unplanned VU\x1ferror=%q executor=%s scenario=%s", err.Error(), cfg.Type, cfg.Name)
 			} else {
 				activate(vu)
 			}
@@ -411,10 +411,4 @@ func (car *ConstantArrivalRate) Run(parent context.Context, out chan<- metrics.S
 			return nil
 		}
 	}
-}
-
-// Describe is a one-line summary of a scenario (for logs).
-func Describe(sc *options.ScenarioConfig) string {
-	return fmt.Sprintf("%s: %d iterations per %s for %s (maxVUs: %d-%d, gracefulStop: %s)", sc.Name, sc.Rate.Int64,
-		sc.TimeUnit.Duration, sc.Duration.Duration, sc.PreAllocatedVUs.Int64, sc.MaxVUs.Int64, time.Duration(sc.GracefulStop.Duration))
 }

@@ -250,3 +250,26 @@ export default function () {
 		t.Fatalf("failed %v reqs %v", f, reqs)
 	}
 }
+
+// exec.vu.tags is live (execution.go tagsDynamicObject): a tag set there is on later samples.
+func TestExecVUTagsAreLive(t *testing.T) {
+	script := fmt.Sprintf(opts, `systemTags: ['scenario']`) + `
+import exec from 'k6/execution';
+import { Counter } from 'k6/metrics';
+const c = new Counter('cc');
+export default function () {
+  exec.vu.tags['extra'] = 5;
+  if (exec.vu.metrics.tags.extra !== '5' || exec.vu.tags.scenario !== 's') throw new Error('tags');
+  c.add(1);
+  let threw = false;
+  try { exec.vu.tags['bad'] = {}; } catch (e) { threw = true; }
+  if (!threw) throw new Error('an object tag value was accepted');
+}`
+	samples, err, logs := iterate(t, script)
+	if err != nil {
+		t.Fatal(err, logs)
+	}
+	if c := find(samples, "cc"); len(c) != 1 || c[0].Tags.String() != "{extra=5,flow=f,scenario=s}" {
+		t.Fatalf("got %v", c)
+	}
+}

@@ -60,7 +60,7 @@ type ScriptException struct{ Exc *sobek.Exception }
 
 func (e *ScriptException) Error() string { return e.Exc.String() }
 
-// InterruptError marks an iteration interrupted by its context.
+// errInterrupted marks an iteration interrupted by its context.
 var errInterrupted = errors.New("context cancelled")
 
 // New reads the script and runs the init VU (vuID 0), taking the options from its exports as

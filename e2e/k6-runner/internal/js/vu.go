@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/cookiejar"
-	"strconv"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -150,6 +149,3 @@ func (u *ActiveVU) RunOnce() error {
 
 // IsInterrupted says whether err is an interruption of the iteration by its context.
 func IsInterrupted(err error) bool { return errors.Is(err, errInterrupted) }
-
-// IDString is the VU id as text.
-func (v *VU) IDString() string { return strconv.FormatUint(v.ID, 10) }

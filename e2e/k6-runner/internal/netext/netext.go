@@ -19,6 +19,11 @@ import (
 // MultiResolver returns every address of a host (k6's netext.MultiResolver).
 type MultiResolver func(host string) ([]net.IP, error)
 
+// OnRefusedNameserver is told (once per process) the first nameserver the guard refused.
+var OnRefusedNameserver func(address string)
+
+var refusedNameserverOnce sync.Once
+
 // systemResolver is Go's resolver (/etc/hosts, then the nameservers of /etc/resolv.conf), with
 // the loopback guard on the nameserver connections: a nameserver outside loopback is not asked.
 var systemResolver = &net.Resolver{
@@ -29,6 +34,11 @@ var systemResolver = &net.Resolver{
 			return nil, err
 		}
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			refusedNameserverOnce.Do(func() {
+				if OnRefusedNameserver != nil {
+					OnRefusedNameserver(address)
+				}
+			})
 			return nil, fmt.Errorf("nameserver %s is outside loopback (k6-runner limit; use --hosts or --dns-server)", address)
 		}
 		var d net.Dialer

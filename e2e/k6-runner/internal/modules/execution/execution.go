@@ -122,7 +122,8 @@ func New(vu modules.VU, inst func() Instance) map[string]any {
 		if st == nil {
 			return nil, errVUInInit
 		}
-		return infoObj(rt, map[string]func() any{
+		tags := rt.NewDynamicObject(&tagsObject{rt: rt, st: st})
+		o, err := infoObj(rt, map[string]func() any{
 			"idInInstance":        func() any { return st.VUID },
 			"idInTest":            func() any { return st.VUIDGlobal },
 			"iterationInInstance": func() any { return st.Iteration },
@@ -132,14 +133,19 @@ func New(vu modules.VU, inst func() Instance) map[string]any {
 				}
 				return st.GetScenarioVUIter()
 			},
-			"tags": func() any {
-				t := rt.NewObject()
-				for k, v := range st.Tags {
-					_ = t.Set(k, v)
-				}
-				return t
-			},
 		})
+		if err != nil {
+			return nil, err
+		}
+		// newVUInfo: tags (kept for compatibility) and metrics.tags are the same live object.
+		if err := o.Set("tags", tags); err != nil {
+			return nil, err
+		}
+		m, err := infoObj(rt, map[string]func() any{"tags": func() any { return tags }})
+		if err != nil {
+			return nil, err
+		}
+		return o, o.Set("metrics", m)
 	})
 	return map[string]any{"default": o}
 }
@@ -153,4 +159,44 @@ func infoObj(rt *sobek.Runtime, props map[string]func() any) (*sobek.Object, err
 		}
 	}
 	return o, nil
+}
+
+// tagsObject is execution.go tagsDynamicObject: the VU's current tags, writable from the script.
+type tagsObject struct {
+	rt *sobek.Runtime
+	st *modules.State
+}
+
+func (o *tagsObject) Get(key string) sobek.Value {
+	if v, ok := o.st.Tags[key]; ok {
+		return o.rt.ToValue(v)
+	}
+	return nil
+}
+
+func (o *tagsObject) Set(key string, val sobek.Value) bool {
+	t, err := modules.ApplyCustomUserTags(o.rt, o.st.Tags, o.rt.ToValue(map[string]any{key: val}))
+	if err != nil {
+		panic(o.rt.NewTypeError(err.Error()))
+	}
+	o.st.Tags = t
+	return true
+}
+
+func (o *tagsObject) Has(key string) bool {
+	_, ok := o.st.Tags[key]
+	return ok
+}
+
+func (o *tagsObject) Delete(key string) bool {
+	o.st.Tags = o.st.Tags.Without(key)
+	return true
+}
+
+func (o *tagsObject) Keys() []string {
+	keys := make([]string, 0, len(o.st.Tags))
+	for k := range o.st.Tags {
+		keys = append(keys, k)
+	}
+	return keys
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"continuous-load.test/k6-runner/internal/netext"
@@ -133,4 +135,14 @@ func errorCodeForError(err error) (errCode, string) {
 		}
 		return defaultErrorCode, err.Error()
 	}
+}
+
+// quoteField quotes a log field value as logrus' text formatter does when it needs quoting.
+func quoteField(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._/@^+", r)) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

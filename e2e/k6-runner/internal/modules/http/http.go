@@ -174,12 +174,15 @@ type parsedRequest struct {
 func (c *client) parseRequest(method string, reqURL sobek.Value, body any, params sobek.Value) (*parsedRequest, error) {
 	st := c.vu.State()
 	rt := c.vu.Runtime()
-	u, err := url.Parse(reqURL.String())
-	if err != nil {
-		return nil, k6Error{invalidURLErrorCode, invalidURLErrorCodeMsg, err}
+	// httpext.ToURL / NewURL: a string URL that url.Parse refuses is error 1020; anything else
+	// (no scheme, no host) fails later in the client like in k6.
+	us, ok := reqURL.Export().(string)
+	if !ok {
+		return nil, k6Error{invalidURLErrorCode, fmt.Sprintf("%s: '#%v'", invalidURLErrorCodeMsg, reqURL.Export()), nil}
 	}
-	if u.Scheme == "" || u.Host == "" {
-		return nil, k6Error{invalidURLErrorCode, invalidURLErrorCodeMsg, fmt.Errorf("%s: %w", reqURL.String(), errors.New("invalid URL"))}
+	u, err := url.Parse(us)
+	if err != nil {
+		return nil, k6Error{invalidURLErrorCode, fmt.Sprintf("%s: %s", invalidURLErrorCodeMsg, err), err}
 	}
 	p := &parsedRequest{
 		req:       &http.Request{Method: method, URL: u, Header: make(http.Header), Host: u.Host},
@@ -748,7 +751,7 @@ func makeRequest(ctx context.Context, st *modules.State, p *parsedRequest) (*res
 						u = via[0].URL
 					}
 					st.Logf("warning", "Stopped after %d redirects and returned the redirection; pass { redirects: n }"+
-						" in request params or set global maxRedirects to silence this url=%s", l, u)
+						" in request params or set global maxRedirects to silence this\x1furl=%s", l, quoteField(u.String()))
 				}
 				return http.ErrUseLastResponse
 			}

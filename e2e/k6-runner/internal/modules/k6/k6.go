@@ -3,6 +3,7 @@ package k6
 
 import (
 	"errors"
+	"math/rand"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ const groupSeparator = "::"
 // New returns the module's exports for vu.
 func New(vu modules.VU) map[string]any {
 	m := &k6{vu: vu}
-	return map[string]any{"check": m.check, "group": m.group, "sleep": m.sleep, "fail": m.fail}
+	return map[string]any{"check": m.check, "group": m.group, "sleep": m.sleep, "fail": m.fail, "randomSeed": m.randomSeed}
 }
 
 type k6 struct{ vu modules.VU }
@@ -36,6 +37,11 @@ func (m *k6) fail(msg sobek.Value) (sobek.Value, error) {
 		s = msg.String()
 	}
 	return sobek.Undefined(), errors.New(s)
+}
+
+// randomSeed is K6.RandomSeed: Math.random from a source seeded with seed.
+func (m *k6) randomSeed(seed int64) {
+	m.vu.Runtime().SetRandSource(rand.New(rand.NewSource(seed)).Float64) //nolint:gosec
 }
 
 // sleep is K6.Sleep: waits secs seconds or until the VU's context ends.
