@@ -157,8 +157,11 @@ export function serviceHosts(d: DistPipeline, byDeployment: Map<string, Podinfo>
   return out;
 }
 
-/** Prometheus scrape jobs equivalent to what prometheus-operator generates from our monitors. */
-function scrapeJobs(d: DistPipeline, statsd: StatsdExporter, byDeployment: Map<string, Podinfo>): unknown[] {
+/**
+ * Prometheus scrape jobs equivalent to what prometheus-operator generates from our monitors. A
+ * Deployment may stand for several pods (the fault matrix runs three target pods).
+ */
+export function scrapeJobs(d: DistPipeline, statsd: StatsdExporter, byDeployment: Map<string, Podinfo | Podinfo[]>): unknown[] {
   const jobs: unknown[] = [];
   const node = 'loopback-node';
   for (const pm of d.podMonitors) {
@@ -186,18 +189,20 @@ function scrapeJobs(d: DistPipeline, statsd: StatsdExporter, byDeployment: Map<s
     const services = d.services.filter((s) => matches(spec.selector, s.metadata.labels ?? {}));
     spec.endpoints.forEach((ep, i) => {
       const ns = sm.metadata.namespace ?? d.namespace;
-      const configs = [];
+      const configs: unknown[] = [];
       for (const svc of services) {
         const sel = (svc.spec as { selector?: Record<string, string> }).selector ?? {};
         for (const dep of [d.frontend, ...d.backends].filter((x) => matches({ matchLabels: sel }, podLabels(x)))) {
-          const p = byDeployment.get(dep.metadata.name);
-          if (!p) continue;
+          const found = byDeployment.get(dep.metadata.name);
+          const pods = found === undefined ? [] : Array.isArray(found) ? found : [found];
           // podinfo serves the same /metrics on its main port; the loopback copy scrapes that one so a
           // restarted podinfo keeps its scrape address.
-          configs.push({
-            targets: [`127.0.0.1:${p.port}`],
-            labels: { namespace: ns, service: svc.metadata.name, pod: `${dep.metadata.name}-0`, container: 'podinfo', endpoint: ep.port, node, job: svc.metadata.name },
-          });
+          pods.forEach((p, i) =>
+            configs.push({
+              targets: [`${p.host}:${p.port}`],
+              labels: { namespace: ns, service: svc.metadata.name, pod: `${dep.metadata.name}-${i}`, container: 'podinfo', endpoint: ep.port, node, job: svc.metadata.name },
+            }),
+          );
         }
       }
       jobs.push({ job_name: `serviceMonitor/${ns}/${sm.metadata.name}/${i}`, metrics_path: ep.path ?? '/metrics', static_configs: configs });

@@ -138,3 +138,22 @@ export async function reload(baseUrl: string): Promise<void> {
   const res = await fetch(new URL('/-/reload', baseUrl), { method: 'POST' });
   if (!res.ok) throw new Error(`POST /-/reload: HTTP ${res.status}: ${await res.text()}`);
 }
+
+/**
+ * The sum of one metric over its series in a Prometheus server's own /metrics (the test Prometheus does
+ * not scrape itself, so e.g. prometheus_rule_group_last_duration_seconds is not queryable); NaN if absent.
+ */
+export async function selfMetricSum(baseUrl: string, name: string): Promise<{ sum: number; series: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
+  let series = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(v)) {
+      sum += v;
+      series++;
+    }
+  }
+  return { sum: series > 0 ? sum : NaN, series };
+}

@@ -14,6 +14,7 @@ import {
   ViewFilter,
   availability,
   burnRate,
+  clientLatencyMetric,
   droppedIterationsRate,
   errorBudget,
   errorBudgetRemaining,
@@ -183,7 +184,8 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
   const period = model.config.objectives.period;
   const pageBurn = model.config.objectives.burnRates[0];
   const kind: string = flow.request.kind;
-  const duration = CLIENT_DURATION[kind] ?? METRICS.httpReqDuration;
+  // The histogram the latency SLI reads (fresh-connection flows: DNS lookup and connect included).
+  const duration = flow.request.kind === 'http' ? clientLatencyMetric(flow) : (CLIENT_DURATION[kind] ?? METRICS.httpReqDuration);
   const minRate = Math.round(flow.rate * model.config.objectives.traffic.minRatio * 1e6) / 1e6;
   const gaugeMin = Math.max(0, Math.round((1 - 10 * budget) * 1e9) / 1e9);
 

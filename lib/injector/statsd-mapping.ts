@@ -56,6 +56,11 @@ export function statsdMapping(model: Model): StatsdMappingConfig {
       counter('k6.http_reqs', METRICS.httpReqs, 'HTTP requests k6 made.'),
       counter('k6.http_req_failed', METRICS.httpReqFailed, 'HTTP requests that failed (unexpected status or transport error).'),
       histogram('k6.http_req_duration', METRICS.httpReqDuration, 'HTTP request duration (sending + waiting + receiving).'),
+      histogram(
+        `k6.${K6_CUSTOM_METRICS.httpReqTotalDuration}`,
+        METRICS.httpReqTotalDuration,
+        'Whole time of a fresh-connection HTTP request: blocked (DNS lookup, TCP connect) + duration; the latency SLI of such flows.',
+      ),
       histogram('k6.http_req_blocked', METRICS.httpReqBlocked, 'Time blocked before the request could start, including DNS lookup.'),
       histogram('k6.http_req_connecting', METRICS.httpReqConnecting, 'TCP connect time (0 on a reused connection).'),
       histogram('k6.http_req_tls_handshaking', METRICS.httpReqTlsHandshaking, 'TLS handshake time.'),

@@ -9,6 +9,15 @@ export const METRICS = {
   httpReqFailed: 'k6_http_req_failed_total',
   /** Histogram of HTTP request duration in seconds (k6 sends ms; statsd-exporter converts). */
   httpReqDuration: 'k6_http_req_duration_seconds',
+  /**
+   * Histogram of a fresh-connection HTTP request's whole time (the script's `http_req_total_duration`):
+   * http_req_blocked + http_req_duration, so the DNS lookup and the TCP connect count. k6's
+   * http_req_duration is sending + waiting + receiving only, and http_req_blocked (GetConn to GotConn)
+   * already holds the dial, DNS lookup and connect included (k6 v0.54.0 lib/netext/httpext/tracer.go
+   * Tracer.Done: Blocked = gotConn - getConn, Duration = Sending + Waiting + Receiving). The latency SLI of
+   * flows that open a new connection per request reads this one.
+   */
+  httpReqTotalDuration: 'k6_http_req_total_duration_seconds',
   /** Histogram of time spent blocked (waiting for a free connection slot, incl. DNS lookup). */
   httpReqBlocked: 'k6_http_req_blocked_seconds',
   /** Histogram of TCP connect time. */
@@ -70,7 +79,7 @@ export const METRICS = {
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
 
 /** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
-export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs' } as const;
+export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs', httpReqTotalDuration: 'http_req_total_duration' } as const;
 
 /** The tag of `served_by` naming the node that answered; bounded by `injector.servedBy.maxNodes` (+ `other`, `unknown`). */
 export const SERVED_BY_NODE_TAG = 'served_by_node';

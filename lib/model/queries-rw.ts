@@ -1,6 +1,6 @@
 import { METRICS } from './metrics';
 import { FlowScope, Model } from './model';
-import { FLOW_LABELS, flowSelector, selector } from './queries';
+import { FLOW_LABELS, clientLatencyMetric, flowSelector, selector } from './queries';
 
 /**
  * PromQL for `injector.output: prometheus-rw` (HTTP flows; config rules refuse gRPC flows in this mode). k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55)
@@ -29,12 +29,12 @@ export function httpFailedRw(model: Model, flow: FlowScope): string {
 }
 
 export function latencyBadRatioRw(model: Model, flow: FlowScope, window: string): string {
-  const h = `${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}]))`;
+  const h = `${byFlow()} (rate(${clientLatencyMetric(flow)}${selector(flowSelector(model, flow))}[${window}]))`;
   return `1 - histogram_fraction(0, ${flow.latency.thresholdSeconds}, ${h})`;
 }
 
 export function latencyQuantileRw(model: Model, flow: FlowScope, q: number, window: string): string {
-  return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}])))`;
+  return `histogram_quantile(${q}, ${byFlow()} (rate(${clientLatencyMetric(flow)}${selector(flowSelector(model, flow))}[${window}])))`;
 }
 
 /** Failed HTTP requests per second of a flow over a window, from httpFailedRw. */

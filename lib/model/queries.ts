@@ -121,9 +121,20 @@ function sumOfRates(model: Model, flow: FlowScope, selectors: readonly string[],
   return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
 }
 
+/**
+ * The client-side histogram of a flow's latency SLI. HTTP flows that open a new connection per request
+ * exist to test DNS and TCP connects, so their SLI reads the script's http_req_total_duration (blocked +
+ * duration): k6's http_req_duration leaves the lookup and the connect out, and a DNS server answering 1 s
+ * late would not move it. Keep-alive flows read http_req_duration (their blocked time is ~0).
+ */
+export function clientLatencyMetric(flow: FlowScope): string {
+  if (flow.request.kind === 'grpc') return METRICS.grpcReqDuration;
+  return flow.request.freshConnection ? METRICS.httpReqTotalDuration : METRICS.httpReqDuration;
+}
+
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
 function latencyHistogram(model: Model, flow: FlowScope): { name: string; matchers: Matcher[] } {
-  if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowSelector(model, flow) };
+  if (!isGrpc(flow)) return { name: clientLatencyMetric(flow), matchers: flowSelector(model, flow) };
   return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }
 

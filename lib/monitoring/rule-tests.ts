@@ -2,7 +2,7 @@ import { FlowClass, Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
 import { METRICS } from '../model/metrics';
 import { quantityValue } from '../model/quantity';
-import { burnThreshold } from '../model/queries';
+import { Matcher, burnThreshold, flowSelector, leMatcherParts, selector } from '../model/queries';
 import { SCRAPE_INTERVAL } from './monitors';
 import {
   FlowTraffic,
@@ -243,6 +243,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
     ];
   };
   if (flow.request.kind === 'grpc') out.push(...blackHoleGroups(model, c, opts));
+  if (flow.request.kind === 'http' && flow.request.freshConnection) out.push(...slowConnectGroups(model, c, opts));
   out.push({
     name: `${ALERTS.errorBudgetBurn} ${c.title}: a single failed request fires no burn-rate pair`,
     alert: ALERTS.errorBudgetBurn,
@@ -286,6 +287,51 @@ function blackHoleGroups(model: Model, c: ClassCase, opts: RuleTestOptions): Nam
           interval: SCRAPE_INTERVAL,
           input_series: [...flowSeries(model, flow, pod, steps(evalTime), blackHole, opts.le), ...neighbours(model, c, pod, steps(evalTime), opts.le)],
           promql_expr_test: [fires(ALERTS.errorBudgetBurn, pairLabels(model, c, b), evalTime), ...othersSilent(c, ALERTS.errorBudgetBurn, evalTime)],
+        },
+      };
+    });
+}
+
+/**
+ * Slow DNS (or slow connects) on a flow that opens a new connection per request: every lookup answers
+ * 4x the latency threshold late (1 s at 250 ms; the conntrack race behind Kubernetes' 5-second DNS delays
+ * is the same fault, longer), while the server answers as fast as ever. k6 puts the lookup and the
+ * connect in http_req_blocked, not in http_req_duration (k6 v0.54.0 lib/netext/httpext/tracer.go
+ * Tracer.Done), so the duration histogram stays fast; the flow's SLI reads the script's
+ * http_req_total_duration (blocked + duration), and every page pair must fire. The duration histogram's
+ * own bad ratio is checked to be 0, which is what the SLI read before.
+ */
+function slowConnectGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
+  const { flow, rules } = c;
+  const pod = injectorPod(model);
+  const faultAt = 600;
+  const healthy = ratioTraffic(flow, {});
+  const blocked = flow.latency.thresholdSeconds * 4;
+  const slowConnect: FlowTraffic = (step) => {
+    const groups = healthy(step);
+    if (groups === 'gone' || step * INTERVAL_SECONDS < faultAt) return groups;
+    return groups.map((g) => ({ ...g, blockedSeconds: blocked }));
+  };
+  const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
+  const sel = flowSelector(model, flow);
+  const durationBad = (w: string) =>
+    `1 - sum(rate(${METRICS.httpReqDuration}_bucket${selector([...sel, ['expected_response', '=', 'true'], le])}[${w}])) / sum(rate(${METRICS.httpReqDuration}_count${selector([...sel, ['expected_response', '=', 'true']])}[${w}]))`;
+  return model.config.objectives.burnRates
+    .filter((b) => b.severity === 'page')
+    .map((b): NamedTestGroup => {
+      const evalTime = faultAt + toSeconds(burnFor(b)) + 360;
+      return {
+        name: `${ALERTS.latencyBudgetBurn} ${c.title} ${b.short}/${b.long} (page) fires when every DNS lookup takes ${Math.round(blocked * 1000)}ms and http_req_duration stays fast`,
+        alert: ALERTS.latencyBudgetBurn,
+        rules,
+        group: {
+          interval: SCRAPE_INTERVAL,
+          input_series: [...flowSeries(model, flow, pod, steps(evalTime), slowConnect, opts.le), ...neighbours(model, c, pod, steps(evalTime), opts.le)],
+          promql_expr_test: [
+            fires(ALERTS.latencyBudgetBurn, pairLabels(model, c, b), evalTime),
+            { expr: durationBad(b.short), eval_time: at(evalTime), exp_samples: [{ labels: '{}', value: 0 }] },
+            ...othersSilent(c, ALERTS.latencyBudgetBurn, evalTime),
+          ],
         },
       };
     });

@@ -127,6 +127,12 @@ export interface RequestGroup {
    * live: PushIfNotDone in lib/netext/grpcext/conn.go statsHandler.HandleRPC). HTTP: counted as failed.
    */
   readonly timedOut?: boolean;
+  /**
+   * Seconds before the request could start (k6's http_req_blocked: the DNS lookup and the TCP connect of a
+   * new connection), not part of `seconds` (k6's http_req_duration). Fresh-connection HTTP flows count
+   * `blockedSeconds + seconds` in the script's http_req_total_duration. @default 0
+   */
+  readonly blockedSeconds?: number;
 }
 
 /** What one injector pod did for one flow in scrape interval `step` (0-based), or `gone` when the pod is not scraped. */
@@ -176,10 +182,17 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
         { failed: true, status: FAILED_STATUS.status, labels: { ...base, ...FAILED_STATUS, expected_response: 'false' } },
       ];
   const histogram = grpc ? METRICS.grpcReqDuration : METRICS.httpReqDuration;
+  // Fresh-connection HTTP flows: the script's http_req_total_duration, one histogram per flow (a custom
+  // metric carries the VU's tags, flow and scenario, not the request's method/status), every request.
+  const fresh = req.kind === 'http' && req.freshConnection;
+  const total = { started: false, count: 0, sum: 0, buckets: [] as number[] };
+  const totalSamples = { count: [] as Sample[], sum: [] as Sample[], buckets: [] as Sample[][] };
   const iterations: Sample[] = [];
   let iterationsTotal = 0;
   let iterationsStarted = false;
   const buckets = [...model.buckets, Infinity];
+  total.buckets = buckets.map(() => 0);
+  totalSamples.buckets = buckets.map(() => []);
   const out: InputSeries[] = [];
   // Per outcome: cumulative requests, failures, per-bucket counts and duration sum; undefined until the first event.
   const state = outcomes.map(() => ({ started: false, reqs: 0, failed: 0, sum: 0, buckets: buckets.map(() => 0) }));
@@ -228,7 +241,34 @@ export function flowSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, s
       sm.count.push(st.reqs);
       st.buckets.forEach((c, b) => sm.buckets[b].push(c));
     });
+    if (fresh) {
+      if (groups === 'gone') {
+        const v: Sample = total.started && !wasGone ? 'stale' : '_';
+        totalSamples.count.push(v);
+        totalSamples.sum.push(v);
+        totalSamples.buckets.forEach((b) => b.push(v));
+      } else {
+        for (const g of groups) {
+          if (g.count === 0) continue;
+          const s = g.seconds + (g.blockedSeconds ?? 0);
+          total.started = true;
+          total.count += g.count;
+          total.sum += g.count * s;
+          buckets.forEach((le, b) => {
+            if (s <= le) total.buckets[b] += g.count;
+          });
+        }
+        totalSamples.count.push(total.started ? total.count : '_');
+        totalSamples.sum.push(total.started ? total.sum : '_');
+        totalSamples.buckets.forEach((b, i) => b.push(total.started ? total.buckets[i] : '_'));
+      }
+    }
     wasGone = groups === 'gone';
+  }
+  if (total.started) {
+    buckets.forEach((le, b) => out.push({ series: seriesName(`${METRICS.httpReqTotalDuration}_bucket`, { ...target, le: leLabel(le, style) }), values: seriesValues(totalSamples.buckets[b]) }));
+    out.push({ series: seriesName(`${METRICS.httpReqTotalDuration}_count`, target), values: seriesValues(totalSamples.count) });
+    out.push({ series: seriesName(`${METRICS.httpReqTotalDuration}_sum`, target), values: seriesValues(totalSamples.sum) });
   }
   outcomes.forEach((o, i) => {
     const sm = samples[i];

@@ -59,6 +59,22 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     for (const c of vu.http) expect(c.params.responseCallback).toEqual({ expectedStatuses: [200] });
   });
 
+  test('fresh-connection flows add blocked + duration (DNS lookup and connect included) to http_req_total_duration; keep-alive flows add nothing', () => {
+    // GIVEN every request blocked 1000 ms (a DNS answer 1 s late), connecting 3 ms, duration 7 ms
+    const { plan, vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
+    vu.httpTimings = () => ({ blocked: 1000, connecting: 3, duration: 7 });
+    // WHEN one request of each HTTP flow runs, one of them failing
+    vu.httpAnswer = (c) => ({ status: c.params.tags.flow === 'http-pod-direct' ? 0 : 200, body: null });
+    for (const f of plan.flows.filter((x) => x.request.kind === 'http')) vu.iterate(f.name, 1);
+    // THEN the fresh flows, failed requests included, record 1007 ms as a time trend (k6's blocked spans
+    // GetConn..GotConn, the connect inside it, so connecting is not added again); the others nothing
+    expect(vu.trends).toEqual([
+      { name: 'http_req_total_duration', isTime: true, value: 1007, tags: {} },
+      { name: 'http_req_total_duration', isTime: true, value: 1007, tags: {} },
+    ]);
+    expect(plan.flows.filter((f) => f.request.kind === 'http' && f.request.freshConnection).map((f) => f.name)).toEqual(['http-fresh', 'http-pod-direct']);
+  });
+
   test('every Nth request of a podinfo flow reads /env and counts the serving node; the others discard their bodies', () => {
     // GIVEN sampling every 10th request
     const { plan, vu } = vuFor({ injector: { servedBy: { sampleEvery: 10 } } });

@@ -41,6 +41,9 @@ const K6_V054_LINES = [
   // A fresh connection: connecting and blocked are non-zero.
   'k6.http_req_connecting:0.8|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
   'k6.http_req_blocked:1.9|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
+  // The script's Trend('http_req_total_duration', true) of a fresh-connection request (blocked + duration):
+  // a custom metric carries the VU's tags only (flow from the scenario's tags, scenario), sent as ms.
+  'k6.http_req_total_duration:1007.000000|ms|#flow:http-fresh,scenario:http-fresh',
   // Checks are Rate samples with a check tag: k6 sends them as check.<name>.<pass|fail>.
   'k6.check.body.fail:1|c|#flow:chain,scenario:chain',
 ];
@@ -129,6 +132,11 @@ describe('the statsd-exporter mapping, in the real statsd_exporter (k6 v0.54 sto
   test('connecting and blocked timings of fresh connections are histograms per flow', () => {
     expect(series(`${METRICS.httpReqConnecting}_sum`).join('\n')).toMatch(/flow="http-fresh".*\} 0\.0008$/m);
     expect(series(`${METRICS.httpReqBlocked}_count`).join('\n')).toMatch(/flow="http-fresh".*\} 1$/m);
+  });
+
+  test('the whole time of a fresh-connection request (blocked + duration) is a histogram per flow in seconds', () => {
+    expect(series(`${METRICS.httpReqTotalDuration}_count`)).toEqual([`${METRICS.httpReqTotalDuration}_count{flow="http-fresh",scenario="http-fresh"} 1`]);
+    expect(series(`${METRICS.httpReqTotalDuration}_sum`)).toEqual([`${METRICS.httpReqTotalDuration}_sum{flow="http-fresh",scenario="http-fresh"} 1.007`]);
   });
 
   test('no line went unmapped', () => {

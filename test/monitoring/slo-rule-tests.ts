@@ -45,8 +45,9 @@ const LE_STYLES: LeStyle[] = ['exporter', 'prometheus3'];
 const EVALUATION_INTERVAL = '1m';
 /** Flows whose tests run for a config (all when unset): the default config already covers `http-service`. */
 const ONLY_FLOWS: Record<ConfigName, string[] | undefined> = {
-  // The default flows build their SLIs from two query shapes: HTTP (http-service, http-fresh, http-pod-direct, chain) and gRPC.
-  default: ['http-service', 'grpc'],
+  // The default flows build their SLIs from three query shapes: keep-alive HTTP (http-service, chain), fresh-connection
+  // HTTP (http-fresh, http-pod-direct: latency from http_req_total_duration, DNS lookup and connect included) and gRPC.
+  default: ['http-service', 'http-fresh', 'grpc'],
   'two flows, per-flow objectives, 1s latency threshold (integer le)': ['slow-api'],
   'existing mode (cAdvisor saturation alerts), custom pairs and traffic': undefined,
   'flow classes: three HTTP flows alike, two gRPC flows alike, one flow alone': undefined,

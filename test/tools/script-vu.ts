@@ -28,6 +28,9 @@ export class Vu {
   readonly http: HttpCall[] = [];
   readonly grpc: GrpcCall[] = [];
   readonly counters: { name: string; value: number; tags: Record<string, string> }[] = [];
+  readonly trends: { name: string; isTime: boolean; value: number; tags: Record<string, string> }[] = [];
+  /** Next HTTP answer's timings in ms, as k6's Response.timings (lib/netext/httpext/response.go ResponseTimings). */
+  httpTimings: () => { blocked: number; connecting: number; duration: number } = () => ({ blocked: 0, connecting: 0, duration: 1 });
   readonly checks: Record<string, boolean>[] = [];
   readonly scenario = { name: '', iterationInTest: 0 };
   /** Next HTTP answer: status and body. */
@@ -46,7 +49,7 @@ export class Vu {
             const call = { method, url, body, params };
             vu.http.push(call);
             const a = vu.httpAnswer(call);
-            return { status: a.status, body: params.responseType === 'none' ? null : a.body };
+            return { status: a.status, body: params.responseType === 'none' ? null : a.body, timings: vu.httpTimings() };
           },
           expectedStatuses: (...statuses: number[]) => ({ expectedStatuses: statuses }),
         },
@@ -72,6 +75,15 @@ export class Vu {
           constructor(private readonly name: string) {}
           add(value: number, tags: Record<string, string> = {}) {
             vu.counters.push({ name: this.name, value, tags });
+          }
+        },
+        Trend: class {
+          constructor(
+            private readonly name: string,
+            private readonly isTime = false,
+          ) {}
+          add(value: number, tags: Record<string, string> = {}) {
+            vu.trends.push({ name: this.name, isTime: this.isTime, value, tags });
           }
         },
       },

@@ -6,7 +6,7 @@ import http from 'k6/http';
 import grpc from 'k6/net/grpc';
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { Counter } from 'k6/metrics';
+import { Counter, Trend } from 'k6/metrics';
 
 /**
  * @typedef {{ kind: 'http', method: string, url: string, expectedStatuses: number[],
@@ -40,6 +40,15 @@ const grpcConnectFailed = new Counter('grpc_connect_failed');
  * invoke() returns such failures as a response with that status instead of throwing (Conn.Invoke, same file).
  */
 const grpcReqs = new Counter('grpc_reqs');
+
+/**
+ * The whole time of a fresh-connection request, DNS lookup and TCP connect included: the latency SLI of
+ * flows that exist to test them. k6's http_req_duration is sending + waiting + receiving only;
+ * http_req_blocked runs from GetConn to GotConn, so on a new connection it already holds the dial (the
+ * lookup in k6's dialer, the connect, any TLS handshake): k6 v0.54.0 lib/netext/httpext/tracer.go
+ * (Tracer.Done). blocked + duration is therefore the request's time without counting the connect twice.
+ */
+const httpReqTotalDuration = new Trend('http_req_total_duration', true);
 
 /** @type {Record<string, FlowPlan>} */
 const flows = {};
@@ -97,6 +106,7 @@ function runHttp(flow, req) {
     responseType: readBody ? 'text' : 'none',
     responseCallback: http.expectedStatuses(...req.expectedStatuses),
   });
+  if (req.freshConnection) httpReqTotalDuration.add(res.timings.blocked + res.timings.duration);
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (!statusOk) return;
