@@ -210,7 +210,8 @@ describe('the packed package, installed into an empty project (production depend
     expect(r.stdout).toMatch(/^usage: continuous-load <command>/);
     for (const command of ['synth', 'deploy', 'diff', 'status', 'open', 'delete']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const synthHelp = mustRun('npx', ['--offline', PKG.name, 'synth', '--help'], project);
-    expect(synthHelp.stdout).toMatch(/^usage: continuous-load synth \[--config/);
+    expect(synthHelp.stdout).toMatch(/^usage: continuous-load synth \[options\]/);
+    expect(synthHelp.stdout).toContain('-c, --config FILE');
   });
 
   test('npx continuous-load synth writes dist/ into the project, equal to this repository for the same config', () => {
