@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import { ConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
-import { parseCommandLine } from './args';
+import { parseCommandLine, USAGE } from './args';
+import { GITOPS_COMMANDS, GITOPS_USAGE, gitopsMain } from '../gitops/cli';
 import { deleteInstance } from './delete';
 import { deploy } from './deploy';
 import { diff } from './diff';
@@ -38,10 +39,11 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
   const { io } = deps;
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   let command = argv[0];
+  if ((GITOPS_COMMANDS as readonly string[]).includes(argv[0] ?? '')) return gitopsMain(argv, io, deps.env);
   try {
     const parsed = parseCommandLine(argv, deps.env);
     if (parsed.command === 'help') {
-      io.out(parsed.text);
+      io.out(parsed.text === USAGE ? `${USAGE}\n${GITOPS_USAGE}` : parsed.text);
       return 0;
     }
     if (parsed.command === 'synth') return synth(parsed, io);

@@ -404,7 +404,7 @@ function imagesOf(objects: Map<string, KObject>): Map<string, string> {
   for (const { key, body } of objects.values()) {
     const visit = (v: Json | undefined, at: string) => {
       if (!v || typeof v !== 'object') return;
-      if (Array.isArray(v)) return v.forEach((x, i) => visit(x, at));
+      if (Array.isArray(v)) return v.forEach((x) => visit(x, at));
       for (const [k, x] of Object.entries(v)) {
         if ((k === 'containers' || k === 'initContainers') && Array.isArray(x)) {
           for (const c of x as Obj[]) if (typeof c.image === 'string') out.set(`${key} ${String(c.name)}`, c.image);
