@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { COMMENT_MARKER, type ReviewDiff } from '../../lib/gitops/review';
+import { ROOT } from '../tools/dist';
 import { PKG, cleanEnv, mustRun, packInto, run, writeLockfileFor, writeUserProject } from '../tools/pack';
 
 /**
@@ -175,6 +176,8 @@ describe('the GitOps loop from the packed package', () => {
     expect(md.stdout.startsWith(`${COMMENT_MARKER}\n## Continuous Load: main → this change\n\n### Flows\n\n- \`http-service\`: rate 10/s → 20/s (k6 VUs 5–50 → 10–100); objectives.availability 99.95% → 99.99%\n\n### Alert rules\n\n`)).toBe(true);
     expect(md.stdout.match(/^### .*/gm)).toEqual(['### Flows', '### Alert rules']);
     fs.writeFileSync(path.join(work, 'review.md'), md.stdout);
+    // README "Ship it your way" shows this very comment.
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`\n\`\`\`\`markdown\n${md.stdout}\`\`\`\`\n`);
 
     // No change against itself.
     const none = cli(['review', '--base', 'HEAD']);
@@ -197,7 +200,7 @@ describe('the GitOps loop from the packed package', () => {
     const drift = cli(['check']);
     expect(drift.status).toBe(1);
     expect(drift.stderr).toBe(
-      'problem: dist/30-monitoring.k8s.yaml: differs from what the config synthesizes: PrometheusRule/continuous-load/continuous-load (spec.groups[0].rules[22].expr) (hand edits are overwritten; change the config and run continuous-load synth)\n',
+      'problem: dist/30-monitoring.k8s.yaml: differs from what the config synthesizes: PrometheusRule/continuous-load/continuous-load (spec.groups[0].rules[21].expr) (hand edits are overwritten; change the config and run continuous-load synth)\n',
     );
     fs.writeFileSync(f, text);
   });
@@ -239,7 +242,7 @@ describe('the GitOps loop from the packed package', () => {
       const first = await timed('github workflow (npm ci, review, comment, check)', runGithub);
       expect(first.failedAt).toBeUndefined();
       expect(api.comments).toHaveLength(1);
-      expect(api.comments[0].body).toBe(fs.readFileSync(path.join(work, 'review.md'), 'utf8'));
+      expect(api.comments[0].body).toBe(fs.readFileSync(path.join(work, 'review.md'), 'utf8').replace('main → this change', 'origin/main → this change'));
       // Another push: same comment, edited.
       const second = await runGithub();
       expect(second.failedAt).toBeUndefined();
