@@ -81,15 +81,14 @@ describe('pod security (restricted), in-process', () => {
   test('each restricted rule names the container and the field', () => {
     const pod = { kind: 'Pod', metadata: { name: 'p', namespace: 'n' }, spec: { hostNetwork: true, volumes: [{ name: 'h', hostPath: { path: '/' } }], containers: [{ name: 'c', securityContext: { runAsUser: 0, capabilities: { add: ['SYS_ADMIN'] } } }] } };
     expect(podSecurityFindings([pod]).map((f) => `${f.check}: ${f.detail}`)).toEqual([
-      'hostNamespaces: hostNetwork, hostPID and hostIPC must be unset or false',
-      'capabilities_baseline: container c: capability SYS_ADMIN is not allowed',
-      'allowPrivilegeEscalation: container c: securityContext.allowPrivilegeEscalation must be false',
-      'capabilities_restricted: container c: securityContext.capabilities.drop must include ALL',
-      'capabilities_restricted: container c: capability SYS_ADMIN may not be added (only NET_BIND_SERVICE)',
-      'runAsNonRoot: container c: runAsNonRoot must be true (container or pod securityContext)',
-      'runAsUser: container c: runAsUser must not be 0',
-      'seccompProfile_restricted: container c: seccompProfile.type must be RuntimeDefault or Localhost',
-      'hostPathVolumes: volume h: hostPath volumes are not allowed',
+      'host namespaces: hostNetwork, hostPID and hostIPC must be unset or false',
+      'allowPrivilegeEscalation != false: container c: securityContext.allowPrivilegeEscalation must be false',
+      'unrestricted capabilities: container c: securityContext.capabilities.drop must include ALL',
+      'unrestricted capabilities: container c: capability SYS_ADMIN may not be added (only NET_BIND_SERVICE)',
+      'runAsNonRoot != true: container c: runAsNonRoot must be true (container or pod securityContext)',
+      'runAsUser=0: container c: runAsUser must not be 0',
+      'seccompProfile: container c: seccompProfile.type must be RuntimeDefault or Localhost',
+      'restricted volume types: volume h: hostPath volumes are not allowed',
     ]);
   });
 });
