@@ -2,6 +2,7 @@
 // Pure functions: revisions in (file texts), a structured diff out, Markdown from that. lib/gitops/git.ts reads
 // the revisions from git.
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { ConfigError } from '../config/errors';
 import { clusterConfigs } from '../config/fleet';
 import { parseConfig } from '../config/load';
 import { buildModel, type ResolvedFlow } from '../model/model';
@@ -435,7 +436,18 @@ export function review(base: Revision, head: Revision): ReviewDiff {
   const attention: string[] = [];
   const bo = parseObjects(base.dist);
   const ho = parseObjects(head.dist);
-  const flows = diffFlows(flowsOf(base), flowsOf(head), attention);
+  // The base config is resolved by this version of the package; one it no longer accepts (an upgrade in the
+  // same change) leaves the flows unknown there, not the review failed. The head config must be valid.
+  const headFlows = flowsOf(head);
+  let baseFlows: Map<string, FlowFacts>;
+  try {
+    baseFlows = flowsOf(base);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    attention.push(`the config at ${base.label} is not valid for this version of continuous-load, so its flows are not compared: ${e.message.split('\n')[0]}`);
+    baseFlows = headFlows;
+  }
+  const flows = diffFlows(baseFlows, headFlows, attention);
   const br = rulesOf(bo);
   const hr = rulesOf(ho);
   const alerts = diffRules(br, hr, 'alert', attention);

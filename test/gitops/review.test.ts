@@ -151,3 +151,11 @@ describe('review', () => {
     expect(thresholds('rate(x[5m]) < 3.2 or y >= bool 1e-3')).toEqual(['3.2', '1e-3']);
   });
 });
+
+test('a base config this version no longer accepts leaves its flows uncompared and says so', () => {
+  const head = revision('pr', BASE);
+  const base: Revision = { ...head, label: 'main', config: `${BASE}retired: true\n` };
+  const d = review(base, head);
+  expect(d.flows).toEqual({ added: [], removed: [], changed: [] });
+  expect(d.attention).toEqual([expect.stringMatching(/^the config at main is not valid for this version of continuous-load, so its flows are not compared: /)]);
+});
