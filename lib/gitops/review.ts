@@ -352,7 +352,8 @@ function dashboardsOf(objects: Map<string, KObject>): Map<string, PanelFacts> {
     } catch (e) {
       throw new Error(`${key}: spec.json is not valid JSON: ${(e as Error).message}`);
     }
-    const dashName = String(dash.title ?? key);
+    const dir = key.slice(0, key.indexOf('GrafanaDashboard/'));
+    const dashName = `${dir}${String(dash.title ?? key)}`;
     let row = '';
     const walk = (panels: Obj[]) => {
       for (const p of panels) {

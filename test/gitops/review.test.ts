@@ -159,3 +159,12 @@ test('a base config this version no longer accepts leaves its flows uncompared a
   expect(d.flows).toEqual({ added: [], removed: [], changed: [] });
   expect(d.attention).toEqual([expect.stringMatching(/^the config at main is not valid for this version of continuous-load, so its flows are not compared: /)]);
 });
+
+test('with clusters, every change is named by its cluster directory', () => {
+  const fleet = (rate: number) => `flows:\n  - type: http-service\n    name: web\n    rate: 5\nmonitoring:\n  mode: existing\nclusters:\n  prod:\n    flows:\n      - name: web\n        rate: ${rate}\n  staging: {}\n`;
+  const d = review(revision('main', fleet(50)), revision('pr', fleet(60)));
+  expect(d.flows.changed).toEqual([{ flow: 'prod/web', changes: [{ field: 'rate', before: '50/s', after: '60/s (k6 VUs 25–250 → 30–300)' }] }]);
+  expect(d.alerts.changed.map((c) => c.rule)).toEqual(['prod/ContinuousLoadTrafficLow{flow="web"}']);
+  expect(d.dashboard.panelsAdded).toEqual([]);
+  expect(d.objects.shownAbove.every((o) => o.startsWith('prod/'))).toBe(true);
+});
