@@ -1,7 +1,9 @@
-// The cdk8s app entry (cdk8s.yaml runs it through scripts/synth.js): `continuous-load synth` of lib/cli/synth.ts.
-// scripts/synth.js runs a bundle of this file, so what it calls on the bundle is exported here.
+// The cdk8s app entry (cdk8s.yaml): `continuous-load synth` with this process's arguments.
+// It is also the entry of the CLI's bundle (bin/continuous-load.js in a checkout), so what the bundle's
+// callers use is exported here: `cli` (every command) and the validators' code cache.
 import { main } from './lib/cli/synth';
 
+export { main as cli } from './lib/cli/main';
 export { DEFAULT_CONFIG_FILE, main } from './lib/cli/synth';
 export { useValidatorCodeCache } from './lib/validate/manifests';
 

@@ -5,17 +5,17 @@ import { ROOT } from './tools/dist';
 import { runCli, snapshotDir, tempDir } from './tools/cli';
 import { THROUGH_CLI, corpusCases, expectRefused } from './tools/bad-configs';
 
-// Real-component tier (npm run test:e2e): the CLI as a process, `node scripts/synth.js` (the bundle `npm run
-// synth` runs). The whole bad-config corpus runs in-process through main() in cli.test.ts.
+// Real-component tier (npm run test:e2e): the CLI as a process, `node bin/continuous-load.js synth` (what
+// `npm run synth` runs). The whole bad-config corpus runs in-process through main() in cli.test.ts.
 
 // On a fresh clone the first synth builds the bundle and announces it on stderr; build it once up front so
 // every case below sees only what the CLI says about its own config.
 beforeAll(() => {
   const r = runCli(['--help']);
-  if (r.status !== 0) throw new Error(`scripts/synth.js --help failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`continuous-load synth --help failed: ${r.stderr}`);
 });
 
-describe('the CLI refuses bad configs (cases of the corpus, through node scripts/synth.js)', () => {
+describe('the CLI refuses bad configs (cases of the corpus, through node bin/continuous-load.js synth)', () => {
   const dir = tempDir('cl-bad-configs-');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -1,9 +1,9 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIST, ROOT } from './tools/dist';
+import { PKG, fingerprint, mustRun, readTree, run, writeUserProject } from './tools/pack';
 import { runMain } from './tools/synth-main';
 
 /**
@@ -21,7 +21,6 @@ import { runMain } from './tools/synth-main';
 // minute warm, several on a loaded machine.
 jest.setTimeout(10 * 60 * 1000);
 
-const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const TSC = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
 /** A config of the user's project: two flows, existing-stack monitoring (the example's shape). */
 const USER_CONFIG = `namespace: shop-synthetic
@@ -36,76 +35,6 @@ flows:
 monitoring:
   mode: existing
 `;
-
-/** The environment of every command: npm settings of an outer `npm run` and our own variables cleared. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(k) && !['CDK8S_OUTDIR', 'CL_CONFIG', 'CL_DEBUG', 'NODE_OPTIONS'].includes(k)) env[k] = v;
-  }
-  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', CDK8S_CHECK_UPGRADE: 'false' };
-}
-
-function run(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv(), timeout: 5 * 60 * 1000 });
-  if (r.error) throw r.error;
-  return r;
-}
-
-function mustRun(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  const r = run(cmd, args, cwd);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-/** Every file below `dir`, relative path → contents. */
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) {
-      const p = path.join(e.parentPath, e.name);
-      out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  }
-  return out;
-}
-
-/** Path, size, mode and mtime of every entry below `dir`: what "nothing was written there" compares. */
-function fingerprint(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((rel) => {
-      const s = fs.lstatSync(path.join(dir, rel));
-      return `${rel} ${s.isDirectory() ? 'dir' : s.size} ${s.mode.toString(8)} ${s.mtimeMs}`;
-    });
-}
-
-/**
- * package.json and package-lock.json of a project that depends on the tarball alone. The lockfile holds
- * this repository's production dependencies at their locked versions (their paths under node_modules/ are
- * the same in both projects), so `npm ci` needs no registry metadata and installs what the tests here ran.
- */
-function writeUserProject(dir: string, tarball: string): void {
-  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
-  const spec = `file:${tarball}`;
-  const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(path.join(dir, tarball))).digest('base64')}`;
-  const packages: Record<string, unknown> = {
-    '': { name: 'user-app', version: '1.0.0', dependencies: { [PKG.name]: spec } },
-    [`node_modules/${PKG.name}`]: {
-      version: PKG.version,
-      resolved: spec,
-      integrity,
-      license: PKG.license,
-      dependencies: PKG.dependencies,
-      bin: PKG.bin,
-      engines: PKG.engines,
-    },
-  };
-  for (const [key, entry] of Object.entries<{ dev?: boolean }>(lock.packages)) if (key !== '' && !entry.dev) packages[key] = entry;
-  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'user-app', version: '1.0.0', private: true, dependencies: { [PKG.name]: spec } }, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), `${JSON.stringify({ name: 'user-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
-}
 
 /** Runs examples/platform-app.ts from this repository's sources in this process; returns what it wrote. */
 function exampleFromSources(): Record<string, string> {
@@ -210,7 +139,8 @@ describe('the packed package, installed into an empty project (production depend
     expect(r.stdout).toMatch(/^usage: continuous-load <command>/);
     for (const command of ['synth', 'deploy', 'diff', 'status', 'open', 'delete']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     const synthHelp = mustRun('npx', ['--offline', PKG.name, 'synth', '--help'], project);
-    expect(synthHelp.stdout).toMatch(/^usage: continuous-load synth \[--config/);
+    expect(synthHelp.stdout).toMatch(/^usage: continuous-load synth \[options\]/);
+    expect(synthHelp.stdout).toContain('-c, --config FILE');
   });
 
   test('npx continuous-load synth writes dist/ into the project, equal to this repository for the same config', () => {

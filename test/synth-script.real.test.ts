@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { DIST, ROOT } from './tools/dist';
 
 /**
- * scripts/synth.js (`npm run synth`) runs a bundle of main.ts (scripts/bundle.js) that is rebuilt when
+ * `continuous-load synth` (`npm run synth`, bin/continuous-load.js) in a checkout runs a bundle of main.ts
+ * (scripts/bundle.js) that is rebuilt when
  * anything it was built from changes. These tests run it in a temporary copy of the repository, edit the
  * copy, and check that the bundle was rebuilt and the output follows the edit: a stale bundle must never run.
  */
@@ -14,7 +15,7 @@ import { DIST, ROOT } from './tools/dist';
 // takes far longer than the default timeout.
 jest.setTimeout(240_000);
 
-const REBUILT = /synth: rebuilt build\/synth\.js in \d+ ms \(changed: (.*)\)/;
+const REBUILT = /cli: rebuilt build\/cli\.js in \d+ ms \(changed: (.*)\)/;
 
 interface Run {
   status: number | null;
@@ -31,7 +32,9 @@ function copyRepo(): string {
   for (const f of ['main.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   for (const d of ['lib', 'imports']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   fs.mkdirSync(path.join(dir, 'scripts'));
-  for (const f of ['synth.js', 'bundle.js']) fs.copyFileSync(path.join(ROOT, 'scripts', f), path.join(dir, 'scripts', f));
+  fs.copyFileSync(path.join(ROOT, 'scripts', 'bundle.js'), path.join(dir, 'scripts', 'bundle.js'));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.copyFileSync(path.join(ROOT, 'bin', 'continuous-load.js'), path.join(dir, 'bin', 'continuous-load.js'));
   // A source nothing imports; a test deletes it.
   fs.writeFileSync(path.join(dir, 'lib', 'unused.ts'), 'export const UNUSED = 1;\n');
   // node_modules: links to the real packages, except `yaml`, copied so that a test can change it.
@@ -46,7 +49,7 @@ function copyRepo(): string {
 
 function synth(dir: string, ...args: string[]): Run {
   const out = path.join(dir, 'out');
-  const r = spawnSync(process.execPath, ['scripts/synth.js', '--out', out, ...args], {
+  const r = spawnSync(process.execPath, ['bin/continuous-load.js', 'synth', '--out', out, ...args], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', CL_DEBUG: '', CL_CONFIG: '', CDK8S_OUTDIR: '' },
@@ -70,7 +73,7 @@ function edit(file: string, from: string, to: string, keepMtime = false): void {
 }
 
 // The tests share one copy and run in order; each leaves it freshly built for the next.
-describe('npm run synth (scripts/synth.js)', () => {
+describe('npm run synth (bin/continuous-load.js synth in a checkout)', () => {
   let dir: string;
   beforeAll(() => {
     dir = copyRepo();
@@ -87,8 +90,8 @@ describe('npm run synth (scripts/synth.js)', () => {
     // THEN the first run builds, the second reuses the bundle (and the V8 code cache the first one saved)
     expect([first.status, first.rebuilt]).toEqual([0, 'no build stamp']);
     expect([second.status, second.rebuilt]).toEqual([0, undefined]);
-    const stamp = JSON.parse(fs.readFileSync(path.join(dir, 'build', 'synth.stamp.json'), 'utf8'));
-    expect(fs.readFileSync(path.join(dir, 'build', 'synth.js.v8cache')).subarray(0, 64).toString('latin1')).toBe(stamp.sha256);
+    const stamp = JSON.parse(fs.readFileSync(path.join(dir, 'build', 'cli.stamp.json'), 'utf8'));
+    expect(fs.readFileSync(path.join(dir, 'build', 'cli.js.v8cache')).subarray(0, 64).toString('latin1')).toBe(stamp.sha256);
     // AND both wrote exactly the committed dist/
     expect(first.files).toEqual(committedDist());
     expect(second.files).toEqual(committedDist());
@@ -137,13 +140,13 @@ describe('npm run synth (scripts/synth.js)', () => {
   });
 
   test('rebuilds when the bundle itself was modified, and never uses a code cache of another bundle', () => {
-    // GIVEN the built copy WHEN build/synth.js is changed behind the script's back
-    fs.appendFileSync(path.join(dir, 'build', 'synth.js'), '\nthrow new Error("stale bundle ran");\n');
+    // GIVEN the built copy WHEN build/cli.js is changed behind the script's back
+    fs.appendFileSync(path.join(dir, 'build', 'cli.js'), '\nthrow new Error("stale bundle ran");\n');
     const run = synth(dir);
     // THEN it is rebuilt and the run succeeds
-    expect([run.status, run.rebuilt]).toEqual([0, 'build/synth.js']);
+    expect([run.status, run.rebuilt]).toEqual([0, 'build/cli.js']);
     // AND the code cache belongs to the new bundle
-    const stamp = JSON.parse(fs.readFileSync(path.join(dir, 'build', 'synth.stamp.json'), 'utf8'));
-    expect(fs.readFileSync(path.join(dir, 'build', 'synth.js.v8cache')).subarray(0, 64).toString('latin1')).toBe(stamp.sha256);
+    const stamp = JSON.parse(fs.readFileSync(path.join(dir, 'build', 'cli.stamp.json'), 'utf8'));
+    expect(fs.readFileSync(path.join(dir, 'build', 'cli.js.v8cache')).subarray(0, 64).toString('latin1')).toBe(stamp.sha256);
   });
 });

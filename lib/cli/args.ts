@@ -1,14 +1,21 @@
+// The one command line of `continuous-load` (bin/continuous-load.js, `npm run <command>`): every command,
+// its options, its help text and the exit codes, parsed with node:util parseArgs.
+import { parseArgs as parseTokens } from 'node:util';
 import { UsageError } from './errors';
 import { DEFAULT_GRAFANA_OPERATOR_SOURCE, DEFAULT_PROMETHEUS_OPERATOR_SOURCE } from './prerequisites';
 
+/** The commands that talk to a cluster (lib/cli/main.ts runs them). */
 export const COMMANDS = ['deploy', 'diff', 'status', 'open', 'delete'] as const;
 export type Command = (typeof COMMANDS)[number];
-/** Every command of bin/continuous-load.js: `synth` runs lib/cli/synth.ts there, the rest run here. */
-const ALL_COMMANDS = ['synth', ...COMMANDS] as const;
+/** Every command of the CLI, in the order --help lists them. */
+export const ALL_COMMANDS = ['synth', ...COMMANDS] as const;
+export type AnyCommand = (typeof ALL_COMMANDS)[number];
 export const OPEN_TARGETS = ['grafana', 'prometheus'] as const;
 export type OpenTarget = (typeof OPEN_TARGETS)[number];
+export const SYNTH_FORMATS = ['plain', 'helm'] as const;
+export type SynthFormat = (typeof SYNTH_FORMATS)[number];
 
-/** The parsed command line. */
+/** The parsed command line of a cluster command. */
 export interface CliArgs {
   readonly command: Command;
   /** --config; else $CL_CONFIG, else ./continuous-load.yaml when it exists, else the embedded defaults. */
@@ -37,60 +44,161 @@ export interface CliArgs {
   readonly openTarget?: OpenTarget;
   /** --port: local port of `open`. @default the service's port (3000 or 9090) */
   readonly port?: number;
+  /** --address: local address of `open`. @default 127.0.0.1 */
   readonly address: string;
 }
 
-/** Which command takes which option (global options are accepted everywhere). */
-const OPTIONS: Record<string, readonly Command[]> = {
-  '--with-prerequisites': ['deploy', 'delete'],
-  '--timeout': ['deploy'],
-  '--no-wait': ['deploy'],
-  '--no-prune': ['deploy'],
-  '--force-conflicts': ['deploy', 'diff'],
-  '--prometheus-operator-from': ['deploy', 'delete'],
-  '--grafana-operator-from': ['deploy', 'delete'],
-  '--port': ['open'],
-  '--address': ['open'],
+/** The parsed command line of `synth`. */
+export interface SynthArgs {
+  readonly command: 'synth';
+  /** --config, else $CL_CONFIG; lib/cli/synth.ts falls back to ./continuous-load.yaml, then the embedded defaults. */
+  readonly config?: string;
+  /** --out, else $CDK8S_OUTDIR (cdk8s synth sets it). @default dist */
+  readonly out: string;
+  /** `helm`: only the manifests, escaped as Helm templates. @default plain */
+  readonly format: SynthFormat;
+  /** --debug or CL_DEBUG=1: stack traces. @default false */
+  readonly debug: boolean;
+}
+
+/** `--help`, `-h` or `help [command]`: print `text` on stdout and exit 0. */
+export interface HelpRequest {
+  readonly command: 'help';
+  readonly text: string;
+}
+
+export type ParsedCommandLine = SynthArgs | CliArgs | HelpRequest;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Shown in the help: the value's placeholder, then what it does and its default. */
+  readonly value?: string;
+  readonly help: string;
+}
+
+// Every option of every command; which command takes which is in OPTIONS_OF below.
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', help: 'print this help' },
+  config: { type: 'string', short: 'c', value: 'FILE', help: 'config file (default: $CL_CONFIG, else ./continuous-load.yaml when it exists, else the embedded defaults)' },
+  out: { type: 'string', short: 'o', value: 'DIR', help: 'output directory, replaced as a whole (default: $CDK8S_OUTDIR, else dist)' },
+  format: { type: 'string', value: 'plain|helm', help: 'helm: only the manifests, escaped as Helm templates, for one cluster (default: plain)' },
+  debug: { type: 'boolean', help: 'stack traces on errors (also CL_DEBUG=1)' },
+  dist: { type: 'string', value: 'DIR', help: 'the synthesized manifests (default: dist)' },
+  context: { type: 'string', value: 'NAME', help: 'kube context (default: the current context)' },
+  kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig (default: $KUBECONFIG or ~/.kube/config)' },
+  namespace: { type: 'string', short: 'n', value: 'NS', help: "must equal the config's namespace (the manifests carry it)" },
+  verbose: { type: 'boolean', short: 'v', help: 'print every kubectl command' },
+  kubectl: { type: 'string', value: 'PATH', help: 'kubectl binary (default: $CL_KUBECTL, else kubectl)' },
+  'with-prerequisites': { type: 'boolean', help: 'also the Prometheus Operator and Grafana Operator (CRDs included)' },
+  'prometheus-operator-from': { type: 'string', value: 'SRC', help: `URL, file or directory of the Prometheus Operator bundle (default: $CL_PROMETHEUS_OPERATOR_FROM, else ${DEFAULT_PROMETHEUS_OPERATOR_SOURCE})` },
+  'grafana-operator-from': { type: 'string', value: 'SRC', help: `URL, file or directory of the Grafana Operator bundle (default: $CL_GRAFANA_OPERATOR_FROM, else ${DEFAULT_GRAFANA_OPERATOR_SOURCE})` },
+  timeout: { type: 'string', value: 'DURATION', help: 'for each wait (CRDs, rollouts), e.g. 90s, 5m, 1h30m (default: 5m)' },
+  'no-wait': { type: 'boolean', help: 'do not wait for rollouts' },
+  'no-prune': { type: 'boolean', help: 'keep objects of this instance that are no longer in dist/' },
+  'force-conflicts': { type: 'boolean', help: 'take over fields another field manager owns' },
+  port: { type: 'string', value: 'N', help: 'local port (default: 3000 for grafana, 9090 for prometheus)' },
+  address: { type: 'string', value: 'ADDR', help: 'local address to listen on (default: 127.0.0.1)' },
+} as const satisfies Record<string, OptionSpec>;
+type OptionName = keyof typeof OPTIONS;
+
+const CLUSTER: readonly OptionName[] = ['config', 'dist', 'context', 'kubeconfig', 'namespace', 'verbose', 'kubectl'];
+const OPERATORS: readonly OptionName[] = ['with-prerequisites', 'prometheus-operator-from', 'grafana-operator-from'];
+
+interface CommandSpec {
+  readonly summary: string;
+  /** Operands after the command name, for the usage line. */
+  readonly operands?: string;
+  readonly options: readonly OptionName[];
+  /** What the exit codes mean for this command. */
+  readonly exits: readonly string[];
+  /** Help texts that differ from the option's general one for this command. */
+  readonly optionHelp?: Partial<Record<OptionName, string>>;
+}
+
+const EXIT_USAGE = '2  bad command line (unknown command or option, bad value)';
+
+const SPECS: Record<AnyCommand, CommandSpec> = {
+  synth: {
+    summary: 'config -> validated manifests in dist/ (written atomically: all files or none)',
+    options: ['config', 'out', 'format', 'debug'],
+    exits: ['0  dist/ written', '1  invalid config, or synth failed (nothing written)', EXIT_USAGE],
+  },
+  deploy: {
+    summary: 'apply dist/ with server-side apply, in order; wait for CRDs and rollouts',
+    options: [...CLUSTER, ...OPERATORS, 'timeout', 'no-wait', 'no-prune', 'force-conflicts'],
+    exits: ['0  applied (and rolled out, unless --no-wait)', '1  invalid config, refused, kubectl failed or a wait timed out', EXIT_USAGE],
+    optionHelp: { 'with-prerequisites': 'first install the Prometheus Operator and Grafana Operator (CRDs included)' },
+  },
+  diff: {
+    summary: 'kubectl diff of dist/ against the cluster, as Markdown',
+    options: [...CLUSTER, 'force-conflicts'],
+    exits: ['0  no differences', '1  differences (printed on stdout)', '2  any error, bad command line included (as kubectl diff)'],
+  },
+  status: {
+    summary: "workloads ready, flows' pods running, Prometheus targets, rules and alerts",
+    options: CLUSTER,
+    exits: ['0  healthy', '1  not healthy, invalid config or kubectl failed', EXIT_USAGE],
+  },
+  open: {
+    summary: "port-forward to the Service and print the URL (and where Grafana's credentials are)",
+    operands: 'grafana|prometheus',
+    options: [...CLUSTER, 'port', 'address'],
+    exits: ['0  the port-forward ended normally', '1  invalid config, the Service is missing, or the port-forward failed', EXIT_USAGE],
+  },
+  delete: {
+    summary: "delete this instance's objects, selected by its labels; operators stay unless --with-prerequisites",
+    options: [...CLUSTER, ...OPERATORS],
+    exits: ['0  deleted', '1  invalid config, refused or kubectl failed', EXIT_USAGE],
+    optionHelp: { 'with-prerequisites': 'also delete both operators and their CRDs, and with them every such custom resource in the cluster' },
+  },
 };
-const GLOBAL = ['--config', '-c', '--dist', '--context', '--kubeconfig', '--namespace', '-n', '--verbose', '-v', '--kubectl'];
-const TAKES_VALUE = new Set([
-  '--config', '-c', '--dist', '--context', '--kubeconfig', '--namespace', '-n', '--kubectl', '--timeout',
-  '--prometheus-operator-from', '--grafana-operator-from', '--port', '--address',
-]);
 
-export const USAGE = `usage: continuous-load <command> [options]   (npm run <command> -- [options])
+function optionLine(command: AnyCommand, name: OptionName): string {
+  const o: OptionSpec = OPTIONS[name];
+  const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`;
+  return `  ${flag.padEnd(36)}${SPECS[command].optionHelp?.[name] ?? o.help}`;
+}
 
-commands:
-  synth                          config -> manifests in dist/ (continuous-load synth --help for its options)
-  deploy [--with-prerequisites]  apply dist/ with server-side apply, in order; wait for CRDs and rollouts
-  diff                           kubectl diff of dist/ against the cluster, as Markdown (exit 0 none, 1 changes, >1 error)
-  status                         workloads ready, flows' pods running, Prometheus targets, rules and alerts (exit 1 when not healthy)
-  open grafana|prometheus        port-forward to the Service and print the URL (and where Grafana's credentials are)
-  delete [--with-prerequisites]  delete this instance's objects, selected by its labels; operators stay unless asked
+/** `continuous-load <command> --help`. */
+export function commandUsage(command: AnyCommand): string {
+  const s = SPECS[command];
+  const lines = [
+    `usage: continuous-load ${command}${s.operands ? ` ${s.operands}` : ''} [options]   (npm run ${command} -- [options])`,
+    '',
+    s.summary,
+    '',
+    'options:',
+    ...[...s.options, 'help' as const].map((o) => optionLine(command, o)),
+    '',
+    'exit codes:',
+    ...s.exits.map((e) => `  ${e}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
-options (every command but synth):
-  -c, --config FILE       config the dist/ was synthesized from (default: $CL_CONFIG, ./continuous-load.yaml, embedded defaults)
-      --dist DIR          synthesized manifests (default: dist)
-      --context NAME      kube context (default: the current context)
-      --kubeconfig FILE   kubeconfig (default: $KUBECONFIG or ~/.kube/config)
-  -n, --namespace NS      must equal the config's namespace (the manifests carry it)
-  -v, --verbose           print every kubectl command
-      --kubectl PATH      kubectl binary (default: $CL_KUBECTL or kubectl)
-deploy:
-      --with-prerequisites              first install the Prometheus Operator and Grafana Operator (CRDs included)
-      --prometheus-operator-from SRC    URL, file or directory (default: ${DEFAULT_PROMETHEUS_OPERATOR_SOURCE})
-      --grafana-operator-from SRC       URL, file or directory (default: ${DEFAULT_GRAFANA_OPERATOR_SOURCE})
-      --timeout DURATION                for each wait, e.g. 90s, 5m (default: 5m)
-      --no-wait                         do not wait for rollouts
-      --no-prune                        keep objects of this instance that are no longer in dist/
-      --force-conflicts                 take over fields another field manager owns
-delete: --with-prerequisites also deletes the operators and their CRDs (and with them every such custom resource in the cluster)
-open:   --port N (local port; default 3000 for grafana, 9090 for prometheus), --address ADDR (default 127.0.0.1)
-`;
+/** `continuous-load --help`. */
+export const USAGE = [
+  'usage: continuous-load <command> [options]   (npm run <command> -- [options])',
+  '',
+  'commands:',
+  ...ALL_COMMANDS.map((c) => `  ${`${c}${SPECS[c].operands ? ` ${SPECS[c].operands}` : ''}`.padEnd(26)}${SPECS[c].summary}`),
+  '',
+  "`continuous-load <command> --help` lists a command's options.",
+  '',
+  'exit codes: 0 success; 1 failure (invalid config, kubectl failed; diff: differences; status: not healthy);',
+  '2 bad command line (diff: also every error, as kubectl diff).',
+  '',
+].join('\n');
 
 /** `90s`, `5m`, `1h30m`, or plain seconds. */
 export function parseDuration(flag: string, v: string): number {
-  if (/^\d+$/.test(v)) return Number(v);
+  if (/^\d+$/.test(v)) {
+    if (Number(v) <= 0) throw new UsageError(`${flag} '${v}' must be above zero`);
+    return Number(v);
+  }
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
   if (!m || v === '') throw new UsageError(`${flag} '${v}' is not a duration; use e.g. 90s, 5m or 1h30m`);
   const s = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
@@ -98,86 +206,109 @@ export function parseDuration(flag: string, v: string): number {
   return s;
 }
 
+const isCommand = (c: string | undefined): c is AnyCommand => (ALL_COMMANDS as readonly string[]).includes(c ?? '');
+
+/** Which commands take an option, for "it applies to ..." in errors. */
+const commandsTaking = (name: OptionName): AnyCommand[] => ALL_COMMANDS.filter((c) => SPECS[c].options.includes(name));
+
 /**
- * Parses argv (without node and the script). Returns undefined for --help. Throws UsageError with
- * one line naming the bad argument and what is allowed.
+ * Parses argv (without node and the script): `<command> [options] [operands]`. Throws UsageError with one
+ * line naming the bad argument, its value where it has one, and what is allowed.
  */
-export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliArgs | undefined {
-  if (argv.length === 0) throw new UsageError(`missing command; expected one of ${ALL_COMMANDS.join(', ')} (--help for usage)`);
-  if (argv.includes('--help') || argv.includes('-h')) return undefined;
-  const [command, ...rest] = argv;
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command '${command}'; expected one of ${ALL_COMMANDS.join(', ')}`);
+export function parseCommandLine(argv: readonly string[], env: Environment = {}): ParsedCommandLine {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h') return { command: 'help', text: USAGE };
+  if (first === 'help') {
+    if (rest.length === 0) return { command: 'help', text: USAGE };
+    if (!isCommand(rest[0])) throw new UsageError(`help: unknown command '${rest[0]}'; expected one of ${ALL_COMMANDS.join(', ')}`);
+    return { command: 'help', text: commandUsage(rest[0]) };
   }
-  const cmd = command as Command;
-  const opts: Record<string, string | boolean> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    let a = rest[i];
-    let value: string | undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      value = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    if (!a.startsWith('-')) {
-      positional.push(a);
+  if (first === undefined) throw new UsageError(`missing command; expected one of ${ALL_COMMANDS.join(', ')} (--help for usage)`);
+  if (!isCommand(first)) throw new UsageError(`unknown command '${first}'; expected one of ${ALL_COMMANDS.join(', ')}`);
+  const command = first;
+  const spec = SPECS[command];
+
+  // strict: false so that every problem gets our message (the flag, its value, what is allowed) instead of
+  // parseArgs' own; the tokens say exactly what was written.
+  const { tokens } = parseTokens({ args: [...rest], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { command: 'help', text: commandUsage(command) };
+  const values: Partial<Record<OptionName, string | true>> = {};
+  const operands: string[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'positional') {
+      operands.push(t.value);
       continue;
     }
-    const known = GLOBAL.includes(a) || a in OPTIONS;
-    if (!known) throw new UsageError(`unknown option '${a}' for ${cmd} (--help lists the options)`);
-    if (a in OPTIONS && !OPTIONS[a].includes(cmd)) {
-      throw new UsageError(`${a} is not an option of ${cmd}; it applies to ${OPTIONS[a].join(', ')}`);
+    if (t.kind !== 'option') continue;
+    const name = t.name as OptionName;
+    const known = Object.prototype.hasOwnProperty.call(OPTIONS, name);
+    if (!known) {
+      throw new UsageError(`unknown option '${t.rawName}' for ${command}; ${command} takes ${spec.options.map((o) => `--${o}`).join(', ')} (${command} --help)`);
     }
-    if (TAKES_VALUE.has(a)) {
-      if (value === undefined) {
-        value = rest[++i];
-        if (value === undefined || (value.startsWith('-') && value !== '-')) throw new UsageError(`${a} needs a value`);
+    if (!spec.options.includes(name)) throw new UsageError(`${t.rawName} is not an option of ${command}; it applies to ${commandsTaking(name).join(', ')}`);
+    const o: OptionSpec = OPTIONS[name];
+    if (o.type === 'string') {
+      if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value: ${o.value}`);
+      if (!t.inlineValue && t.value.startsWith('-') && t.value !== '-') {
+        throw new UsageError(`${t.rawName} needs a value: ${o.value} (got the option '${t.value}'; write ${t.rawName}=${t.value} if that is the value)`);
       }
-      if (value === '') throw new UsageError(`${a} needs a non-empty value`);
-      opts[a] = value;
+      if (t.value === '') throw new UsageError(`${t.rawName} needs a non-empty value: ${o.value}`);
+      values[name] = t.value;
     } else {
-      if (value !== undefined) throw new UsageError(`${a} takes no value`);
-      opts[a] = true;
+      if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value (got '${t.value}')`);
+      values[name] = true;
     }
   }
-  const str = (...names: string[]): string | undefined => {
-    for (const n of names) if (typeof opts[n] === 'string') return opts[n] as string;
-    return undefined;
-  };
+  const str = (name: OptionName): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const flag = (name: OptionName): boolean => values[name] === true;
+
+  if (command === 'synth') {
+    if (operands.length) throw new UsageError(`unexpected argument '${operands[0]}' for synth; synth takes only options (synth --help)`);
+    const format = str('format') ?? 'plain';
+    if (!(SYNTH_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format '${format}' is not supported; expected one of ${SYNTH_FORMATS.join(', ')}`);
+    return {
+      command,
+      config: str('config') ?? (env.CL_CONFIG || undefined),
+      out: str('out') ?? (env.CDK8S_OUTDIR || 'dist'),
+      format: format as SynthFormat,
+      debug: flag('debug') || env.CL_DEBUG === '1',
+    };
+  }
 
   let openTarget: OpenTarget | undefined;
-  if (cmd === 'open') {
-    if (positional.length !== 1 || !(OPEN_TARGETS as readonly string[]).includes(positional[0])) {
-      throw new UsageError(`open needs one of ${OPEN_TARGETS.join(', ')}${positional.length ? ` (got '${positional.join(' ')}')` : ''}`);
+  if (command === 'open') {
+    if (operands.length !== 1 || !(OPEN_TARGETS as readonly string[]).includes(operands[0])) {
+      throw new UsageError(`open needs one of ${OPEN_TARGETS.join(', ')}${operands.length ? ` (got '${operands.join(' ')}')` : ''}`);
     }
-    openTarget = positional[0] as OpenTarget;
-  } else if (positional.length) {
-    throw new UsageError(`unexpected argument '${positional[0]}' for ${cmd}`);
+    openTarget = operands[0] as OpenTarget;
+  } else if (operands.length) {
+    throw new UsageError(`unexpected argument '${operands[0]}' for ${command}; ${command} takes only options (${command} --help)`);
   }
   let port: number | undefined;
-  if (str('--port') !== undefined) {
-    port = Number(str('--port'));
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port '${str('--port')}' must be a port number from 1 to 65535`);
+  const portText = str('port');
+  if (portText !== undefined) {
+    port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port '${portText}' must be a port number from 1 to 65535`);
   }
+  const timeout = str('timeout');
   return {
-    command: cmd,
-    config: str('--config', '-c') ?? env.CL_CONFIG,
-    dist: str('--dist') ?? 'dist',
-    context: str('--context'),
-    kubeconfig: str('--kubeconfig'),
-    namespace: str('--namespace', '-n'),
-    verbose: opts['--verbose'] === true || opts['-v'] === true,
-    kubectl: str('--kubectl') ?? env.CL_KUBECTL ?? 'kubectl',
-    withPrerequisites: opts['--with-prerequisites'] === true,
-    timeoutSeconds: str('--timeout') !== undefined ? parseDuration('--timeout', str('--timeout')!) : 300,
-    wait: opts['--no-wait'] !== true,
-    prune: opts['--no-prune'] !== true,
-    forceConflicts: opts['--force-conflicts'] === true,
-    prometheusOperatorFrom: str('--prometheus-operator-from') ?? env.CL_PROMETHEUS_OPERATOR_FROM ?? DEFAULT_PROMETHEUS_OPERATOR_SOURCE,
-    grafanaOperatorFrom: str('--grafana-operator-from') ?? env.CL_GRAFANA_OPERATOR_FROM ?? DEFAULT_GRAFANA_OPERATOR_SOURCE,
+    command,
+    config: str('config') ?? (env.CL_CONFIG || undefined),
+    dist: str('dist') ?? 'dist',
+    context: str('context'),
+    kubeconfig: str('kubeconfig'),
+    namespace: str('namespace'),
+    verbose: flag('verbose'),
+    kubectl: str('kubectl') ?? (env.CL_KUBECTL || 'kubectl'),
+    withPrerequisites: flag('with-prerequisites'),
+    timeoutSeconds: timeout !== undefined ? parseDuration('--timeout', timeout) : 300,
+    wait: !flag('no-wait'),
+    prune: !flag('no-prune'),
+    forceConflicts: flag('force-conflicts'),
+    prometheusOperatorFrom: str('prometheus-operator-from') ?? (env.CL_PROMETHEUS_OPERATOR_FROM || DEFAULT_PROMETHEUS_OPERATOR_SOURCE),
+    grafanaOperatorFrom: str('grafana-operator-from') ?? (env.CL_GRAFANA_OPERATOR_FROM || DEFAULT_GRAFANA_OPERATOR_SOURCE),
     openTarget,
     port,
-    address: str('--address') ?? '127.0.0.1',
+    address: str('address') ?? '127.0.0.1',
   };
 }

@@ -1,7 +1,10 @@
+// `continuous-load <command>`: the one entry of the CLI (bin/continuous-load.js runs it; the npm scripts
+// are aliases of it). Parses the command line (lib/cli/args.ts) and runs synth or a cluster command.
 import * as fs from 'node:fs';
 import { ConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
-import { parseArgs, USAGE } from './args';
+import { parseCommandLine, USAGE } from './args';
+import { GITOPS_COMMANDS, GITOPS_USAGE, gitopsMain } from '../gitops/cli';
 import { deleteInstance } from './delete';
 import { deploy } from './deploy';
 import { diff } from './diff';
@@ -10,9 +13,9 @@ import { Kubectl, KubectlError, processRunner, type Runner } from './kubectl';
 import { open } from './open';
 import { Session, type Output } from './session';
 import { status } from './status';
+import { DEFAULT_CONFIG_FILE, synth } from './synth';
 
-/** The config file used when it exists and neither --config nor $CL_CONFIG is given. */
-export const DEFAULT_CONFIG_FILE = 'continuous-load.yaml';
+export { DEFAULT_CONFIG_FILE };
 
 /** What the CLI uses from the outside world; tests pass a fake runner and collect the output. */
 export interface CliDeps {
@@ -28,19 +31,23 @@ const defaultDeps: CliDeps = {
 };
 
 /**
- * Runs one command; resolves with the exit code. Every failure is reported as `error: <one line>`
- * on stderr (several lines only for several config problems); --verbose adds the kubectl commands.
+ * Runs one command; resolves with the exit code (documented in `--help` and docs/operate.md). Every failure
+ * is reported as `error: <one line>` on stderr (several lines only for several config problems); --verbose
+ * adds the kubectl commands.
  */
 export async function main(argv: readonly string[], deps: CliDeps = defaultDeps): Promise<number> {
   const { io } = deps;
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   let command = argv[0];
+  if ((GITOPS_COMMANDS as readonly string[]).includes(argv[0] ?? '')) return gitopsMain(argv, io, deps.env);
   try {
-    const args = parseArgs(argv, deps.env);
-    if (!args) {
-      io.out(USAGE);
+    const parsed = parseCommandLine(argv, deps.env);
+    if (parsed.command === 'help') {
+      io.out(parsed.text === USAGE ? `${USAGE}\n${GITOPS_USAGE}` : parsed.text);
       return 0;
     }
+    if (parsed.command === 'synth') return synth(parsed, io);
+    const args = parsed;
     verbose = args.verbose;
     command = args.command;
     const configFile = args.config ?? (fs.existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
@@ -76,7 +83,7 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
     }
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n`);
-      return 2;
+      return e.exitCode;
     }
     if (e instanceof CliError) {
       io.err(`error: ${e.message}\n`);

@@ -1,10 +1,12 @@
-import { parseArgs, parseDuration } from '../../lib/cli/args';
+import { ALL_COMMANDS, commandUsage, parseCommandLine, parseDuration, USAGE, type CliArgs } from '../../lib/cli/args';
 import { UsageError } from '../../lib/cli/errors';
 import { DEFAULT_GRAFANA_OPERATOR_SOURCE, DEFAULT_PROMETHEUS_OPERATOR_SOURCE } from '../../lib/cli/prerequisites';
 
+const parseArgs = (argv: string[], env: Record<string, string> = {}): CliArgs => parseCommandLine(argv, env) as CliArgs;
+
 const usageError = (argv: string[]): string => {
   try {
-    parseArgs(argv);
+    parseCommandLine(argv);
   } catch (e) {
     expect(e).toBeInstanceOf(UsageError);
     return (e as Error).message;
@@ -12,7 +14,7 @@ const usageError = (argv: string[]): string => {
   throw new Error(`no error for ${argv.join(' ')}`);
 };
 
-describe('parseArgs', () => {
+describe('parseCommandLine', () => {
   test('defaults: dist/, current context, 5 minute waits, prune, pinned operator releases', () => {
     // GIVEN a bare deploy WHEN parsed
     const a = parseArgs(['deploy'])!;
@@ -52,26 +54,63 @@ describe('parseArgs', () => {
     expect(parseArgs(['open', 'prometheus', '--port', '19090'])).toMatchObject({ openTarget: 'prometheus', port: 19090 });
   });
 
-  test('--help anywhere means usage', () => {
-    expect(parseArgs(['deploy', '--help'])).toBeUndefined();
-    expect(parseArgs(['-h'])).toBeUndefined();
+  test('--help: the overview alone, the command\'s own usage after a command, anywhere on the line', () => {
+    expect(parseCommandLine(['-h'])).toEqual({ command: 'help', text: USAGE });
+    expect(parseCommandLine(['help'])).toEqual({ command: 'help', text: USAGE });
+    for (const c of ALL_COMMANDS) {
+      expect(parseCommandLine([c, '--help'])).toEqual({ command: 'help', text: commandUsage(c) });
+      expect(parseCommandLine(['help', c])).toEqual({ command: 'help', text: commandUsage(c) });
+    }
+    // even after an option that would be refused: help wins
+    expect(parseCommandLine(['status', '--timeout', '5m', '-h'])).toEqual({ command: 'help', text: commandUsage('status') });
+  });
+
+  test('every command\'s help lists exactly the options it takes, and its exit codes', () => {
+    const deploy = commandUsage('deploy');
+    expect(deploy).toMatch(/^usage: continuous-load deploy \[options\]/);
+    for (const o of ['--with-prerequisites', '--timeout DURATION', '--no-wait', '--no-prune', '--force-conflicts', '-c, --config FILE', '-n, --namespace NS', '-h, --help']) expect(deploy).toContain(o);
+    expect(deploy).toMatch(/exit codes:\n  0 .*\n  1 .*\n  2 /);
+    expect(commandUsage('status')).not.toContain('--timeout');
+    expect(commandUsage('open')).toMatch(/^usage: continuous-load open grafana\|prometheus \[options\]/);
+    expect(commandUsage('synth')).toMatch(/^usage: continuous-load synth \[options\]/);
+    expect(commandUsage('synth')).toContain('--format plain|helm');
+    expect(commandUsage('synth')).not.toContain('--kubectl');
+    expect(commandUsage('diff')).toContain('1  differences');
+    for (const c of ALL_COMMANDS) expect(USAGE).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+  });
+
+  test('synth: defaults, flags and the environment cdk8s synth sets', () => {
+    expect(parseCommandLine(['synth'])).toEqual({ command: 'synth', config: undefined, out: 'dist', format: 'plain', debug: false });
+    expect(parseCommandLine(['synth'], { CDK8S_OUTDIR: '/o', CL_CONFIG: 'c.yaml', CL_DEBUG: '1' })).toEqual({ command: 'synth', config: 'c.yaml', out: '/o', format: 'plain', debug: true });
+    expect(parseCommandLine(['synth', '-c', 'x.yaml', '--out=o', '--format', 'helm', '--debug'], { CDK8S_OUTDIR: '/o', CL_CONFIG: 'c.yaml' })).toEqual({ command: 'synth', config: 'x.yaml', out: 'o', format: 'helm', debug: true });
+    // an empty variable is unset, as a shell user means it
+    expect(parseCommandLine(['synth'], { CDK8S_OUTDIR: '', CL_CONFIG: '' })).toMatchObject({ config: undefined, out: 'dist' });
   });
 
   test.each([
     [[], 'missing command; expected one of synth, deploy, diff, status, open, delete (--help for usage)'],
     [['apply'], "unknown command 'apply'; expected one of synth, deploy, diff, status, open, delete"],
-    [['deploy', '--prune'], "unknown option '--prune' for deploy (--help lists the options)"],
+    [['help', 'apply'], "help: unknown command 'apply'; expected one of synth, deploy, diff, status, open, delete"],
+    [['status', '--prune'], "unknown option '--prune' for status; status takes --config, --dist, --context, --kubeconfig, --namespace, --verbose, --kubectl (status --help)"],
     [['diff', '--with-prerequisites'], '--with-prerequisites is not an option of diff; it applies to deploy, delete'],
     [['status', '--timeout', '5m'], '--timeout is not an option of status; it applies to deploy'],
-    [['deploy', '--context'], '--context needs a value'],
-    [['deploy', '--context', '--verbose'], '--context needs a value'],
-    [['deploy', '--context='], '--context needs a non-empty value'],
-    [['deploy', '--verbose=yes'], '--verbose takes no value'],
+    [['synth', '--dist', 'd'], '--dist is not an option of synth; it applies to deploy, diff, status, open, delete'],
+    [['deploy', '--out', 'd'], '--out is not an option of deploy; it applies to synth'],
+    [['deploy', '--context'], '--context needs a value: NAME'],
+    [['deploy', '--context', '--verbose'], "--context needs a value: NAME (got the option '--verbose'; write --context=--verbose if that is the value)"],
+    [['deploy', '--context='], '--context needs a non-empty value: NAME'],
+    [['deploy', '--verbose=yes'], "--verbose takes no value (got 'yes')"],
     [['deploy', '--timeout', 'soon'], "--timeout 'soon' is not a duration; use e.g. 90s, 5m or 1h30m"],
-    [['deploy', 'now'], "unexpected argument 'now' for deploy"],
+    [['deploy', '--timeout', '0'], "--timeout '0' must be above zero"],
+    [['deploy', 'now'], "unexpected argument 'now' for deploy; deploy takes only options (deploy --help)"],
     [['open'], 'open needs one of grafana, prometheus'],
     [['open', 'alertmanager'], "open needs one of grafana, prometheus (got 'alertmanager')"],
     [['open', 'grafana', '--port', '70000'], "--port '70000' must be a port number from 1 to 65535"],
+    [['open', 'grafana', '--port', '8e3'], "--port '8e3' must be a port number from 1 to 65535"],
+    [['synth', '--format', 'kustomize'], "--format 'kustomize' is not supported; expected one of plain, helm"],
+    [['synth', '-o'], '-o needs a value: DIR'],
+    [['synth', 'dist'], "unexpected argument 'dist' for synth; synth takes only options (synth --help)"],
+    [['synth', '--debug=1'], "--debug takes no value (got '1')"],
   ])('%j is refused with one line: %s', (argv, message) => {
     expect(usageError(argv as string[])).toBe(message);
   });

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FakeKubectl, synthToDir } from './fake-kubectl';
 import { errorLines, runCli } from './run';
@@ -13,11 +14,38 @@ describe('continuous-load CLI: arguments, errors and the safety switch', () => {
     expect(r.kubectl.calls).toHaveLength(0);
   });
 
-  test('--help prints the usage on stdout', async () => {
+  test('--help prints the usage on stdout, and <command> --help that command\'s', async () => {
     const r = await runCli(['--help']);
-    expect(r.code).toBe(0);
+    expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(/^usage: continuous-load <command>/);
-    expect(r.stdout).toContain('deploy [--with-prerequisites]');
+    expect(r.stdout).toMatch(/^  deploy +apply dist\//m);
+    const d = await runCli(['diff', '--help', '--no-such-flag']);
+    expect([d.code, d.stderr]).toEqual([0, '']);
+    expect(d.stdout).toMatch(/^usage: continuous-load diff \[options\]/);
+    expect(d.kubectl.calls).toHaveLength(0);
+  });
+
+  test('a bad flag names the flag and what the command takes; diff exits 2 as for its other errors', async () => {
+    const r = await runCli(['diff', '--prune']);
+    expect([r.code, r.stderr]).toEqual([2, "error: unknown option '--prune' for diff; diff takes --config, --dist, --context, --kubeconfig, --namespace, --verbose, --kubectl, --force-conflicts (diff --help)\n"]);
+    const p = await runCli(['open', 'grafana', '--port', 'http']);
+    expect([p.code, p.stderr]).toEqual([2, "error: --port 'http' must be a port number from 1 to 65535\n"]);
+    expect([...r.kubectl.calls, ...p.kubectl.calls]).toHaveLength(0);
+  });
+
+  test('synth runs through the same entry: the committed dist/ from the defaults, usage errors exit 2', async () => {
+    // GIVEN an empty output directory WHEN `continuous-load synth --out DIR` runs through main()
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-main-synth-'));
+    const r = await runCli(['synth', '--out', out]);
+    // THEN it writes what `npm run synth` wrote into dist/, and says so on stdout
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(out);
+    const dist = path.join(__dirname, '..', '..', 'dist');
+    for (const f of fs.readdirSync(dist)) expect([f, fs.readFileSync(path.join(out, f), 'utf8')]).toEqual([f, fs.readFileSync(path.join(dist, f), 'utf8')]);
+    fs.rmSync(out, { recursive: true, force: true });
+    // AND a bad synth flag is a usage error
+    const bad = await runCli(['synth', '--format', 'json']);
+    expect([bad.code, bad.stderr]).toEqual([2, "error: --format 'json' is not supported; expected one of plain, helm\n"]);
   });
 
   test('an invalid config names the field, the value and what is allowed', async () => {

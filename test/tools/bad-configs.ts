@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 /**
  * The bad-config corpus of the CLI tests: each config (or file text), the field path the error must name and
  * what it must say. test/cli.test.ts runs every case through main() in-process; test/cli.real.test.ts runs the
- * cases of THROUGH_CLI through the real `node scripts/synth.js`.
+ * cases of THROUGH_CLI through the real `node bin/continuous-load.js synth`.
  */
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 const flow = (extra: object) => ({ flows: [{ type: 'http-service', name: 'a', ...extra }] });
@@ -72,7 +72,7 @@ export const BAD_FILES: { name: string; text: string | undefined; field: string;
 ];
 
 /**
- * Cases that also run through the real CLI (`node scripts/synth.js`, a process each): one of each kind of
+ * Cases that also run through the real CLI (`node bin/continuous-load.js synth`, a process each): one of each kind of
  * error (YAML syntax, unknown field, cross-field rule, fleet override, missing file). Every case runs
  * in-process through `main(argv)` of main.ts, the function the CLI calls, with the same assertions.
  */
@@ -103,7 +103,7 @@ export function expectRefused(run: (args: readonly string[]) => { status: number
   expect(r.stderr).toMatch(/^error: invalid config, \d+ problems?:\n/);
   expect(r.stderr).toContain(`${file}: ${c.field}`);
   expect(r.stderr).toMatch(c.says);
-  expect(r.stderr).toContain('nothing was written; dist/ is unchanged');
+  expect(r.stderr).toContain(`nothing was written; ${out}/ is unchanged`);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(fs.existsSync(out)).toBe(false);
 }

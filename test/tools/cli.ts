@@ -10,9 +10,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI, `node scripts/synth.js ARGS`, the way `npm run synth -- ARGS` does. */
+/** Runs the real CLI, `node bin/continuous-load.js synth ARGS`, the way `npm run synth -- ARGS` does. */
 export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'synth.js'), ...args], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'continuous-load.js'), 'synth', ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', CL_DEBUG: '', CL_CONFIG: '', CDK8S_OUTDIR: '', ...opts.env },
     encoding: 'utf8',

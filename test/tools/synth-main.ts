@@ -5,7 +5,7 @@ import { CliResult } from './cli';
 const CLEARED_ENV = ['CL_DEBUG', 'CL_CONFIG', 'CDK8S_OUTDIR'] as const;
 
 /**
- * Runs `main(argv)` of main.ts in this process, the function `node scripts/synth.js ARGS` calls (from its
+ * Runs `main(argv)` of main.ts in this process, what `continuous-load synth ARGS` runs (from its
  * bundle), with what it writes to stdout and stderr captured: the CLI without the process start-up.
  * `runCli` (test/tools/cli.ts) runs the real script; tests keep a few cases on it so that path stays proven.
  */
