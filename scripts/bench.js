@@ -75,7 +75,7 @@ function commands(configFile) {
   return {
     floor: [process.execPath, '-e', "require('cdk8s');require('cdk8s-plus-27')"],
     'npm run synth': [...npm, 'run', 'synth', '--', ...synthArgs],
-    'node scripts/synth.js': [process.execPath, 'scripts/synth.js', ...synthArgs],
+    'continuous-load synth': [process.execPath, 'bin/continuous-load.js', 'synth', ...synthArgs],
     'npx ts-node main.ts': [...npx, 'ts-node', 'main.ts', ...synthArgs],
   };
 }
@@ -152,7 +152,7 @@ function main() {
   ];
   // Warm-up: builds the bundle when stale and writes the V8 code cache, so the runs below measure the
   // steady state a user sees on every synth after the first.
-  const warm = spawnSync(process.execPath, ['scripts/synth.js', '--out', out], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  const warm = spawnSync(process.execPath, ['bin/continuous-load.js', 'synth', '--out', out], { cwd: root, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
   if (warm.status !== 0) throw new Error(`warm-up synth failed:\n${warm.stderr}`);
   process.stderr.write(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0].model.trim()}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
@@ -194,7 +194,7 @@ function main() {
   const checks = [];
   const testTimes = [];
   if (sized.length >= 2) {
-    for (const c of ['npm run synth', 'node scripts/synth.js']) {
+    for (const c of ['npm run synth', 'continuous-load synth']) {
       const wall = fit(sized.map((r) => [r.flows, r.commands[c].wall.median]));
       const cpu = fit(sized.map((r) => [r.flows, r.commands[c].cpu.median]));
       process.stdout.write(`per-flow cost of \`${c}\` (least squares over ${sized.map((r) => r.flows).join(', ')} flows): ` +
@@ -209,11 +209,11 @@ function main() {
     }
   }
   for (const r of Object.entries(results).filter(([, r]) => r.distinct)) {
-    process.stdout.write(`worst case, ${r[0]}: peak RSS ${(r[1].commands['node scripts/synth.js'].rss / 1024).toFixed(0)} MiB\n`);
+    process.stdout.write(`worst case, ${r[0]}: peak RSS ${(r[1].commands['continuous-load synth'].rss / 1024).toFixed(0)} MiB\n`);
   }
   const largest = sized[sized.length - 1];
   if (largest) {
-    process.stdout.write(`peak RSS at ${largest.flows} flows: synth ${(largest.commands['node scripts/synth.js'].rss / 1024).toFixed(0)} MiB (node scripts/synth.js); ` +
+    process.stdout.write(`peak RSS at ${largest.flows} flows: synth ${(largest.commands['continuous-load synth'].rss / 1024).toFixed(0)} MiB (node bin/continuous-load.js synth); ` +
       `largest process of npm run synth ${(largest.commands['npm run synth'].rss / 1024).toFixed(0)} MiB\n`);
   }
 

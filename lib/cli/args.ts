@@ -245,7 +245,9 @@ export function parseCommandLine(argv: readonly string[], env: Environment = {})
     if (!known) {
       throw new UsageError(`unknown option '${t.rawName}' for ${command}; ${command} takes ${spec.options.map((o) => `--${o}`).join(', ')} (${command} --help)`);
     }
-    if (!spec.options.includes(name)) throw new UsageError(`${t.rawName} is not an option of ${command}; it applies to ${commandsTaking(name).join(', ')}`);
+    if (!spec.options.includes(name)) {
+      throw new UsageError(`${t.rawName} is not an option of ${command}; it applies to ${commandsTaking(name).join(', ')} (${command} takes ${spec.options.map((o) => `--${o}`).join(', ')})`);
+    }
     const o: OptionSpec = OPTIONS[name];
     if (o.type === 'string') {
       if (t.value === undefined) throw new UsageError(`${t.rawName} needs a value: ${o.value}`);
