@@ -1,6 +1,6 @@
 /**
  * Detection benchmark: `npm run bench:detect [-- --config continuous-load.yaml] [--markdown]`.
- * Runs the fault scenarios of lib/monitoring/detection-scenarios.ts through `promtool test rules`
+ * Runs the fault scenarios of test/support/monitoring/detection-scenarios.ts through `promtool test rules`
  * against the generated rules and prints the time to detect per scenario and the alerts of a healthy day.
  * Uses every promtool test/tools/promtool.ts finds (Debian 2.42, a Prometheus 3.x build, $PROMTOOL).
  */
@@ -9,8 +9,8 @@ import { parse } from 'yaml';
 import { parseConfig } from '../lib/config/load';
 import { buildModel } from '../lib/model/model';
 import { fromSeconds } from '../lib/model/duration';
-import { detectionScenarios, parseFired } from '../lib/monitoring/detection-scenarios';
-import { runRuleTests } from '../lib/monitoring/promtool-run';
+import { detectionScenarios, parseFired } from '../test/support/monitoring/detection-scenarios';
+import { runRuleTests } from '../test/support/monitoring/promtool-run';
 import { requirePromtools } from '../test/tools/promtool';
 
 const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-import { selectorMatches } from '../lib/model/labels';
+import { selectorMatches } from './support/labels';
 import { INJECTOR_PORTS, PODINFO_PORTS } from '../lib/model/model';
 import { all, find, podSpecs, synth, synthFiles } from './helpers';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configSchema } from './schema';
+import { configSchema } from '../../lib/config/schema';
 
 /** The JSON Schema of the config file as users write it (every field optional, defaults shown). */
 export function configJsonSchema(): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { DashboardJson } from './dashboard';
+import { DashboardJson } from '../../lib/dashboard/dashboard';
 
 /** Where `npm run docs:dashboard` writes the picture of the default config's dashboard; a test keeps it current. */
 export const DASHBOARD_SVG_FILE = 'docs/dashboard.svg';

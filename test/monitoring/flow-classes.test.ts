@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigInput } from '../../lib/config/schema';
-import { ruleFileContent } from '../../lib/monitoring/promtool-run';
+import { ruleFileContent } from '../support/monitoring/promtool-run';
 import { ALERTS, FLOW_CLASS_LABEL, RULE_GROUP, sloRuleGroups } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';

@@ -1,8 +1,8 @@
 import { ConfigInput } from '../../lib/config/schema';
 import { Model } from '../../lib/model/model';
-import { runRuleTests } from '../../lib/monitoring/promtool-run';
-import { NamedTestGroup, sloRuleTests } from '../../lib/monitoring/rule-tests';
-import { LeStyle } from '../../lib/monitoring/series';
+import { runRuleTests } from '../support/monitoring/promtool-run';
+import { NamedTestGroup, sloRuleTests } from '../support/monitoring/rule-tests';
+import { LeStyle } from '../support/monitoring/series';
 import { ALERTS, RULE_GROUP } from '../../lib/monitoring/slo-rules';
 import { model } from '../helpers';
 import { requirePromtools } from '../tools/promtool';

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configJsonSchema } from '../../lib/config/json-schema';
-import { GENERATED_DOCS } from '../../lib/config/generated';
+import { configJsonSchema } from '../../../scripts/generators/json-schema';
+import { GENERATED_DOCS } from '../../../scripts/generators/generated';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Every property path of the schema, e.g. `injector.statsdExporter.image`, `flows[].rate`. */
 function schemaPaths(node: any, prefix = ''): string[] {

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildDashboard } from '../../lib/dashboard/dashboard';
-import { DASHBOARD_SVG_FILE, renderLayoutSvg } from '../../lib/dashboard/layout-svg';
-import { model } from '../helpers';
-import { TWO_FLOWS } from './fixtures';
+import { buildDashboard } from '../../../lib/dashboard/dashboard';
+import { DASHBOARD_SVG_FILE, renderLayoutSvg } from '../../../scripts/generators/layout-svg';
+import { model } from '../../helpers';
+import { TWO_FLOWS } from '../../dashboard/fixtures';
 
 describe('dashboard layout picture', () => {
   test(`${DASHBOARD_SVG_FILE} is current (regenerate with npm run docs:dashboard)`, () => {
     // GIVEN the picture in docs WHEN rendering the default config's dashboard again THEN they are identical
-    const onDisk = fs.readFileSync(path.resolve(__dirname, '..', '..', DASHBOARD_SVG_FILE), 'utf8');
+    const onDisk = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', DASHBOARD_SVG_FILE), 'utf8');
     expect(onDisk).toBe(renderLayoutSvg(buildDashboard(model())));
   });
 

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { Model } from '../model/model';
+import { Model } from '../../../lib/model/model';
 import { NamedTestGroup, testFile } from './rule-tests';
-import { RuleGroup, sloRuleGroups } from './slo-rules';
+import { RuleGroup, sloRuleGroups } from '../../../lib/monitoring/slo-rules';
 
 /** The rule file promtool reads: exactly the groups of the PrometheusRule. */
 export function ruleFileContent(groups: readonly RuleGroup[]): string {

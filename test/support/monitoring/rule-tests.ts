@@ -1,9 +1,9 @@
-import { FlowClass, Model, ResolvedFlow } from '../model/model';
-import { fromSeconds, toSeconds } from '../model/duration';
-import { METRICS } from '../model/metrics';
-import { quantityValue } from '../model/quantity';
-import { burnThreshold } from '../model/queries';
-import { SCRAPE_INTERVAL } from './monitors';
+import { FlowClass, Model, ResolvedFlow } from '../../../lib/model/model';
+import { fromSeconds, toSeconds } from '../../../lib/model/duration';
+import { METRICS } from '../../../lib/model/metrics';
+import { quantityValue } from '../../../lib/model/quantity';
+import { burnThreshold } from '../../../lib/model/queries';
+import { SCRAPE_INTERVAL } from '../../../lib/monitoring/monitors';
 import {
   FlowTraffic,
   InjectorPod,
@@ -18,7 +18,7 @@ import {
   seriesName,
   targetLabels,
 } from './series';
-import { ALERTS, AlertName, FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from './slo-rules';
+import { ALERTS, AlertName, FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/slo-rules';
 
 /**
  * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.

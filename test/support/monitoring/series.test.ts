@@ -1,6 +1,6 @@
-import { flowSeries, injectorPod, seriesValues } from '../lib/monitoring/series';
-import { METRICS } from '../lib/model/metrics';
-import { model } from './helpers';
+import { flowSeries, injectorPod, seriesValues } from './series';
+import { METRICS } from '../../../lib/model/metrics';
+import { model } from '../../helpers';
 
 describe('seriesValues', () => {
   test('compresses constant steps into promtool expanding notation and keeps the rest', () => {

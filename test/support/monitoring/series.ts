@@ -1,6 +1,6 @@
-import { GRPC_HEALTH_CHECK, INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from '../model/model';
-import { METRICS } from '../model/metrics';
-import { matchers } from '../model/queries';
+import { GRPC_HEALTH_CHECK, INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from '../../../lib/model/model';
+import { METRICS } from '../../../lib/model/metrics';
+import { matchers } from '../../../lib/model/queries';
 
 /**
  * Synthetic Prometheus series shaped exactly like the metric contract (`lib/model/metrics.ts`) as our
