@@ -1,4 +1,4 @@
-// Writes the files generated from the config schema (npm run docs); tests check they are current.
+// Writes the files generated from the config schema and the alert catalog (npm run docs); tests check they are current.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GENERATED_DOCS } from './generators/generated';

@@ -10,6 +10,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { METRICS } from '../model/metrics';
 import { isRemoteWrite } from '../model/queries-rw';
 import { FlowClass, Model, ResolvedFlow } from '../model/model';
+import { ALERT_CATALOG, AlertSpec, RUNBOOK_BASE, runbookUrl } from '../monitoring/alerts';
 import {
   ViewFilter,
   availability,
@@ -32,19 +33,19 @@ import {
   serverLatencyQuantileBy,
   serverRequestRate,
   serverSuccessRatio,
+  trafficFloor,
 } from '../model/queries';
 import {
   DASHBOARD_UID,
   FlowPanel,
-  RUNBOOK_BASE,
   SECTION_ROW_IDS,
   SharedPanel,
   classIdBase,
   classVariable,
   flowIdBase,
   panelId,
-  runbookLink,
 } from './links';
+import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';
 
@@ -95,24 +96,10 @@ export interface DashboardQuery {
 
 const DS: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
-/** Alert whose runbook each panel links to; panels not listed link to the runbook index. */
-const PANEL_ALERT: Partial<Record<FlowPanel | SharedPanel, string>> = {
-  'availability-1m': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1h': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-7d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-30d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1y': 'ContinuousLoadErrorBudgetBurn',
-  'error-budget': 'ContinuousLoadErrorBudgetBurn',
-  'burn-rate': 'ContinuousLoadErrorBudgetBurn',
-  errors: 'ContinuousLoadErrorBudgetBurn',
-  requests: 'ContinuousLoadTrafficLow',
-  latency: 'ContinuousLoadLatencyBudgetBurn',
-  'latency-heatmap': 'ContinuousLoadLatencyBudgetBurn',
-  'latency-slo': 'ContinuousLoadLatencyBudgetBurn',
-  'dropped-iterations': 'ContinuousLoadDroppedIterations',
-  vus: 'ContinuousLoadDroppedIterations',
-};
+/** Alert whose runbook each panel links to (the catalog's `runbookPanels`); panels not listed link to the runbooks. */
+const PANEL_ALERT: ReadonlyMap<FlowPanel | SharedPanel, string> = new Map(
+  Object.values(ALERT_CATALOG).flatMap((a: AlertSpec) => (a.runbookPanels ?? []).map((p) => [p, a.name] as const)),
+);
 
 /** Client-side duration histogram by request kind; new kinds add a line here. */
 const CLIENT_DURATION: Readonly<Record<string, string>> = {
@@ -154,8 +141,6 @@ interface PanelSpec {
   readonly w: number;
 }
 
-const pct = (r: number) => `${Math.round(r * 1e6) / 1e4}%`;
-
 function thresholds(base: string, steps: [number, string][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
@@ -184,8 +169,8 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
   const pageBurn = model.config.objectives.burnRates[0];
   const kind: string = flow.request.kind;
   const duration = CLIENT_DURATION[kind] ?? METRICS.httpReqDuration;
-  const minRate = Math.round(flow.rate * model.config.objectives.traffic.minRatio * 1e6) / 1e6;
-  const gaugeMin = Math.max(0, Math.round((1 - 10 * budget) * 1e9) / 1e9);
+  const minRate = trafficFloor(model, flow);
+  const gaugeMin = Math.max(0, round(1 - 10 * budget, 9));
 
   const sli: PanelSpec[] = AVAILABILITY_WINDOWS.map((w) => ({
     key: `availability-${w}` as FlowPanel,
@@ -298,7 +283,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
       description: `Share of requests slower than ${flow.latency.threshold}; dashed: the allowed ${pct(1 - flow.latency.target)} (objective ${pct(flow.latency.target)}).`,
       queries: [{ expr: latencyBadRatio(view, flow, PANEL_WINDOW), legend: 'slow', source: 'k6' }],
       w: 12,
-      build: () => dashedAt(lines('percentunit'), 'transparent', [[Math.round((1 - flow.latency.target) * 1e9) / 1e9, 'red']]).min(0),
+      build: () => dashedAt(lines('percentunit'), 'transparent', [[round(1 - flow.latency.target, 9), 'red']]).min(0),
     },
   ];
 
@@ -520,7 +505,7 @@ function build(model: Model): Catalog {
     for (const spec of line) {
       const id = panelId(flow, spec.key);
       const refIds = spec.queries.map((_, i) => String.fromCharCode(65 + i));
-      const alert = PANEL_ALERT[spec.key];
+      const alert = PANEL_ALERT.get(spec.key);
       b.withPanel(
         spec
           .build()
@@ -529,7 +514,7 @@ function build(model: Model): Catalog {
           .description(spec.description)
           .datasource(DS)
           .gridPos({ x, y, w: spec.w, h })
-          .links([new dashboard.DashboardLinkBuilder(alert ? `Runbook: ${alert}` : 'Runbooks').url(runbookLink(alert)).targetBlank(true)])
+          .links([new dashboard.DashboardLinkBuilder(alert ? `Runbook: ${alert}` : 'Runbooks').url(runbookUrl(alert)).targetBlank(true)])
           .targets(
             spec.queries.map((q, i) => {
               const t = new prometheus.DataqueryBuilder().refId(refIds[i]).datasource(DS).expr(q.expr).legendFormat(q.legend).editorMode(prometheus.QueryEditorMode.Code);

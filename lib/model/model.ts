@@ -1,6 +1,7 @@
 import { Config, FlowConfig } from '../config/schema';
 import { toSeconds } from './duration';
 import { BASE_BUCKETS } from './metrics';
+import { round } from './numbers';
 
 /** Ports podinfo listens on; fixed by the podinfo args we render. */
 export const PODINFO_PORTS = { http: 9898, grpc: 9999, metrics: 9797 } as const;
@@ -211,13 +212,11 @@ export function versionAtLeast(v: SemVer, major: number, minor: number): boolean
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
-const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
-
 /** Default VUs: enough for the rate at the latency objective (preallocated) and at the timeout (max). */
 export function defaultVUs(rate: number, thresholdSeconds: number, timeoutSeconds: number) {
   // Whole numbers (k6 decodes preAllocatedVUs and maxVUs into null.Int); rounded before the ceiling, so a
   // fractional rate's float noise (0.7 × 10 = 7.000000000000001) does not add a VU.
-  const ceil = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
+  const ceil = (x: number) => Math.ceil(round(x));
   const preAllocatedVUs = Math.max(2, ceil(rate * thresholdSeconds * 2));
   const maxVUs = Math.max(preAllocatedVUs, ceil(rate * timeoutSeconds));
   return { preAllocatedVUs, maxVUs };
@@ -326,8 +325,8 @@ export function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets
     timeoutSeconds,
     preAllocatedVUs: flow.preAllocatedVUs ?? Math.min(vus.preAllocatedVUs, flow.maxVUs ?? Infinity),
     maxVUs: flow.maxVUs ?? Math.max(vus.maxVUs, flow.preAllocatedVUs ?? 0),
-    availability: round6(availability / 100),
-    latency: { threshold: latency.threshold, thresholdSeconds, target: round6(latency.target / 100) },
+    availability: round(availability / 100),
+    latency: { threshold: latency.threshold, thresholdSeconds, target: round(latency.target / 100) },
     request: resolveRequest(config, flow, hosts),
   };
 }

@@ -1,6 +1,7 @@
 import { FlowScope, Model, ResolvedFlow, scopeFlowNames } from './model';
 import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
+import { round } from './numbers';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -171,12 +172,17 @@ export function servedByRate(model: Model, flow: FlowScope, window: string): str
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */
 export function errorBudget(objective: number): number {
-  return Math.round((1 - objective) * 1e9) / 1e9;
+  return round(1 - objective, 9);
+}
+
+/** The per-pod rate of a flow below which ContinuousLoadTrafficLow fires: minRatio × the configured rate. */
+export function trafficFloor(model: Model, flow: FlowScope): number {
+  return round(flow.rate * model.config.objectives.traffic.minRatio);
 }
 
 /** Burn-rate threshold on the error ratio: factor × budget. */
 export function burnThreshold(factor: number, objective: number): number {
-  return Math.round(factor * errorBudget(objective) * 1e9) / 1e9;
+  return round(factor * errorBudget(objective), 9);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { alertPanelLink } from '../dashboard/links';
+import { ALERTS, AlertName, alertSpec, runbookUrl } from './alerts';
 import { isRemoteWrite } from '../model/queries-rw';
 import { FlowClass, FlowScope, Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
@@ -22,7 +23,9 @@ import {
   statsdExporterSelector,
   targetCpuCores,
   targetProcessMetric,
+  trafficFloor,
 } from '../model/queries';
+import { percent as pct } from '../model/numbers';
 
 /** A Prometheus rule group as Prometheus (and promtool) read it. */
 export interface RuleGroup {
@@ -40,22 +43,8 @@ export interface Rule {
   readonly annotations?: Record<string, string>;
 }
 
-/** Every alert the rules can raise; each has a section of the same name in `docs/runbooks.md`. */
-export const ALERTS = {
-  errorBudgetBurn: 'ContinuousLoadErrorBudgetBurn',
-  latencyBudgetBurn: 'ContinuousLoadLatencyBudgetBurn',
-  trafficLow: 'ContinuousLoadTrafficLow',
-  injectorAbsent: 'ContinuousLoadInjectorAbsent',
-  droppedIterations: 'ContinuousLoadDroppedIterations',
-  statsdPacketDrops: 'ContinuousLoadStatsdPacketDrops',
-  statsdUnmappedEvents: 'ContinuousLoadStatsdUnmappedEvents',
-  statsdMemoryHigh: 'ContinuousLoadStatsdExporterMemoryHigh',
-  injectorCpuThrottled: 'ContinuousLoadInjectorCpuThrottled',
-  injectorMemoryHigh: 'ContinuousLoadInjectorMemoryHigh',
-  targetCpuSaturated: 'ContinuousLoadTargetCpuSaturated',
-  targetMemoryHigh: 'ContinuousLoadTargetMemoryHigh',
-} as const;
-export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
+export { ALERTS } from './alerts';
+export type { AlertName } from './alerts';
 
 /** Window of the rate() in the saturation and statsd-exporter alerts. */
 export const SATURATION_WINDOW = '5m';
@@ -77,26 +66,32 @@ export function burnFor(pair: { short: string; for?: string }): string {
   return pair.for ?? fromSeconds(toSeconds(pair.short) / 5);
 }
 
-export const RUNBOOK_BASE = 'https://github.com/continuous-load/continuous-load/blob/main/docs/runbooks.md';
+/** An alert's texts; `withLinks` adds its runbook and dashboard links. */
+function annotations(summary: string, description: string): Record<string, string> {
+  return { summary, description };
+}
 
-/** The runbook section of an alert: GitHub's anchor of the `## <AlertName>` heading. */
-export function runbookUrl(alert: AlertName): string {
-  return `${RUNBOOK_BASE}#${alert.toLowerCase()}`;
+/** The `severity` label of an alert whose severity the catalog fixes (burn-rate alerts take their pair's). */
+function severity(alert: AlertName): string {
+  const s = alertSpec(alert).severity;
+  if (s === 'burn-rate pair') throw new Error(`${alert} takes the severity of its burn-rate pair`);
+  return s;
 }
 
 /**
- * The alert's panel on the dashboard (`lib/dashboard/links.ts`: the panel ALERT_PANELS names, that flow's
- * for per-flow alerts), filtered to the namespace and flow, relative to the Grafana root URL.
- * A class of several flows: the alert's flow is known only when it fires (`$labels.flow`).
+ * Adds `runbook_url` and `dashboard_url` to every alert of a group, in one place for all alerts (as
+ * kubernetes-mixin applies its runbook URL pattern): the runbook section of the catalog, and the alert's
+ * panel for the flow class the group monitors (a class of several links with `{{ $labels.flow }}`).
  */
-export function dashboardUrl(model: Model, alert: AlertName, flow?: FlowScope): string {
-  if (flow === undefined || !('flows' in flow)) return alertPanelLink(model, alert, flow?.name);
-  // A class of one links as its flow; a class of several to its repeated row, with `{{ $labels.flow }}`.
-  return alertPanelLink(model, alert, flow);
-}
-
-function annotations(model: Model, alert: AlertName, summary: string, description: string, flow?: FlowScope): Record<string, string> {
-  return { summary, description, runbook_url: runbookUrl(alert), dashboard_url: dashboardUrl(model, alert, flow) };
+function withLinks(model: Model, group: RuleGroup, cls?: FlowClass): RuleGroup {
+  return {
+    ...group,
+    rules: group.rules.map((r) =>
+      r.alert === undefined
+        ? r
+        : { ...r, annotations: { ...r.annotations, runbook_url: runbookUrl(r.alert), dashboard_url: alertPanelLink(model, r.alert, cls) } },
+    ),
+  };
 }
 
 /**
@@ -128,9 +123,6 @@ function classRules(cls: FlowClass): ClassRules {
     : { cls, scope: cls, flowText: '{{ $labels.flow }}', labels: { [FLOW_CLASS_LABEL]: cls.id } };
 }
 
-const pct = (ratio: number) => `${Math.round(ratio * 1e6) / 1e4}%`;
-const round = (n: number) => Math.round(n * 1e6) / 1e6;
-
 function recordingRules(model: Model, c: ClassRules): Rule[] {
   // The static label (the flow's name is already in the result; the class's is not) also tells the rules of
   // flows and classes apart for promtool's duplicate-rule lint.
@@ -158,12 +150,9 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
       for: burnFor(b),
       labels,
       annotations: annotations(
-        model,
-        ALERTS.errorBudgetBurn,
-        `Flow ${name} fails: error budget burning over ${b.factor}x too fast`,
+                `Flow ${name} fails: error budget burning over ${b.factor}x too fast`,
         `{{ $value | humanizePercentage }} of ${name} requests failed over the last ${b.short}, and more than ${pct(errT)} over ${b.long}; ` +
           `the objective ${pct(flow.availability)} allows ${pct(1 - flow.availability)}.`,
-        flow,
       ),
     });
     const latT = burnThreshold(b.factor, flow.latency.target);
@@ -173,12 +162,9 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
       for: burnFor(b),
       labels,
       annotations: annotations(
-        model,
-        ALERTS.latencyBudgetBurn,
-        `Flow ${name} is slow: latency budget burning over ${b.factor}x too fast`,
+                `Flow ${name} is slow: latency budget burning over ${b.factor}x too fast`,
         `{{ $value | humanizePercentage }} of ${name} requests took longer than ${flow.latency.threshold} over the last ${b.short}, ` +
           `and more than ${pct(latT)} over ${b.long}; the objective allows ${pct(1 - flow.latency.target)}.`,
-        flow,
       ),
     });
   }
@@ -188,20 +174,17 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
 function trafficAlerts(model: Model, c: ClassRules): Rule[] {
   const { scope: flow, flowText: name } = c;
   const t = model.config.objectives.traffic;
-  const min = round(flow.rate * t.minRatio);
+  const min = trafficFloor(model, flow);
   return [
     {
       alert: ALERTS.trafficLow,
       expr: `${podRequestRate(model, flow, t.window)} < ${min}`,
       for: t.for,
-      labels: { severity: 'ticket', ...c.labels },
+      labels: { severity: severity(ALERTS.trafficLow), ...c.labels },
       annotations: annotations(
-        model,
-        ALERTS.trafficLow,
-        `Injector {{ $labels.pod }} on {{ $labels.node }} sends too little ${name} traffic`,
+                `Injector {{ $labels.pod }} on {{ $labels.node }} sends too little ${name} traffic`,
         `{{ $labels.pod }} on node {{ $labels.node }} sent {{ $value | humanize }} ${name} requests/s over the last ${t.window}; ` +
           `configured ${flow.rate}/s per injector pod, alert below ${min}/s (${pct(t.minRatio)}).`,
-        flow,
       ),
     },
     {
@@ -210,14 +193,11 @@ function trafficAlerts(model: Model, c: ClassRules): Rule[] {
       // equality matchers of its selector: one term per flow, joined with `or`, names every missing flow.
       expr: c.cls.flows.map((f) => flowAbsent(model, f, t.absentWindow)).join('\nor\n'),
       for: t.absentFor,
-      labels: c.single ? { severity: 'page', flow: c.single.name, namespace: model.namespace } : { severity: 'page', ...c.labels },
+      labels: { severity: severity(ALERTS.injectorAbsent), ...(c.single ? { flow: c.single.name, namespace: model.namespace } : c.labels) },
       annotations: annotations(
-        model,
-        ALERTS.injectorAbsent,
-        `No ${name} measurements at all: the injector is gone or not scraped`,
+                `No ${name} measurements at all: the injector is gone or not scraped`,
         `Prometheus has had no ${METRICS.iterations} sample for flow ${name} in namespace ${model.namespace} for ${t.absentWindow} ` +
           `(value {{ $value }} = absent). While it is absent, no other alert of this flow can fire.`,
-        flow,
       ),
     },
   ];
@@ -232,11 +212,9 @@ function injectorAlerts(model: Model): Rule[] {
       alert: ALERTS.droppedIterations,
       expr: `${injectorDroppedIterationsRate(model, w)} > 0`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.droppedIterations) },
       annotations: annotations(
-        model,
-        ALERTS.droppedIterations,
-        'Injector {{ $labels.pod }} cannot keep the configured rate of flow {{ $labels.flow }}',
+                'Injector {{ $labels.pod }} cannot keep the configured rate of flow {{ $labels.flow }}',
         `{{ $labels.pod }} on node {{ $labels.node }} dropped {{ $value | humanize }} iterations/s of flow {{ $labels.flow }} over the last ${w}: ` +
           'no free VU (requests too slow for maxVUs, or the k6 container is CPU-starved), so measured traffic is below the plan.',
       ),
@@ -249,11 +227,9 @@ function injectorAlerts(model: Model): Rule[] {
       alert: ALERTS.statsdPacketDrops,
       expr: `${statsdExporterRate(model, METRICS.statsdUdpPacketDrops, w)} > 0`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.statsdPacketDrops) },
       annotations: annotations(
-        model,
-        ALERTS.statsdPacketDrops,
-        'statsd-exporter in {{ $labels.pod }} drops k6 metrics',
+                'statsd-exporter in {{ $labels.pod }} drops k6 metrics',
         `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} dropped {{ $value | humanize }} UDP packets/s over the last ${w}: ` +
           'its queue is full (CPU-starved), so the SLIs of this pod under-count.',
       ),
@@ -262,11 +238,9 @@ function injectorAlerts(model: Model): Rule[] {
       alert: ALERTS.statsdUnmappedEvents,
       expr: `${statsdExporterRate(model, [METRICS.statsdEventsUnmapped, METRICS.statsdSampleErrors, METRICS.statsdTagErrors], w)} > 0`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.statsdUnmappedEvents) },
       annotations: annotations(
-        model,
-        ALERTS.statsdUnmappedEvents,
-        'statsd-exporter in {{ $labels.pod }} receives k6 metrics it cannot map',
+                'statsd-exporter in {{ $labels.pod }} receives k6 metrics it cannot map',
         `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} gets {{ $value | humanize }} unmapped or unparsable events/s: ` +
           'the k6 image and the statsd mapping disagree, so some metrics of the contract may be missing.',
       ),
@@ -275,11 +249,9 @@ function injectorAlerts(model: Model): Rule[] {
       alert: ALERTS.statsdMemoryHigh,
       expr: `max by (namespace, pod, node) (${METRICS.processResidentMemory}${statsdExporterSelector(model)}) / ${statsdLimit} > ${s.memoryRatio}`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.statsdMemoryHigh) },
       annotations: annotations(
-        model,
-        ALERTS.statsdMemoryHigh,
-        'statsd-exporter in {{ $labels.pod }} is close to its memory limit',
+                'statsd-exporter in {{ $labels.pod }} is close to its memory limit',
         `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ` +
           `${model.config.injector.statsdExporter.resources.limits.memory} memory limit (alert above ${pct(s.memoryRatio)}): too many series; an OOM kill resets every counter.`,
       ),
@@ -304,11 +276,9 @@ function cadvisorAlerts(model: Model): Rule[] {
       alert: ALERTS.injectorCpuThrottled,
       expr: `${injectorThrottledRatio(model, K6_CONTAINER, SATURATION_WINDOW)}\n> ${s.throttledRatio}`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.injectorCpuThrottled) },
       annotations: annotations(
-        model,
-        ALERTS.injectorCpuThrottled,
-        'k6 in {{ $labels.pod }} is CPU-throttled',
+                'k6 in {{ $labels.pod }} is CPU-throttled',
         `k6 in {{ $labels.pod }} was throttled in {{ $value | humanizePercentage }} of its CPU periods over the last ${SATURATION_WINDOW} ` +
           `(limit ${limits.cpu}, alert above ${pct(s.throttledRatio)}): request timings include time k6 waited for CPU.`,
       ),
@@ -317,11 +287,9 @@ function cadvisorAlerts(model: Model): Rule[] {
       alert: ALERTS.injectorMemoryHigh,
       expr: `${injectorWorkingSet(model, K6_CONTAINER)} / ${quantityValue(limits.memory)} > ${s.memoryRatio}`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.injectorMemoryHigh) },
       annotations: annotations(
-        model,
-        ALERTS.injectorMemoryHigh,
-        'k6 in {{ $labels.pod }} is close to its memory limit',
+                'k6 in {{ $labels.pod }} is close to its memory limit',
         `k6 in {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its ${limits.memory} memory limit (alert above ${pct(s.memoryRatio)}).`,
       ),
     },
@@ -336,11 +304,9 @@ function targetAlerts(model: Model): Rule[] {
       alert: ALERTS.targetCpuSaturated,
       expr: `${targetCpuCores(model, SATURATION_WINDOW)} / ${quantityValue(limits.cpu)} > ${s.cpuRatio}`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.targetCpuSaturated) },
       annotations: annotations(
-        model,
-        ALERTS.targetCpuSaturated,
-        'Target {{ $labels.pod }} is CPU-saturated',
+                'Target {{ $labels.pod }} is CPU-saturated',
         `podinfo {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ${limits.cpu} CPU limit ` +
           `(alert above ${pct(s.cpuRatio)}): latency alerts may be the target's fault, not the network's.`,
       ),
@@ -349,11 +315,9 @@ function targetAlerts(model: Model): Rule[] {
       alert: ALERTS.targetMemoryHigh,
       expr: `${targetProcessMetric(model, METRICS.processResidentMemory)} / ${quantityValue(limits.memory)} > ${s.memoryRatio}`,
       for: s.for,
-      labels: { severity: 'ticket' },
+      labels: { severity: severity(ALERTS.targetMemoryHigh) },
       annotations: annotations(
-        model,
-        ALERTS.targetMemoryHigh,
-        'Target {{ $labels.pod }} is close to its memory limit',
+                'Target {{ $labels.pod }} is close to its memory limit',
         `podinfo {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ${limits.memory} memory limit (alert above ${pct(s.memoryRatio)}).`,
       ),
     },
@@ -397,9 +361,10 @@ export function sloRuleGroups(model: Model): RuleGroup[] {
   return [
     ...model.flowClasses.map((cls) => {
       const c = classRules(cls);
-      return { name: RULE_GROUP.flowClass(cls), rules: [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)] };
+      const rules = [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
+      return withLinks(model, { name: RULE_GROUP.flowClass(cls), rules }, cls);
     }),
-    { name: RULE_GROUP.injector, rules: injectorAlerts(model) },
-    { name: RULE_GROUP.target, rules: targetAlerts(model) },
+    withLinks(model, { name: RULE_GROUP.injector, rules: injectorAlerts(model) }),
+    withLinks(model, { name: RULE_GROUP.target, rules: targetAlerts(model) }),
   ];
 }

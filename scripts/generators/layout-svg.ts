@@ -1,4 +1,8 @@
 import { DashboardJson } from '../../lib/dashboard/dashboard';
+import { round } from '../../lib/model/numbers';
+
+/** SVG coordinates to a tenth of a pixel: short, stable text. */
+const px = (n: number) => round(n, 1);
 
 /** Where `npm run docs:dashboard` writes the picture of the default config's dashboard; a test keeps it current. */
 export const DASHBOARD_SVG_FILE = 'docs/dashboard.svg';
@@ -42,7 +46,6 @@ const COLORS = {
   accent: { gauge: '#73bf69', stat: '#ff9830', timeseries: '#5794f2', heatmap: '#fade2a', table: '#b877d9' } as Record<string, string>,
 };
 
-const round = (n: number) => Math.round(n * 10) / 10;
 
 function fit(text: string, width: number): string {
   const max = Math.max(3, Math.floor(width / CHAR));
@@ -57,11 +60,11 @@ function glyph(type: string, x: number, y: number, w: number, h: number): El[] {
   switch (type) {
     case 'gauge': {
       const r = Math.min(w, h * 1.6) / 2.6;
-      const arc = `M ${round(cx - r)} ${round(cy + r / 3)} A ${round(r)} ${round(r)} 0 1 1 ${round(cx + r)} ${round(cy + r / 3)}`;
+      const arc = `M ${px(cx - r)} ${px(cy + r / 3)} A ${px(r)} ${px(r)} 0 1 1 ${px(cx + r)} ${px(cy + r / 3)}`;
       return [el('path', { d: arc, fill: 'none', stroke: color, 'stroke-width': 6, 'stroke-linecap': 'round' })];
     }
     case 'stat':
-      return [el('rect', { x: round(x + 6), y: round(y + 4), width: round(w - 12), height: round(h - 8), rx: 3, fill: color, 'fill-opacity': 0.35 })];
+      return [el('rect', { x: px(x + 6), y: px(y + 4), width: px(w - 12), height: px(h - 8), rx: 3, fill: color, 'fill-opacity': 0.35 })];
     case 'heatmap': {
       const cells: El[] = [];
       const cw = (w - 12) / 12;
@@ -69,20 +72,20 @@ function glyph(type: string, x: number, y: number, w: number, h: number): El[] {
       for (let i = 0; i < 12; i++)
         for (let j = 0; j < 5; j++) {
           const shade = ((i * 7 + j * 3) % 5) / 8 + 0.1;
-          cells.push(el('rect', { x: round(x + 6 + i * cw), y: round(y + 4 + j * ch), width: round(cw - 1), height: round(ch - 1), fill: color, 'fill-opacity': round(shade) }));
+          cells.push(el('rect', { x: px(x + 6 + i * cw), y: px(y + 4 + j * ch), width: px(cw - 1), height: px(ch - 1), fill: color, 'fill-opacity': px(shade) }));
         }
       return cells;
     }
     case 'table': {
       const out: El[] = [];
-      for (let j = 0; j < 4; j++) out.push(el('line', { x1: round(x + 6), y1: round(y + 6 + j * ((h - 12) / 3)), x2: round(x + w - 6), y2: round(y + 6 + j * ((h - 12) / 3)), stroke: color, 'stroke-opacity': 0.6 }));
+      for (let j = 0; j < 4; j++) out.push(el('line', { x1: px(x + 6), y1: px(y + 6 + j * ((h - 12) / 3)), x2: px(x + w - 6), y2: px(y + 6 + j * ((h - 12) / 3)), stroke: color, 'stroke-opacity': 0.6 }));
       return out;
     }
     default: {
       const pts: string[] = [];
       for (let i = 0; i <= 16; i++) {
         const v = 0.5 + 0.3 * Math.sin(i * 0.9) * Math.cos(i * 0.37);
-        pts.push(`${round(x + 6 + (i * (w - 12)) / 16)},${round(y + h - 4 - v * (h - 8))}`);
+        pts.push(`${px(x + 6 + (i * (w - 12)) / 16)},${px(y + h - 4 - v * (h - 8))}`);
       }
       return [el('polyline', { points: pts.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5 })];
     }
@@ -119,7 +122,7 @@ export function renderLayoutSvg(d: DashboardJson): string {
     children.push(
       el('g', { id: `panel-${'id' in p ? p.id : ''}` }, [
         el('rect', { x: x + 2, y: y + 2, width: w - 4, height: h - 4, rx: 3, fill: COLORS.panel, stroke: COLORS.border }),
-        el('text', { x: round(x + w / 2), y: y + 17, fill: COLORS.text, 'font-size': 11, 'text-anchor': 'middle' }, [fit(title, w - 12)]),
+        el('text', { x: px(x + w / 2), y: y + 17, fill: COLORS.text, 'font-size': 11, 'text-anchor': 'middle' }, [fit(title, w - 12)]),
         ...glyph(p.type, x + 8, y + 24, w - 16, h - 42),
         el('text', { x: x + 8, y: y + h - 8, fill: COLORS.muted, 'font-size': 9 }, [p.type]),
       ]),

@@ -19,6 +19,7 @@ import {
   targetLabels,
 } from './series';
 import { ALERTS, AlertName, FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/slo-rules';
+import { round } from '../../../lib/model/numbers';
 
 /**
  * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.
@@ -209,7 +210,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
       const labels = pairLabels(model, c, b);
       const above = Math.min(1, threshold * 2);
       out.push({
-        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) fires at ${round(above * 100)}% ${k.what} (threshold ${round(threshold * 100)}%)`,
+        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) fires at ${round(above * 100, 3)}% ${k.what} (threshold ${round(threshold * 100, 3)}%)`,
         alert: k.alert,
         rules,
         group: {
@@ -220,7 +221,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
       });
       const below = threshold * 0.8;
       out.push({
-        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) stays silent at ${round(below * 100)}% ${k.what}, just under its threshold`,
+        name: `${k.alert} ${c.title} ${b.short}/${b.long} (${b.severity}) stays silent at ${round(below * 100, 3)}% ${k.what}, just under its threshold`,
         alert: k.alert,
         rules,
         group: {
@@ -314,7 +315,7 @@ function trafficGroups(model: Model, c: ClassCase, opts: RuleTestOptions): Named
   const allSilent = (alert: AlertName, evalTime: number) => c.cls.flows.map((f) => neverFires(alert, { flow: f.name }, evalTime));
   return [
     {
-      name: `${ALERTS.trafficLow} ${c.title} fires when ${pod.pod} sends ${round(low * 100)}% of ${flow.rate}/s`,
+      name: `${ALERTS.trafficLow} ${c.title} fires when ${pod.pod} sends ${round(low * 100, 3)}% of ${flow.rate}/s`,
       alert: ALERTS.trafficLow,
       rules,
       group: {
@@ -324,7 +325,7 @@ function trafficGroups(model: Model, c: ClassCase, opts: RuleTestOptions): Named
       },
     },
     {
-      name: `${ALERTS.trafficLow} ${c.title} stays silent at ${round(almost * 100)}% of ${flow.rate}/s and at the full rate`,
+      name: `${ALERTS.trafficLow} ${c.title} stays silent at ${round(almost * 100, 3)}% of ${flow.rate}/s and at the full rate`,
       alert: ALERTS.trafficLow,
       rules,
       group: {
@@ -415,13 +416,13 @@ function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, w
   const ok = s.memoryRatio * 0.8;
   return [
     {
-      name: `${alert} fires when ${what} is at ${round(high * 100)}% of its limit`,
+      name: `${alert} fires when ${what} is at ${round(high * 100, 3)}% of its limit`,
       alert,
       rules,
       group: { interval: SCRAPE_INTERVAL, input_series: series(high), promql_expr_test: [fires(alert, expLabels, end)] },
     },
     {
-      name: `${alert} stays silent when ${what} is at ${round(ok * 100)}% of its limit`,
+      name: `${alert} stays silent when ${what} is at ${round(ok * 100, 3)}% of its limit`,
       alert,
       rules,
       group: { interval: SCRAPE_INTERVAL, input_series: series(ok), promql_expr_test: [neverFires(alert, { alertname: alert }, end)] },
@@ -499,13 +500,13 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
   const cpu = (fraction: number) => [counterSeries(METRICS.processCpuSeconds, target, n, () => fraction * cpuLimit * INTERVAL_SECONDS)];
   groups.push(
     {
-      name: `${ALERTS.targetCpuSaturated} fires when podinfo uses ${round(((1 + s.cpuRatio) / 2) * 100)}% of its CPU limit`,
+      name: `${ALERTS.targetCpuSaturated} fires when podinfo uses ${round(((1 + s.cpuRatio) / 2) * 100, 3)}% of its CPU limit`,
       alert: ALERTS.targetCpuSaturated,
       rules: [RULE_GROUP.target],
       group: { interval: SCRAPE_INTERVAL, input_series: cpu((1 + s.cpuRatio) / 2), promql_expr_test: [fires(ALERTS.targetCpuSaturated, targetAlertLabels, end)] },
     },
     {
-      name: `${ALERTS.targetCpuSaturated} stays silent when podinfo uses ${round(s.cpuRatio * 80)}% of its CPU limit`,
+      name: `${ALERTS.targetCpuSaturated} stays silent when podinfo uses ${round(s.cpuRatio * 80, 3)}% of its CPU limit`,
       alert: ALERTS.targetCpuSaturated,
       rules: [RULE_GROUP.target],
       group: { interval: SCRAPE_INTERVAL, input_series: cpu(s.cpuRatio * 0.8), promql_expr_test: [neverFires(ALERTS.targetCpuSaturated, { alertname: ALERTS.targetCpuSaturated }, end)] },
@@ -540,13 +541,13 @@ function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] 
   const lo = s.throttledRatio / 2;
   return [
     {
-      name: `${ALERTS.injectorCpuThrottled} fires when k6 is throttled in ${round(hi * 100)}% of CFS periods`,
+      name: `${ALERTS.injectorCpuThrottled} fires when k6 is throttled in ${round(hi * 100, 3)}% of CFS periods`,
       alert: ALERTS.injectorCpuThrottled,
       rules: [RULE_GROUP.injector],
       group: { interval: SCRAPE_INTERVAL, input_series: throttled(hi), promql_expr_test: [fires(ALERTS.injectorCpuThrottled, alertLabels, end)] },
     },
     {
-      name: `${ALERTS.injectorCpuThrottled} stays silent at ${round(lo * 100)}% throttled periods`,
+      name: `${ALERTS.injectorCpuThrottled} stays silent at ${round(lo * 100, 3)}% throttled periods`,
       alert: ALERTS.injectorCpuThrottled,
       rules: [RULE_GROUP.injector],
       group: { interval: SCRAPE_INTERVAL, input_series: throttled(lo), promql_expr_test: [neverFires(ALERTS.injectorCpuThrottled, { alertname: ALERTS.injectorCpuThrottled }, end)] },
@@ -626,7 +627,6 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
   ];
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Every rule test of the model: per flow class burn-rate and traffic alerts, then saturation and annotations. */
 export function sloRuleTests(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
