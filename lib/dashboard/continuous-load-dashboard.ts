@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { GrafanaDashboard } from '../../imports/grafana.integreatly.org';
 import { Model } from '../model/model';
 import { buildDashboard } from './dashboard';
-import { ContinuousLoadFolder } from './grafana-folder';
+import { ContinuousLoadFolder } from './continuous-load-folder';
 
 export interface ContinuousLoadDashboardProps {
   /** The resolved model the dashboard is generated from. */

@@ -53,11 +53,11 @@ export { DASHBOARD_UID } from './links';
 export type DashboardJson = dashboard.Dashboard;
 
 /** Windows of the availability gauges (the predecessor's set). */
-export const AVAILABILITY_WINDOWS = ['1m', '1h', '1d', '7d', '30d', '1y'] as const;
+const AVAILABILITY_WINDOWS = ['1m', '1h', '1d', '7d', '30d', '1y'] as const;
 /** Rate window of the time-series panels. */
-export const PANEL_WINDOW = '5m';
+const PANEL_WINDOW = '5m';
 /** Client latency quantiles shown per flow. */
-export const LATENCY_QUANTILES = [0.5, 0.9, 0.99] as const;
+const LATENCY_QUANTILES = [0.5, 0.9, 0.99] as const;
 /** Regex a multi-value variable set to "All" stands for. */
 export const ALL = '.*';
 
@@ -67,10 +67,10 @@ export const ALL = '.*';
  * counter `k6_served_by_total`), `cadvisor` (kubelet; kube-prometheus-stack scrapes it, the demo
  * Prometheus does not).
  */
-export type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
+type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
 
 /** One query of one panel, with dashboard variables replaced by their defaults. */
-export interface DashboardQuery {
+interface DashboardQuery {
   /**
    * `<flow>/<panel>` for per-flow panels, `<class id>/<panel>` for the repeated row of a class of several
    * flows, `<panel>` for shared ones (the keys of `links.ts`).
@@ -585,7 +585,7 @@ function withDefaultPlacement(d: DashboardJson): DashboardJson {
 }
 
 /** Replaces the dashboard variables in a query with their defaults, giving PromQL Prometheus can run. */
-export function interpolate(model: Model, expr: string): string {
+function interpolate(model: Model, expr: string): string {
   let classFirstFlow: Map<string, string> | undefined;
   return expr.replace(/\$(namespace|flow|node|flows_\d+)\b/g, (_, v: string) => {
     if (v === 'namespace') return model.namespace;

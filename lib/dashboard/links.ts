@@ -4,7 +4,7 @@ import { FlowClass, Model } from '../model/model';
 /** UID of the dashboard; part of every deep link, so it never changes. */
 export const DASHBOARD_UID = 'continuous-load';
 /** URL slug of the dashboard title ("Continuous Load"). */
-export const DASHBOARD_SLUG = 'continuous-load';
+const DASHBOARD_SLUG = 'continuous-load';
 
 /** The panels every flow gets (some only for some flow kinds); the key is part of deep links. */
 export const FLOW_PANELS = [

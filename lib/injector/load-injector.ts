@@ -11,19 +11,19 @@ import { loadPlan } from './plan';
 import { statsdMapping } from './statsd-mapping';
 
 /** The k6 image runs as user k6 (12345); statsd-exporter's as nobody (65534). */
-export const K6_UID = 12345;
-export const STATSD_EXPORTER_UID = 65534;
-export const K6_SCRIPT_FILE = 'continuous-load.js';
+const K6_UID = 12345;
+const STATSD_EXPORTER_UID = 65534;
+const K6_SCRIPT_FILE = 'continuous-load.js';
 
 /**
  * prometheus-rw mode: k6 pushes straight to Prometheus, so no scrape adds the target labels the rules and
  * alerts group by. k6 adds them to every sample itself: `--tag` values come from the downward API, via
  * Kubernetes' `$(VAR)` expansion in container args (namespace-agnostic, so kustomize overrides hold).
  */
-export const REMOTE_WRITE_TAG_ARGS = ['--tag', 'namespace=$(CL_NAMESPACE)', '--tag', 'pod=$(CL_POD)', '--tag', 'node=$(CL_NODE)'];
+const REMOTE_WRITE_TAG_ARGS = ['--tag', 'namespace=$(CL_NAMESPACE)', '--tag', 'pod=$(CL_POD)', '--tag', 'node=$(CL_NODE)'];
 
 /** k6's experimental-prometheus-rw output settings: trends as native histograms (k6_http_req_duration_seconds). */
-export function remoteWriteEnv(url: string, pushInterval: string): k8s.EnvVar[] {
+function remoteWriteEnv(url: string, pushInterval: string): k8s.EnvVar[] {
   const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
   return [
     { name: 'CL_NAMESPACE', valueFrom: field('metadata.namespace') },

@@ -36,7 +36,7 @@ export interface FlowPlan {
 }
 
 /** One year: the longest run we ask of k6 before a (sub-second) restart. */
-export const PLAN_DURATION = '8760h';
+const PLAN_DURATION = '8760h';
 export const K6_SYSTEM_TAGS = ['status', 'method', 'expected_response', 'error_code', 'scenario', 'check'];
 
 /** Where a refused k6 option comes from in the config. */

@@ -46,7 +46,7 @@ export type RequestPlan = HttpRequestPlan | GrpcRequestPlan;
 /** The gRPC health-check method (grpc.health.v1). */
 export const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
 /** Body the chain flow posts; the frontend answers with the backend's echo of it. */
-export const CHAIN_PROBE = 'continuous-load-chain-probe';
+const CHAIN_PROBE = 'continuous-load-chain-probe';
 
 /** A flow with every default and objective resolved: what every builder consumes. */
 export interface ResolvedFlow {
@@ -93,7 +93,7 @@ export function scopeFlowNames(scope: FlowScope): string[] {
  * What rules and dashboard read of a flow besides its name. Two flows with the same key share a class.
  * Whoever makes a rule, rule test or panel read another field of a flow must add that field here.
  */
-export function monitoringKey(flow: ResolvedFlow): string {
+function monitoringKey(flow: ResolvedFlow): string {
   const r = flow.request;
   return JSON.stringify([
     flow.type,
@@ -124,7 +124,7 @@ export function flowClasses(flows: readonly ResolvedFlow[]): FlowClass[] {
   });
 }
 
-export interface WorkloadModel {
+interface WorkloadModel {
   readonly name: string;
   /** Labels on the workload and its pods (include the selector). */
   readonly labels: Readonly<Record<string, string>>;
@@ -311,7 +311,7 @@ function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): R
 const withSlash = (method: string) => (method.startsWith('/') ? method : `/${method}`);
 
 /** Resolves one flow: defaults, objectives as ratios, VUs and the request it sends. */
-export function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets): ResolvedFlow {
+function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets): ResolvedFlow {
   const latency = flow.objectives?.latency ?? config.objectives.latency;
   const availability = flow.objectives?.availability ?? config.objectives.availability;
   const thresholdSeconds = toSeconds(latency.threshold);
@@ -337,7 +337,7 @@ export function remoteNamespace(config: Config, flow: { namespace?: string }): s
 }
 
 /** The Service the Prometheus Operator creates beside every Prometheus, and its port. */
-export const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
+const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
 
 /**
  * Where k6 remote-writes: the configured URL, else the operator's `prometheus-operated` Service, by short

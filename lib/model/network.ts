@@ -4,7 +4,7 @@ import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from './model';
 export const PROMETHEUS_PORT = 9090;
 /** Port of the Grafana pods the grafana-operator creates (`GrafanaHTTPPort` in grafana-operator v5.24.0). */
 export const GRAFANA_PORT = 3000;
-export const DNS_PORT = 53;
+const DNS_PORT = 53;
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -23,7 +23,7 @@ export interface Peer {
   readonly anywhere?: boolean;
 }
 
-export interface NetworkPort {
+interface NetworkPort {
   readonly port: number;
   readonly protocol: 'TCP' | 'UDP';
 }
@@ -48,12 +48,12 @@ export function describePath(path: NetworkPath): string {
 const tcp = (port: number): NetworkPort => ({ port, protocol: 'TCP' });
 
 /** The pods the Prometheus operator runs for our Prometheus CR (its documented pod labels). */
-export function prometheusPodLabels(model: Model): Labels {
+function prometheusPodLabels(model: Model): Labels {
   return { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': model.monitoring.prometheusName };
 }
 
 /** The pods the grafana-operator runs for our Grafana CR (its Deployment selector, `app: <name>`). */
-export function grafanaPodLabels(model: Model): Labels {
+function grafanaPodLabels(model: Model): Labels {
   return { app: model.monitoring.grafanaName };
 }
 

@@ -36,8 +36,3 @@ export function latencyBadRatioRw(model: Model, flow: FlowScope, window: string)
 export function latencyQuantileRw(model: Model, flow: FlowScope, q: number, window: string): string {
   return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}])))`;
 }
-
-/** Failed HTTP requests per second of a flow over a window, from httpFailedRw. */
-export function errorRateRw(model: Model, flow: FlowScope, window: string): string {
-  return `${byFlow()} (rate(${httpFailedRw(model, flow)}[${window}]))`;
-}

@@ -30,7 +30,7 @@ export function leMatcher(seconds: number): string {
 }
 
 /** The operator and value of `leMatcher` (the value unescaped: a regex for integers). */
-export function leMatcherParts(seconds: number): ['=' | '=~', string] {
+function leMatcherParts(seconds: number): ['=' | '=~', string] {
   if (Number.isInteger(seconds)) return ['=~', `${seconds}(\\.0)?`];
   return ['=', `${seconds}`];
 }
@@ -52,7 +52,7 @@ export const RECORD = {
 } as const;
 
 /** A label matcher with an operator: `=`, `!=`, `=~` or `!~`. */
-export type Matcher = readonly [label: string, op: '=' | '!=' | '=~' | '!~', value: string];
+type Matcher = readonly [label: string, op: '=' | '!=' | '=~' | '!~', value: string];
 
 /** A selector from matchers with operators, e.g. `{__name__=~"a|b",flow="x",status!~"0"}`; sorted by label. */
 export function selector(ms: readonly Matcher[]): string {
@@ -75,7 +75,7 @@ export const oneOf = (values: readonly (string | number)[]) => values.map((v) =>
  * stream still open at the end of connect ends by cancellation and sends nothing. So a reflection sample,
  * when there is one, is the one without a `method` label.
  */
-export const GRPC_OWN_RPC: Matcher = ['method', '!=', ''];
+const GRPC_OWN_RPC: Matcher = ['method', '!=', ''];
 
 const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
 
@@ -88,7 +88,7 @@ const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
  * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
  * A flow's request rate is the sum of their rates.
  */
-export function requestSelectors(model: Model, flow: FlowScope): string[] {
+function requestSelectors(model: Model, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
@@ -98,7 +98,7 @@ export function requestSelectors(model: Model, flow: FlowScope): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-export function errorSelectors(model: Model, flow: FlowScope): string[] {
+function errorSelectors(model: Model, flow: FlowScope): string[] {
   const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
@@ -134,7 +134,7 @@ export function requestRate(model: Model, flow: FlowScope, window: string): stri
 }
 
 /** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
-export function errorRate(model: Model, flow: FlowScope, window: string): string {
+function errorRate(model: Model, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
@@ -248,7 +248,7 @@ export function histogramBuckets(model: Model, flow: FlowScope, histogram: strin
 }
 
 /** Health-check paths of podinfo that are not load (kubelet probes). */
-export const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
+const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
 
 /** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
 export function serverLatencyQuantile(model: Model, q: number, window: string): string {
@@ -317,7 +317,7 @@ export function latencyQuantileByNode(f: ViewFilter, q: number, window: string):
  * script names each scenario after its flow. Works on the series of either output mode (statsd-exporter
  * or remote write), since both carry `scenario`.
  */
-export function flowFromScenario(expr: string): string {
+function flowFromScenario(expr: string): string {
   return `label_replace(${expr}, "flow", "$1", "scenario", "(.+)")`;
 }
 
@@ -353,7 +353,7 @@ export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, wind
 /* ---- Traffic and saturation (per pod, so the source pod and node stay on the alert) ---- */
 
 /** Labels the per-pod traffic and saturation queries keep: the source pod and its node. */
-export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
+const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
 
 /**
  * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
@@ -395,7 +395,7 @@ export function statsdExporterRate(model: Model, metric: string | readonly strin
 }
 
 /** Label matchers of the target (podinfo) pods, scraped through their Service. */
-export function targetSelector(model: Model): string {
+function targetSelector(model: Model): string {
   return matchers({ namespace: model.namespace, service: model.target.serviceName });
 }
 
@@ -413,7 +413,7 @@ export function targetCpuCores(model: Model, window: string): string {
  * Label matchers of the k6 container in cAdvisor series (`container_*`), as kube-prometheus-stack scrapes
  * them from the kubelet. The demo Prometheus does not scrape the kubelet.
  */
-export function injectorCadvisorSelector(model: Model, container: string): string {
+function injectorCadvisorSelector(model: Model, container: string): string {
   return `{container="${container}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
 }
 

@@ -1,7 +1,7 @@
 import type { FlowPanel, SharedPanel } from '../dashboard/links';
 
 /** How urgent an alert is: fixed, or the `severity` of the burn-rate pair (`objectives.burnRates[]`) that fired. */
-export type AlertSeverity = 'page' | 'ticket' | 'burn-rate pair';
+type AlertSeverity = 'page' | 'ticket' | 'burn-rate pair';
 
 /** One alert of the PrometheusRule, as the rules, the dashboard, the runbooks and the tests know it. */
 export interface AlertSpec {
@@ -106,7 +106,7 @@ export const ALERT_CATALOG = {
   },
 } as const satisfies Record<string, AlertSpec>;
 
-export type AlertKey = keyof typeof ALERT_CATALOG;
+type AlertKey = keyof typeof ALERT_CATALOG;
 export type AlertName = (typeof ALERT_CATALOG)[AlertKey]['name'];
 
 /** The alert names by key, for code that names one alert: `ALERTS.trafficLow`. */

@@ -47,12 +47,12 @@ export { ALERTS } from './alerts';
 export type { AlertName } from './alerts';
 
 /** Window of the rate() in the saturation and statsd-exporter alerts. */
-export const SATURATION_WINDOW = '5m';
+const SATURATION_WINDOW = '5m';
 /** Container name of k6 in the injector pod (cAdvisor `container` label). */
 export const K6_CONTAINER = 'k6';
 
 /** The windows the burn-rate alerts read: every short and long window, shortest first. */
-export function sliWindows(model: Model): string[] {
+function sliWindows(model: Model): string[] {
   const ws = new Set<string>();
   for (const b of model.config.objectives.burnRates) {
     ws.add(b.short);

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { Model } from '../model/model';
-import { sloRuleGroups } from './slo-rules';
+import { sloRuleGroups } from './rule-groups';
 
 export interface SloRulesProps {
   readonly model: Model;

@@ -3,20 +3,20 @@ import { LoadInjector } from '../injector/load-injector';
 import { Model } from '../model/model';
 import { Podinfo } from '../target/podinfo';
 
-export interface LoadChartProps {
+export interface LoadPartProps {
   /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
 /** The running load: targets and injector. */
-export class LoadChart extends Construct {
+export class LoadPart extends Construct {
   /** The main target (the chain's frontend). */
   public readonly target: Podinfo;
   /** Every podinfo: main target, chain backend, remote-namespace targets. */
   public readonly targets: readonly Podinfo[];
   public readonly injector: LoadInjector;
 
-  constructor(scope: Construct, id: string, props: LoadChartProps) {
+  constructor(scope: Construct, id: string, props: LoadPartProps) {
     super(scope, id);
     const { model } = props;
     this.targets = model.targets.map((t) => new Podinfo(this, t.role === 'remote' ? `remote-${t.namespace}` : t.role, { model, target: t }));

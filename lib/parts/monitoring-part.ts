@@ -1,17 +1,17 @@
 import { Construct } from 'constructs';
-import { ContinuousLoadDashboard } from '../dashboard/grafana-dashboard';
+import { ContinuousLoadDashboard } from '../dashboard/continuous-load-dashboard';
 import { Model } from '../model/model';
 import { Monitors } from '../monitoring/monitors';
-import { SloRules } from '../monitoring/prometheus-rule';
+import { SloRules } from '../monitoring/slo-rules';
 
-export interface MonitoringChartProps {
+export interface MonitoringPartProps {
   /** The resolved model every part is built from. */
   readonly model: Model;
 }
 
 /** What watches the load: monitors, rules and the dashboard. */
-export class MonitoringChart extends Construct {
-  constructor(scope: Construct, id: string, props: MonitoringChartProps) {
+export class MonitoringPart extends Construct {
+  constructor(scope: Construct, id: string, props: MonitoringPartProps) {
     super(scope, id);
     new Monitors(this, 'monitors', { model: props.model });
     new SloRules(this, 'rules', { model: props.model });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Model } from '../model/model';
 import { NetworkPolicies } from '../security/network-policies';
 
-export interface NamespaceChartProps {
+export interface NamespacePartProps {
   /** The resolved model every part is built from. */
   readonly model: Model;
 }
@@ -13,8 +13,8 @@ export interface NamespaceChartProps {
  * Security Standards "restricted", and (tenant-perspective mode, on by default) their NetworkPolicies:
  * default deny, then the allowed paths.
  */
-export class NamespaceChart extends Construct {
-  constructor(scope: Construct, id: string, props: NamespaceChartProps) {
+export class NamespacePart extends Construct {
+  constructor(scope: Construct, id: string, props: NamespacePartProps) {
     super(scope, id);
     const { model } = props;
     const namespace = (id: string, name: string) =>

@@ -22,19 +22,19 @@ import { GRAFANA_PORT, PROMETHEUS_PORT } from '../model/network';
 export { PROMETHEUS_PORT } from '../model/network';
 
 /** Port of the config-reloader sidecar's web endpoint (`configReloaderPort` in prometheus-operator v0.93.0). */
-export const CONFIG_RELOADER_PORT = 8080;
+const CONFIG_RELOADER_PORT = 8080;
 /** The Prometheus image runs as nobody. */
-export const PROMETHEUS_UID = 65534;
+const PROMETHEUS_UID = 65534;
 /** The numeric user the grafana-operator runs Grafana as (its default container securityContext). */
-export const GRAFANA_UID = 10001;
+const GRAFANA_UID = 10001;
 
 /** The namespace-scoped API access Prometheus needs for pod, service and endpoint discovery. */
-export const PROMETHEUS_RULES: k8s.PolicyRule[] = [
+const PROMETHEUS_RULES: k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
 
-export interface PrerequisitesChartProps {
+export interface PrerequisitesPartProps {
   /** The resolved model every part is built from. */
   readonly model: Model;
 }
@@ -44,12 +44,12 @@ export interface PrerequisitesChartProps {
  * ServiceAccount and least-privilege RBAC, a Grafana whose admin credentials never appear in YAML,
  * and the Prometheus datasource.
  */
-export class PrerequisitesChart extends Construct {
+export class PrerequisitesPart extends Construct {
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
   public readonly datasource: GrafanaDatasource;
 
-  constructor(scope: Construct, id: string, props: PrerequisitesChartProps) {
+  constructor(scope: Construct, id: string, props: PrerequisitesPartProps) {
     super(scope, id);
     const { model } = props;
     const ns = model.namespace;

@@ -4,8 +4,8 @@ import { Model, PODINFO_PORTS, TargetModel } from '../model/model';
 import { objectMeta, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 
 /** podinfo's image runs as `USER app`; Kubernetes needs the numeric id to enforce runAsNonRoot. */
-export const PODINFO_UID = 100;
-export const PODINFO_GID = 101;
+const PODINFO_UID = 100;
+const PODINFO_GID = 101;
 
 export interface PodinfoProps {
   readonly model: Model;

@@ -8,7 +8,7 @@ import { FLOW_PANELS, SHARED_PANELS, classIdBase, classVariable, flowIdBase, pan
 import { METRICS } from '../../lib/model/metrics';
 import { Model } from '../../lib/model/model';
 import { RECORD, errorRatio } from '../../lib/model/queries';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 import { MIXED_CLASSES, TWO_FLOWS, modelWithFreshFlow, oneClass } from './fixtures';

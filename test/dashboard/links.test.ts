@@ -1,7 +1,7 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
 import { ALERT_FLOW_TEMPLATE, FLOW_PANELS, SHARED_PANELS, alertPanelLink, classIdBase, panelId, panelLink } from '../../lib/dashboard/links';
 import { ALERTS, alertSpec } from '../../lib/monitoring/alerts';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { MIXED_CLASSES, TWO_FLOWS } from './fixtures';
 

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/links';
 import { ALERTS, ALERT_CATALOG, RUNBOOK_BASE, alertSpec, runbookAnchor, runbookUrl } from '../../lib/monitoring/alerts';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
-import { CONFIGS } from './slo-rule-tests';
+import { CONFIGS } from '../support/monitoring/rule-test-configs';
 
 const catalog = Object.values(ALERT_CATALOG);
 // Remote-write mode has no statsd-exporter (and no gRPC flows yet): its own alert set.

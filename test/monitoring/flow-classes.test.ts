@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigInput } from '../../lib/config/schema';
 import { ruleFileContent } from '../support/monitoring/promtool-run';
-import { ALERTS, FLOW_CLASS_LABEL, RULE_GROUP, sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { ALERTS, FLOW_CLASS_LABEL, RULE_GROUP, sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 import { CLASS_CONFIG } from './fixtures';

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DASHBOARD_UID } from '../lib/dashboard/dashboard';
-import { leMatcher } from '../lib/model/queries';
-import { sloRuleTests } from './support/monitoring/rule-tests';
-import { leLabel } from './support/monitoring/series';
-import { ALERTS, alertNames, sloRuleGroups } from '../lib/monitoring/slo-rules';
-import { model } from './helpers';
-import { CONFIGS } from './monitoring/slo-rule-tests';
+import { DASHBOARD_UID } from '../../lib/dashboard/dashboard';
+import { leMatcher } from '../../lib/model/queries';
+import { sloRuleTests } from '../support/monitoring/rule-tests';
+import { leLabel } from '../support/monitoring/series';
+import { ALERTS, alertNames, sloRuleGroups } from '../../lib/monitoring/rule-groups';
+import { model } from '../helpers';
+import { CONFIGS } from '../support/monitoring/rule-test-configs';
 
 describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (_configName, input) => {
   const m = model(input);
@@ -25,9 +25,9 @@ describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (_configName,
   });
 });
 
-test('every config has its `promtool test rules` file (test/slo-rules.promtool-*.real.test.ts)', () => {
+test('every config has its `promtool test rules` file (test/monitoring/rule-groups.promtool-*.real.test.ts)', () => {
   // GIVEN the promtool test files WHEN we read which config each runs THEN together they run every config once
-  const files = fs.readdirSync(__dirname).filter((f) => /^slo-rules\.promtool-.*\.real\.test\.ts$/.test(f));
+  const files = fs.readdirSync(__dirname).filter((f) => /^rule-groups\.promtool-.*\.real\.test\.ts$/.test(f));
   const runs = files.flatMap((f) => [...fs.readFileSync(path.join(__dirname, f), 'utf8').matchAll(/^describePromtoolRuns\('([^']+)'\);$/gm)].map((x) => x[1]));
   expect(runs.sort()).toEqual(Object.keys(CONFIGS).sort());
 });
@@ -35,7 +35,7 @@ test('every config has its `promtool test rules` file (test/slo-rules.promtool-*
 describe('every alert', () => {
   const configs = Object.values(CONFIGS).map((c) => model(c));
   const alerts = configs.flatMap((m) => sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ m, r }))));
-  const runbook = fs.readFileSync(path.join(__dirname, '..', 'docs', 'runbooks.md'), 'utf8');
+  const runbook = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'runbooks.md'), 'utf8');
   // GitHub's heading anchors: lower case, spaces to '-', punctuation dropped.
   const anchors = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((h) => h[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
 

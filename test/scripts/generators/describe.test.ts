@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configJsonSchema } from '../../../scripts/generators/json-schema';
-import { GENERATED_DOCS } from '../../../scripts/generators/generated';
+import { GENERATED_DOCS } from '../../../scripts/generators/doc-files';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 

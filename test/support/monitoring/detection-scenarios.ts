@@ -3,7 +3,7 @@ import { fromSeconds } from '../../../lib/model/duration';
 import { SCRAPE_INTERVAL } from '../../../lib/monitoring/monitors';
 import { INTERVAL_SECONDS, NamedTestGroup, PromqlExprTest, flowRules } from './rule-tests';
 import { FlowTraffic, RequestGroup, flowSeries, injectorPod, seededRandom } from './series';
-import { ALERTS, AlertName, RULE_GROUP } from '../../../lib/monitoring/slo-rules';
+import { ALERTS, AlertName, RULE_GROUP } from '../../../lib/monitoring/rule-groups';
 
 /**
  * Fault scenarios for the detection benchmark (`npm run bench:detect`): a healthy history, then a fault

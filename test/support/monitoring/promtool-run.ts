@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { Model } from '../../../lib/model/model';
 import { NamedTestGroup, testFile } from './rule-tests';
-import { RuleGroup, sloRuleGroups } from '../../../lib/monitoring/slo-rules';
+import { RuleGroup, sloRuleGroups } from '../../../lib/monitoring/rule-groups';
 
 /** The rule file promtool reads: exactly the groups of the PrometheusRule. */
 export function ruleFileContent(groups: readonly RuleGroup[]): string {

@@ -1,19 +1,19 @@
-import { ConfigInput } from '../../lib/config/schema';
-import { Model } from '../../lib/model/model';
-import { runRuleTests } from '../support/monitoring/promtool-run';
-import { NamedTestGroup, sloRuleTests } from '../support/monitoring/rule-tests';
-import { LeStyle } from '../support/monitoring/series';
-import { ALERTS, RULE_GROUP } from '../../lib/monitoring/slo-rules';
-import { model } from '../helpers';
-import { requirePromtools } from '../tools/promtool';
-import { CLASS_CONFIG } from './fixtures';
+import { ConfigInput } from '../../../lib/config/schema';
+import { Model } from '../../../lib/model/model';
+import { runRuleTests } from './promtool-run';
+import { NamedTestGroup, sloRuleTests } from './rule-tests';
+import { LeStyle } from './series';
+import { ALERTS, RULE_GROUP } from '../../../lib/monitoring/rule-groups';
+import { model } from '../../helpers';
+import { requirePromtools } from '../../tools/promtool';
+import { CLASS_CONFIG } from '../../monitoring/fixtures';
 
 /**
  * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, existing mode,
  * and flow classes of several flows (faults on one flow of a class, its class mates healthy beside it).
  * Their `promtool test rules` runs are the most expensive tests of the suite, so each config has its own test
- * file (test/slo-rules.promtool-*.real.test.ts, real-component tier: `npm run test:e2e`) and Jest runs them in
- * parallel; test/slo-rules.test.ts holds the rest.
+ * file (test/monitoring/rule-groups.promtool-*.real.test.ts, real-component tier: `npm run test:e2e`) and Jest runs them in
+ * parallel; test/monitoring/rule-groups.test.ts holds the rest.
  */
 export const CONFIGS = {
   default: {},
