@@ -17,8 +17,9 @@ const args = process.argv.slice(2);
 const configPath = args.includes('--config') ? args[args.indexOf('--config') + 1] : undefined;
 const markdown = args.includes('--markdown');
 const input = configPath ? parse(fs.readFileSync(configPath, 'utf8')) ?? {} : {};
-const model = buildModel(parseConfig(input, configPath ?? 'default config'));
-const o = model.config.objectives;
+const config = parseConfig(input, configPath ?? 'default config');
+const model = buildModel(config);
+const o = config.objectives;
 
 const rows: string[][] = [];
 let failed = 0;
@@ -54,7 +55,7 @@ for (const tool of requirePromtools()) {
 const header = ['promtool', 'scenario', 'target', 'time to detect', 'first alert', 'result', 'promtool time'];
 console.log(
   `Detection benchmark: ${model.flows.length} flow(s), availability ${o.availability}%, latency ${o.latency.target}% < ${o.latency.threshold}, ` +
-    `pairs ${o.burnRates.map((b) => `${b.short}/${b.long}×${b.factor}`).join(' ')}, evaluation every ${model.config.monitoring.demo.prometheus.evaluationInterval}; ` +
+    `pairs ${o.burnRates.map((b) => `${b.short}/${b.long}×${b.factor}`).join(' ')}, evaluation every ${model.monitoring.demo.prometheus.evaluationInterval}; ` +
     'faults start after 6h of healthy history (0.01% random errors, latency jitter).',
 );
 if (markdown) {

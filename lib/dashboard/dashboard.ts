@@ -33,6 +33,8 @@ import {
   serverLatencyQuantileBy,
   serverRequestRate,
   serverSuccessRatio,
+  QueryScope,
+  queryScope,
   trafficFloor,
 } from '../model/queries';
 import {
@@ -163,10 +165,10 @@ function dashedAt(p: timeseries.PanelBuilder, base: string, steps: [number, stri
 }
 
 /** The panels of one flow, line by line. Which panels a flow gets depends on its kind and type. */
-function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][] {
+function flowLines(model: Model, view: QueryScope, flow: ResolvedFlow): PanelSpec[][] {
   const budget = errorBudget(flow.availability);
-  const period = model.config.objectives.period;
-  const pageBurn = model.config.objectives.burnRates[0];
+  const period = model.objectives.period;
+  const pageBurn = model.objectives.burnRates[0];
   const kind: string = flow.request.kind;
   const duration = CLIENT_DURATION[kind] ?? METRICS.httpReqDuration;
   const minRate = trafficFloor(model, flow);
@@ -313,7 +315,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
 }
 
 /** The target as podinfo sees it (the predecessor's server row): all flows to the target together. */
-function targetLine(view: Model): PanelSpec[] {
+function targetLine(view: QueryScope): PanelSpec[] {
   return [
     {
       key: 'server-requests',
@@ -462,7 +464,7 @@ function classVariableBuilder(cls: FlowClass, name: string): dashboard.CustomVar
 
 function build(model: Model): Catalog {
   // Panels read the namespace from the `namespace` variable, so one dashboard serves several installs.
-  const view: Model = { ...model, namespace: '$namespace' };
+  const view = queryScope(model, '$namespace');
   const filter: ViewFilter = { namespace: '$namespace', flow: '$flow', node: '$node', remoteWrite: isRemoteWrite(model) };
   const queries: DashboardQuery[] = [];
   const b = new dashboard.DashboardBuilder('Continuous Load')

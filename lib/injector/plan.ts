@@ -69,7 +69,7 @@ export function loadPlan(model: Model): LoadPlan {
   const plan: LoadPlan = {
     duration: PLAN_DURATION,
     systemTags: K6_SYSTEM_TAGS,
-    servedBy: { sampleEvery: model.config.injector.servedBy.sampleEvery, maxNodes: model.config.injector.servedBy.maxNodes },
+    servedBy: model.injector.servedBy,
     flows,
   };
   const problems = k6OptionProblems(plan);

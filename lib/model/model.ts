@@ -1,4 +1,4 @@
-import { Config, FlowConfig } from '../config/schema';
+import { Config, FlowConfig, Objectives } from '../config/schema';
 import { toSeconds } from './duration';
 import { BASE_BUCKETS } from './metrics';
 import { round } from './numbers';
@@ -145,10 +145,17 @@ export interface TargetModel extends WorkloadModel {
   readonly headless?: { readonly name: string; readonly host: string };
   /** podinfo `--backend-url` (the chain's second hop), when some flow needs it. */
   readonly backendUrl?: string;
+  readonly image: string;
+  readonly resources: Resources;
 }
 
+/** CPU and memory requests and limits of a container, as Kubernetes quantities. */
+export type Resources = Config['target']['resources'];
+
+/** The objectives every flow shares (availability and latency are resolved per flow). */
+export type SharedObjectives = Pick<Objectives, 'period' | 'burnRates' | 'traffic' | 'saturation'>;
+
 export interface Model {
-  readonly config: Config;
   readonly name: string;
   readonly namespace: string;
   /** Labels on every object we synthesize. */
@@ -167,6 +174,15 @@ export interface Model {
     readonly output: 'statsd' | 'prometheus-rw';
     /** Remote-write endpoint (prometheus-rw only). */
     readonly remoteWriteUrl?: string;
+    /** How often k6 pushes to `remoteWriteUrl` (prometheus-rw only). */
+    readonly remoteWritePushInterval: string;
+    /** Replicas in `deployment` mode. */
+    readonly replicas: number;
+    readonly image: string;
+    readonly resources: Resources;
+    readonly statsdExporter: { readonly image: string; readonly resources: Resources };
+    /** Served-by attribution: every `sampleEvery`th request asks the serving node (0: off), at most `maxNodes` values. */
+    readonly servedBy: { readonly sampleEvery: number; readonly maxNodes: number };
   };
   readonly flows: readonly ResolvedFlow[];
   /**
@@ -175,6 +191,7 @@ export interface Model {
    * gets one rule group and one repeated dashboard row, so 500 flows of one kind cost little more than one.
    */
   readonly flowClasses: readonly FlowClass[];
+  readonly objectives: SharedObjectives;
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
   readonly buckets: readonly number[];
   readonly monitoring: {
@@ -186,7 +203,13 @@ export interface Model {
     readonly datasource: { readonly name: string; readonly uid: string };
     readonly prometheusName: string;
     readonly grafanaName: string;
+    /** Demo mode: the bundled Prometheus and Grafana. */
+    readonly demo: Config['monitoring']['demo'];
+    /** Existing mode: the namespace of kube-prometheus-stack, whose Prometheus scrapes us. */
+    readonly existingNamespace: string;
   };
+  /** Tenant-perspective hardening: whether NetworkPolicies are written, and the peers they allow. */
+  readonly security: Config['security'];
 }
 
 export interface SemVer {
@@ -368,6 +391,8 @@ export function buildModel(config: Config): Model {
     role,
     namespace,
     replicas: config.target.replicas,
+    image: config.target.image,
+    resources: config.target.resources,
     serviceName: name,
     serviceHost: svcHost(name, namespace),
     ...extra,
@@ -397,8 +422,9 @@ export function buildModel(config: Config): Model {
   const m = config.monitoring;
   const selectorLabels: Record<string, string> =
     m.mode === 'demo' ? { 'app.kubernetes.io/part-of': 'continuous-load', 'app.kubernetes.io/instance': config.name } : { release: m.existing.release };
+  const { period, burnRates, traffic, saturation } = config.objectives;
+  const inj = config.injector;
   return {
-    config,
     name: config.name,
     namespace: config.namespace,
     commonLabels,
@@ -412,9 +438,16 @@ export function buildModel(config: Config): Model {
       statsdExporterName: 'statsd-exporter',
       output: config.injector.output,
       remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
+      remoteWritePushInterval: inj.remoteWrite.pushInterval,
+      replicas: inj.replicas,
+      image: inj.image,
+      resources: inj.resources,
+      statsdExporter: { image: inj.statsdExporter.image, resources: inj.statsdExporter.resources },
+      servedBy: { sampleEvery: inj.servedBy.sampleEvery, maxNodes: inj.servedBy.maxNodes },
     },
     flows,
     flowClasses: flowClasses(flows),
+    objectives: { period, burnRates, traffic, saturation },
     buckets,
     monitoring: {
       mode: m.mode,
@@ -423,6 +456,9 @@ export function buildModel(config: Config): Model {
       datasource: m.mode === 'demo' ? { name: 'Prometheus', uid: `${config.name}-prometheus` } : m.existing.grafana.datasource,
       prometheusName: config.name,
       grafanaName: config.name,
+      demo: m.demo,
+      existingNamespace: m.existing.namespace,
     },
+    security: config.security,
   };
 }

@@ -111,7 +111,7 @@ export function ownedNamespaces(model: Model): string[] {
 
 /** Every connection our pods need, and nothing else: the allow-list behind the default deny. */
 export function networkPaths(model: Model): NetworkPath[] {
-  const sec = model.config.security;
+  const sec = model.security;
   const dns: Peer = { role: 'dns', namespace: sec.dns.namespace, pods: sec.dns.podLabels };
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
   const paths: NetworkPath[] = [
@@ -141,7 +141,7 @@ export function networkPaths(model: Model): NetworkPath[] {
       },
     );
   } else {
-    const prometheus: Peer = { role: 'prometheus', namespace: model.config.monitoring.existing.namespace, pods: sec.existingPrometheus.podLabels };
+    const prometheus: Peer = { role: 'prometheus', namespace: model.monitoring.existingNamespace, pods: sec.existingPrometheus.podLabels };
     paths.push(
       { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'the existing Prometheus scrapes the statsd-exporter sidecar' },
       ...targetPeers(model).map((t): NetworkPath => ({ from: prometheus, to: t, ports: [tcp(PODINFO_PORTS.metrics)], why: 'the existing Prometheus scrapes the podinfo metrics port' })),

@@ -1,5 +1,6 @@
 import { METRICS } from './metrics';
-import { FlowScope, Model } from './model';
+import { FlowScope } from './model';
+import type { QueryScope } from './queries';
 import { FLOW_LABELS, flowSelector, selector } from './queries';
 
 /**
@@ -16,7 +17,7 @@ import { FLOW_LABELS, flowSelector, selector } from './queries';
  *   interpolated within one bucket of about ±5 % width).
  */
 
-export function isRemoteWrite(model: Model): boolean {
+export function isRemoteWrite(model: QueryScope): boolean {
   return model.injector.output === 'prometheus-rw';
 }
 
@@ -24,15 +25,15 @@ export function isRemoteWrite(model: Model): boolean {
 const byFlow = () => `sum by (${FLOW_LABELS.join(', ')})`;
 
 /** HTTP requests that failed (unexpected status or transport error): the counterpart of k6_http_req_failed_total. */
-export function httpFailedRw(model: Model, flow: FlowScope): string {
+export function httpFailedRw(model: QueryScope, flow: FlowScope): string {
   return `${METRICS.httpReqs}${selector([...flowSelector(model, flow), ['expected_response', '=', 'false']])}`;
 }
 
-export function latencyBadRatioRw(model: Model, flow: FlowScope, window: string): string {
+export function latencyBadRatioRw(model: QueryScope, flow: FlowScope, window: string): string {
   const h = `${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}]))`;
   return `1 - histogram_fraction(0, ${flow.latency.thresholdSeconds}, ${h})`;
 }
 
-export function latencyQuantileRw(model: Model, flow: FlowScope, q: number, window: string): string {
+export function latencyQuantileRw(model: QueryScope, flow: FlowScope, q: number, window: string): string {
   return `histogram_quantile(${q}, ${byFlow()} (rate(${METRICS.httpReqDuration}${selector(flowSelector(model, flow))}[${window}])))`;
 }

@@ -4,6 +4,18 @@ import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } fro
 import { round } from './numbers';
 
 /**
+ * What a query reads of the model: the namespace its series live in, the names of the workloads behind
+ * them, the objectives that set thresholds. Rules query the model's namespace; the dashboard queries
+ * Grafana's `$namespace` variable (`queryScope(model, '$namespace')`), so one dashboard serves several installs.
+ */
+export type QueryScope = Pick<Model, 'namespace' | 'injector' | 'target' | 'objectives'>;
+
+/** The query scope of a model, in its namespace or in another (a dashboard variable). */
+export function queryScope(model: Model, namespace: string = model.namespace): QueryScope {
+  return { namespace, injector: model.injector, target: model.target, objectives: model.objectives };
+}
+
+/**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
  * so a query and its panel cannot drift apart.
  */
@@ -39,7 +51,7 @@ function leMatcherParts(seconds: number): ['=' | '=~', string] {
  * The matchers of a flow's series: `{flow="a",namespace="cl"}` for one flow, `{flow=~"a|b",namespace="cl"}`
  * for a class of several (every per-flow query sums `by (namespace, flow)`, so results stay per flow).
  */
-export function flowSelector(model: Model, flow: FlowScope): Matcher[] {
+export function flowSelector(model: QueryScope, flow: FlowScope): Matcher[] {
   const names = scopeFlowNames(flow);
   return [['namespace', '=', model.namespace], names.length === 1 ? ['flow', '=', names[0]] : ['flow', '=~', oneOf(names)]];
 }
@@ -88,7 +100,7 @@ const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
  * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
  * A flow's request rate is the sum of their rates.
  */
-function requestSelectors(model: Model, flow: FlowScope): string[] {
+function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
@@ -98,7 +110,7 @@ function requestSelectors(model: Model, flow: FlowScope): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-function errorSelectors(model: Model, flow: FlowScope): string[] {
+function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
   const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
@@ -116,35 +128,35 @@ function errorSelectors(model: Model, flow: FlowScope): string[] {
  * (k6 counts every iteration); separate sums, because one regex selector over several names can hold
  * equal label sets once rate() drops the name.
  */
-function sumOfRates(model: Model, flow: FlowScope, selectors: readonly string[], window: string): string {
+function sumOfRates(model: QueryScope, flow: FlowScope, selectors: readonly string[], window: string): string {
   if (selectors.length === 1) return `${BY_FLOW} (rate(${selectors[0]}[${window}]))`;
   const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
   return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
 }
 
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
-function latencyHistogram(model: Model, flow: FlowScope): { name: string; matchers: Matcher[] } {
+function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
   if (!isGrpc(flow)) return { name: METRICS.httpReqDuration, matchers: flowSelector(model, flow) };
   return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }
 
 /** Requests per second of a flow over a window, from the raw counters. */
-export function requestRate(model: Model, flow: FlowScope, window: string): string {
+export function requestRate(model: QueryScope, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, requestSelectors(model, flow), window);
 }
 
 /** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
-function errorRate(model: Model, flow: FlowScope, window: string): string {
+function errorRate(model: QueryScope, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
 /** Ratio of failed requests (0..1) of a flow over a window. */
-export function errorRatio(model: Model, flow: FlowScope, window: string): string {
+export function errorRatio(model: QueryScope, flow: FlowScope, window: string): string {
   return `${errorRate(model, flow, window)}\n/\n${requestRate(model, flow, window)}`;
 }
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
-export function latencyBadRatio(model: Model, flow: FlowScope, window: string): string {
+export function latencyBadRatio(model: QueryScope, flow: FlowScope, window: string): string {
   if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
   const h = latencyHistogram(model, flow);
   const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
@@ -154,7 +166,7 @@ export function latencyBadRatio(model: Model, flow: FlowScope, window: string): 
 }
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
-export function latencyQuantile(model: Model, flow: FlowScope, q: number, window: string): string {
+export function latencyQuantile(model: QueryScope, flow: FlowScope, q: number, window: string): string {
   if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
   const h = latencyHistogram(model, flow);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
@@ -166,7 +178,7 @@ export function latencyQuantile(model: Model, flow: FlowScope, q: number, window
  * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
  * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
  */
-export function servedByRate(model: Model, flow: FlowScope, window: string): string {
+export function servedByRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
@@ -176,8 +188,8 @@ export function errorBudget(objective: number): number {
 }
 
 /** The per-pod rate of a flow below which ContinuousLoadTrafficLow fires: minRatio × the configured rate. */
-export function trafficFloor(model: Model, flow: FlowScope): number {
-  return round(flow.rate * model.config.objectives.traffic.minRatio);
+export function trafficFloor(model: QueryScope, flow: FlowScope): number {
+  return round(flow.rate * model.objectives.traffic.minRatio);
 }
 
 /** Burn-rate threshold on the error ratio: factor × budget. */
@@ -203,22 +215,22 @@ export function labelSelector(eq: Record<string, string>, re: Record<string, str
 }
 
 /** Availability SLI (0..1): the share of a flow's requests that succeeded over a window. */
-export function availability(model: Model, flow: FlowScope, window: string): string {
+export function availability(model: QueryScope, flow: FlowScope, window: string): string {
   return `1 - (\n${errorRatio(model, flow, window)}\n)`;
 }
 
 /** Share of the error budget left (1 = untouched, 0 = spent, negative = overspent) over the SLO period. */
-export function errorBudgetRemaining(model: Model, flow: FlowScope, period: string): string {
+export function errorBudgetRemaining(model: QueryScope, flow: FlowScope, period: string): string {
   return `1 - (\n${errorRatio(model, flow, period)}\n) / ${errorBudget(flow.availability)}`;
 }
 
 /** Burn rate (1 = spending exactly the budget) over a window, from the recording rule the alerts read. */
-export function burnRate(model: Model, flow: FlowScope, window: string): string {
+export function burnRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `${RECORD.errorRatio(window)}${selector(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
 }
 
 /** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
-export function requestRateBy(model: Model, flow: FlowScope, by: readonly string[], window: string): string {
+export function requestRateBy(model: QueryScope, flow: FlowScope, by: readonly string[], window: string): string {
   const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
   const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
   if (terms.length === 1) return terms[0];
@@ -228,12 +240,12 @@ export function requestRateBy(model: Model, flow: FlowScope, by: readonly string
 }
 
 /** The matchers of a flow's client-side histogram: the gRPC one without the reflection stream's sample (GRPC_OWN_RPC). */
-function histogramMatchers(model: Model, flow: FlowScope, histogram: string): Matcher[] {
+function histogramMatchers(model: QueryScope, flow: FlowScope, histogram: string): Matcher[] {
   return histogram === METRICS.grpcReqDuration ? [...flowSelector(model, flow), GRPC_OWN_RPC] : flowSelector(model, flow);
 }
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
-export function histogramQuantile(model: Model, flow: FlowScope, histogram: string, q: number, window: string): string {
+export function histogramQuantile(model: QueryScope, flow: FlowScope, histogram: string, q: number, window: string): string {
   const sel = selector(histogramMatchers(model, flow, histogram));
   // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
   if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${sel}[${window}])))`;
@@ -241,7 +253,7 @@ export function histogramQuantile(model: Model, flow: FlowScope, histogram: stri
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
-export function histogramBuckets(model: Model, flow: FlowScope, histogram: string, window: string): string {
+export function histogramBuckets(model: QueryScope, flow: FlowScope, histogram: string, window: string): string {
   const sel = selector(histogramMatchers(model, flow, histogram));
   if (isRemoteWrite(model)) return `sum(rate(${histogram}${sel}[${window}]))`;
   return `sum by (le) (rate(${histogram}_bucket${sel}[${window}]))`;
@@ -251,22 +263,22 @@ export function histogramBuckets(model: Model, flow: FlowScope, histogram: strin
 const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
 
 /** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
-export function serverLatencyQuantile(model: Model, q: number, window: string): string {
+export function serverLatencyQuantile(model: QueryScope, q: number, window: string): string {
   return serverLatencyQuantileBy(model, q, [], window);
 }
 
-function serverSelector(model: Model, extra = ''): string {
+function serverSelector(model: QueryScope, extra = ''): string {
   const sel = labelSelector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
   return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
 }
 
 /** Requests/s podinfo served (all flows to the target, probes excluded), kept apart by `by`. */
-export function serverRequestRate(model: Model, by: readonly string[], window: string): string {
+export function serverRequestRate(model: QueryScope, by: readonly string[], window: string): string {
   return `sum by (${by.join(', ')}) (rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`;
 }
 
 /** Share (0..1) of podinfo responses that were not 5xx. */
-export function serverSuccessRatio(model: Model, window: string): string {
+export function serverSuccessRatio(model: QueryScope, window: string): string {
   return (
     `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model, ',status!~"5.."')}[${window}]))\n/\n` +
     `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`
@@ -274,7 +286,7 @@ export function serverSuccessRatio(model: Model, window: string): string {
 }
 
 /** Server-side latency quantile of podinfo, by `by` labels (e.g. `path`). */
-export function serverLatencyQuantileBy(model: Model, q: number, by: readonly string[], window: string): string {
+export function serverLatencyQuantileBy(model: QueryScope, q: number, by: readonly string[], window: string): string {
   return `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (rate(${METRICS.podinfoRequestDuration}_bucket${serverSelector(model)}[${window}])))`;
 }
 
@@ -337,7 +349,7 @@ export function injectorVus(f: Omit<ViewFilter, 'flow'>, gauge: string): string 
 }
 
 /** Share (0..1) of CFS periods in which an injector container was throttled (cAdvisor). */
-export function injectorCpuThrottling(model: Model, namespace: string, window: string): string {
+export function injectorCpuThrottling(model: QueryScope, namespace: string, window: string): string {
   const s = labelSelector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
   return (
     `sum by (pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${s}[${window}]))\n/\n` +
@@ -359,22 +371,22 @@ const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
  * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
  * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
  */
-export function podRequestRate(model: Model, flow: FlowScope, window: string): string {
+export function podRequestRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
-export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
+export function flowAbsent(model: QueryScope, flow: ResolvedFlow, window: string): string {
   return `absent_over_time(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}])`;
 }
 
 /** Iterations per second k6 could not start (no free VU), per flow (from `scenario`, see flowFromScenario), pod and node. */
-export function injectorDroppedIterationsRate(model: Model, window: string): string {
+export function injectorDroppedIterationsRate(model: QueryScope, window: string): string {
   return `sum by (${POD_LABELS.join(', ')}) (${flowFromScenario(`rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}])`)})`;
 }
 
 /** Label matchers of the injector's statsd-exporter sidecar, the one container of the injector we scrape. */
-export function statsdExporterSelector(model: Model): string {
+export function statsdExporterSelector(model: QueryScope): string {
   return `{container="${model.injector.statsdExporterName}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
 }
 
@@ -385,7 +397,7 @@ export function statsdExporterSelector(model: Model): string {
  * appears only at its first increment and must not hide the others. (One `{__name__=~"a|b"}` selector would
  * not do: rate() drops the name, and two series with equal labels make the whole rule fail to evaluate.)
  */
-export function statsdExporterRate(model: Model, metric: string | readonly string[], window: string): string {
+export function statsdExporterRate(model: QueryScope, metric: string | readonly string[], window: string): string {
   const names = typeof metric === 'string' ? [metric] : metric;
   const sel = statsdExporterSelector(model);
   const by = 'sum by (namespace, pod, node)';
@@ -395,17 +407,17 @@ export function statsdExporterRate(model: Model, metric: string | readonly strin
 }
 
 /** Label matchers of the target (podinfo) pods, scraped through their Service. */
-function targetSelector(model: Model): string {
+function targetSelector(model: QueryScope): string {
   return matchers({ namespace: model.namespace, service: model.target.serviceName });
 }
 
 /** A Go process metric of the target pods per pod and node (podinfo exposes `process_*` and `go_*`). */
-export function targetProcessMetric(model: Model, metric: string): string {
+export function targetProcessMetric(model: QueryScope, metric: string): string {
   return `max by (namespace, pod, node) (${metric}${targetSelector(model)})`;
 }
 
 /** CPU cores the target pods use, per pod and node, from their `process_cpu_seconds_total`. */
-export function targetCpuCores(model: Model, window: string): string {
+export function targetCpuCores(model: QueryScope, window: string): string {
   return `sum by (namespace, pod, node) (rate(${METRICS.processCpuSeconds}${targetSelector(model)}[${window}]))`;
 }
 
@@ -413,12 +425,12 @@ export function targetCpuCores(model: Model, window: string): string {
  * Label matchers of the k6 container in cAdvisor series (`container_*`), as kube-prometheus-stack scrapes
  * them from the kubelet. The demo Prometheus does not scrape the kubelet.
  */
-function injectorCadvisorSelector(model: Model, container: string): string {
+function injectorCadvisorSelector(model: QueryScope, container: string): string {
   return `{container="${container}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
 }
 
 /** Fraction (0..1) of CFS periods in which a container of the injector was throttled (cAdvisor). */
-export function injectorThrottledRatio(model: Model, container: string, window: string): string {
+export function injectorThrottledRatio(model: QueryScope, container: string, window: string): string {
   const sel = injectorCadvisorSelector(model, container);
   return (
     `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${sel}[${window}]))\n/\n` +
@@ -427,6 +439,6 @@ export function injectorThrottledRatio(model: Model, container: string, window: 
 }
 
 /** Working-set bytes of a container of the injector (cAdvisor; what the OOM killer compares to the limit). */
-export function injectorWorkingSet(model: Model, container: string): string {
+export function injectorWorkingSet(model: QueryScope, container: string): string {
   return `max by (namespace, pod, container) (${METRICS.containerMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
 }

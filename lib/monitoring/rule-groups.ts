@@ -54,7 +54,7 @@ export const K6_CONTAINER = 'k6';
 /** The windows the burn-rate alerts read: every short and long window, shortest first. */
 function sliWindows(model: Model): string[] {
   const ws = new Set<string>();
-  for (const b of model.config.objectives.burnRates) {
+  for (const b of model.objectives.burnRates) {
     ws.add(b.short);
     ws.add(b.long);
   }
@@ -141,7 +141,7 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
     ? matchers({ namespace: model.namespace, flow: c.single.name })
     : selector([...flowSelector(model, c.cls).filter(([k]) => k !== 'flow'), [FLOW_CLASS_LABEL, '=', c.cls.id]]);
   const out: Rule[] = [];
-  for (const b of model.config.objectives.burnRates) {
+  for (const b of model.objectives.burnRates) {
     const labels = { severity: b.severity, ...c.labels, long_window: b.long, short_window: b.short };
     const errT = burnThreshold(b.factor, flow.availability);
     out.push({
@@ -173,7 +173,7 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
 
 function trafficAlerts(model: Model, c: ClassRules): Rule[] {
   const { scope: flow, flowText: name } = c;
-  const t = model.config.objectives.traffic;
+  const t = model.objectives.traffic;
   const min = trafficFloor(model, flow);
   return [
     {
@@ -204,9 +204,9 @@ function trafficAlerts(model: Model, c: ClassRules): Rule[] {
 }
 
 function injectorAlerts(model: Model): Rule[] {
-  const s = model.config.objectives.saturation;
+  const s = model.objectives.saturation;
   const w = SATURATION_WINDOW;
-  const statsdLimit = quantityValue(model.config.injector.statsdExporter.resources.limits.memory);
+  const statsdLimit = quantityValue(model.injector.statsdExporter.resources.limits.memory);
   const rules: Rule[] = [
     {
       alert: ALERTS.droppedIterations,
@@ -253,7 +253,7 @@ function injectorAlerts(model: Model): Rule[] {
       annotations: annotations(
                 'statsd-exporter in {{ $labels.pod }} is close to its memory limit',
         `The statsd-exporter sidecar of {{ $labels.pod }} on node {{ $labels.node }} uses {{ $value | humanizePercentage }} of its ` +
-          `${model.config.injector.statsdExporter.resources.limits.memory} memory limit (alert above ${pct(s.memoryRatio)}): too many series; an OOM kill resets every counter.`,
+          `${model.injector.statsdExporter.resources.limits.memory} memory limit (alert above ${pct(s.memoryRatio)}): too many series; an OOM kill resets every counter.`,
       ),
     },
     );
@@ -269,8 +269,8 @@ function injectorAlerts(model: Model): Rule[] {
  * starved k6 is still caught: ContinuousLoadDroppedIterations and ContinuousLoadTrafficLow.
  */
 function cadvisorAlerts(model: Model): Rule[] {
-  const s = model.config.objectives.saturation;
-  const limits = model.config.injector.resources.limits;
+  const s = model.objectives.saturation;
+  const limits = model.injector.resources.limits;
   return [
     {
       alert: ALERTS.injectorCpuThrottled,
@@ -297,8 +297,8 @@ function cadvisorAlerts(model: Model): Rule[] {
 }
 
 function targetAlerts(model: Model): Rule[] {
-  const s = model.config.objectives.saturation;
-  const limits = model.config.target.resources.limits;
+  const s = model.objectives.saturation;
+  const limits = model.target.resources.limits;
   return [
     {
       alert: ALERTS.targetCpuSaturated,

@@ -33,6 +33,6 @@ export class NamespacePart extends Construct {
     namespace('namespace', model.namespace);
     // Namespaces of cross-namespace targets.
     for (const ns of model.remoteNamespaces) namespace(`namespace-${ns}`, ns);
-    if (model.config.security.networkPolicies) new NetworkPolicies(this, 'network-policies', { model });
+    if (model.security.networkPolicies) new NetworkPolicies(this, 'network-policies', { model });
   }
 }

@@ -53,7 +53,7 @@ export class PrerequisitesPart extends Construct {
     super(scope, id);
     const { model } = props;
     const ns = model.namespace;
-    const demo = model.config.monitoring.demo;
+    const demo = model.monitoring.demo;
     const labels = (component: string) => ({ ...model.commonLabels, 'app.kubernetes.io/component': component });
     const promName = `${model.monitoring.prometheusName}-prometheus`;
 

@@ -31,7 +31,6 @@ export class Podinfo extends Construct {
     super(scope, id);
     const { model } = props;
     const t = props.target ?? model.target;
-    const cfg = model.config.target;
     const metadata = (name: string, labels: Record<string, string> = t.labels) => objectMeta(name, t.namespace, labels);
     const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
       topologyKey,
@@ -60,7 +59,7 @@ export class Podinfo extends Construct {
             containers: [
               {
                 name: 'podinfo',
-                image: cfg.image,
+                image: t.image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['./podinfo'],
                 args: podinfoArgs(t.backendUrl),
@@ -87,7 +86,7 @@ export class Podinfo extends Construct {
                   timeoutSeconds: 2,
                   failureThreshold: 2,
                 },
-                resources: resourceRequirements(cfg.resources),
+                resources: resourceRequirements(t.resources),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: [{ name: 'data', mountPath: '/data' }],
               },

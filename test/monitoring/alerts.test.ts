@@ -29,7 +29,7 @@ describe('the alert catalog', () => {
       // AND dashboard_url opens the catalog's panel
       expect([r.alert, r.annotations?.dashboard_url]).toEqual([r.alert, expect.stringMatching(/viewPanel=panel-\d+|^\/d\/continuous-load\/continuous-load\?/)]);
       // AND the severity is the catalog's, or that of the alert's burn-rate pair
-      const pairs = m.config.objectives.burnRates.map((b) => b.severity as string);
+      const pairs = m.objectives.burnRates.map((b) => b.severity as string);
       if (spec.severity === 'burn-rate pair') expect(pairs).toContain(r.labels?.severity);
       else expect([r.alert, r.labels?.severity]).toEqual([r.alert, spec.severity]);
     }

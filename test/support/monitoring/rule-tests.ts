@@ -77,7 +77,7 @@ export const INTERVAL_SECONDS = toSeconds(SCRAPE_INTERVAL);
 
 /** The rule evaluation interval of the promtool runs: the demo Prometheus's. */
 export function evaluationInterval(model: Model): string {
-  return model.config.monitoring.demo.prometheus.evaluationInterval;
+  return model.monitoring.demo.prometheus.evaluationInterval;
 }
 
 /** A promtool test file around the given groups. */
@@ -202,7 +202,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
     { alert: ALERTS.latencyBudgetBurn, objective: flow.latency.target, what: `requests slower than ${flow.latency.threshold}`, traffic: (r: number) => ratioTraffic(flow, { slowRatio: () => r }) },
   ];
   for (const k of kinds) {
-    for (const b of model.config.objectives.burnRates) {
+    for (const b of model.objectives.burnRates) {
       const threshold = burnThreshold(b.factor, k.objective);
       // Time for the pair's `for`, plus a margin: with few failures per interval, the first minutes
       // (windows still nearly empty, the failed series just created) can reset the pending state.
@@ -233,7 +233,7 @@ function burnGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTes
     }
   }
   // A lone failed request (with one earlier failure, so the failed series already exists and rate() sees it) pages nobody.
-  const longest = Math.max(...model.config.objectives.burnRates.map((b) => toSeconds(burnFor(b)))) + 300;
+  const longest = Math.max(...model.objectives.burnRates.map((b) => toSeconds(burnFor(b)))) + 300;
   const failedAt = new Set([4, Math.floor(1800 / INTERVAL_SECONDS)]);
   const lone: FlowTraffic = (step) => {
     const reqs = flow.rate * INTERVAL_SECONDS;
@@ -275,7 +275,7 @@ function blackHoleGroups(model: Model, c: ClassCase, opts: RuleTestOptions): Nam
     const reqs = groups.reduce((n, g) => n + g.count, 0);
     return [{ count: reqs, failed: true, timedOut: true, seconds: flow.timeoutSeconds }];
   };
-  return model.config.objectives.burnRates
+  return model.objectives.burnRates
     .filter((b) => b.severity === 'page')
     .map((b): NamedTestGroup => {
       const evalTime = faultAt + toSeconds(burnFor(b)) + 360;
@@ -294,7 +294,7 @@ function blackHoleGroups(model: Model, c: ClassCase, opts: RuleTestOptions): Nam
 
 function trafficGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
   const { flow, rules } = c;
-  const t = model.config.objectives.traffic;
+  const t = model.objectives.traffic;
   const pod = injectorPod(model);
   const podLabels = { namespace: model.namespace, flow: flow.name, pod: pod.pod, node: pod.node, ...c.classLabels, severity: 'ticket' };
   const settle = toSeconds(t.window) + toSeconds(t.for) + 120;
@@ -386,7 +386,7 @@ function counterGroups(
   expLabels: Record<string, string>,
   healthy: readonly InputSeries[],
 ): NamedTestGroup[] {
-  const s = model.config.objectives.saturation;
+  const s = model.objectives.saturation;
   const end = toSeconds(s.for) + 600;
   return [
     {
@@ -410,7 +410,7 @@ function counterGroups(
 
 /** A fault (95 % of the limit) and a non-fault (70 %) for a gauge-driven saturation alert. */
 function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, what: string, series: (fraction: number) => InputSeries[], expLabels: Record<string, string>): NamedTestGroup[] {
-  const s = model.config.objectives.saturation;
+  const s = model.objectives.saturation;
   const end = toSeconds(s.for) + 600;
   const high = (1 + s.memoryRatio) / 2;
   const ok = s.memoryRatio * 0.8;
@@ -431,7 +431,7 @@ function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, w
 }
 
 function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
-  const s = model.config.objectives.saturation;
+  const s = model.objectives.saturation;
   const end = toSeconds(s.for) + 600;
   const n = steps(end);
   const pod = injectorPod(model);
@@ -441,7 +441,7 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
   const healthy = flowSeries(model, flow, pod, n, ratioTraffic(flow, {}), opts.le);
   const target = targetLabels(model);
   const targetAlertLabels = { namespace: model.namespace, pod: target.pod, node: target.node, severity: 'ticket' };
-  const inj = model.config.injector;
+  const inj = model.injector;
   const groups: NamedTestGroup[] = [
     ...counterGroups(
       model,
@@ -492,11 +492,11 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
       [RULE_GROUP.target],
       ALERTS.targetMemoryHigh,
       'podinfo resident memory',
-      (f) => [gaugeSeries(METRICS.processResidentMemory, target, n, () => Math.round(f * quantityValue(model.config.target.resources.limits.memory)))],
+      (f) => [gaugeSeries(METRICS.processResidentMemory, target, n, () => Math.round(f * quantityValue(model.target.resources.limits.memory)))],
       targetAlertLabels,
     ),
   ];
-  const cpuLimit = quantityValue(model.config.target.resources.limits.cpu);
+  const cpuLimit = quantityValue(model.target.resources.limits.cpu);
   const cpu = (fraction: number) => [counterSeries(METRICS.processCpuSeconds, target, n, () => fraction * cpuLimit * INTERVAL_SECONDS)];
   groups.push(
     {
@@ -518,7 +518,7 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
 
 /** cAdvisor series as kube-prometheus-stack's kubelet ServiceMonitor scrapes them. */
 function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] {
-  const s = model.config.objectives.saturation;
+  const s = model.objectives.saturation;
   const pod = injectorPod(model);
   const labels = {
     namespace: model.namespace,
@@ -528,7 +528,7 @@ function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] 
     job: 'kubelet',
     metrics_path: '/metrics/cadvisor',
     instance: '192.168.1.11:10250',
-    image: model.config.injector.image,
+    image: model.injector.image,
   };
   const alertLabels = { namespace: model.namespace, pod: pod.pod, container: K6_CONTAINER, severity: 'ticket' };
   const periodsPerStep = 10 * INTERVAL_SECONDS; // the CFS period is 100 ms
@@ -536,7 +536,7 @@ function cadvisorGroups(model: Model, n: number, end: number): NamedTestGroup[] 
     counterSeries(METRICS.containerCpuCfsPeriods, labels, n, () => periodsPerStep),
     counterSeries(METRICS.containerCpuCfsThrottledPeriods, labels, n, () => Math.round(fraction * periodsPerStep)),
   ];
-  const memory = (fraction: number) => [gaugeSeries(METRICS.containerMemoryWorkingSet, labels, n, () => Math.round(fraction * quantityValue(model.config.injector.resources.limits.memory)))];
+  const memory = (fraction: number) => [gaugeSeries(METRICS.containerMemoryWorkingSet, labels, n, () => Math.round(fraction * quantityValue(model.injector.resources.limits.memory)))];
   const hi = Math.min(1, s.throttledRatio * 2);
   const lo = s.throttledRatio / 2;
   return [
@@ -572,7 +572,7 @@ function annotationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
 function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions): NamedTestGroup[] {
   const { flow, rules: ruleGroups } = c;
   const group = sloRuleGroups(model).find((g) => g.name === RULE_GROUP.flowClass(c.cls))!;
-  const pairs = model.config.objectives.burnRates;
+  const pairs = model.objectives.burnRates;
   const evalTime = Math.min(...pairs.map((b) => toSeconds(burnFor(b)))) + 60;
   const pod = injectorPod(model);
   // The other flows run healthy, so only this flow's alerts fire.
@@ -585,7 +585,7 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
   // Labels from the series: namespace, and the flow when the rule's static labels do not name it.
   const seriesLabels = { namespace: model.namespace, flow: flow.name };
   const burn = group.rules.filter((r) => r.alert === ALERTS.errorBudgetBurn);
-  const t = model.config.objectives.traffic;
+  const t = model.objectives.traffic;
   const absentEval = 600 + toSeconds(t.absentWindow) + toSeconds(t.absentFor) + 60;
   const absent = group.rules.find((r) => r.alert === ALERTS.injectorAbsent)!;
   return [
