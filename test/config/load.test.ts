@@ -1,5 +1,5 @@
-import { configProblems as problems } from './helpers';
-import { parseConfig } from '../lib/config/load';
+import { configProblems as problems } from '../helpers';
+import { parseConfig } from '../../lib/config/load';
 
 describe('config validation', () => {
   test('an empty config is complete: every field has a default', () => {

@@ -202,3 +202,22 @@ describe('custom flows', () => {
     expect(refused({ flows: [{ type: 'udp', name: 'c' }] })).toContain('flows[0].type (got "udp")');
   });
 });
+
+describe('what the model derives from the config', () => {
+  test('carries the fields constructs need, not the config they came from', () => {
+    // GIVEN a config with non-default images, resources and objectives
+    const m = model({
+      target: { image: 'ghcr.io/stefanprodan/podinfo:6.14.0', resources: { limits: { cpu: '2', memory: '1Gi' } } },
+      injector: { replicas: 2, servedBy: { sampleEvery: 0 } },
+      objectives: { period: '7d', traffic: { minRatio: 0.5, for: '10m' } },
+      security: { networkPolicies: false },
+    });
+    // THEN the model has them where the constructs read them
+    expect(m.targets.map((t) => [t.image, t.resources.limits.cpu])).toEqual(m.targets.map(() => ['ghcr.io/stefanprodan/podinfo:6.14.0', '2']));
+    expect([m.injector.replicas, m.injector.servedBy.sampleEvery, m.injector.image]).toEqual([2, 0, 'grafana/k6:0.54.0']);
+    expect([m.objectives.period, m.objectives.traffic.minRatio]).toEqual(['7d', 0.5]);
+    expect(m.security.networkPolicies).toBe(false);
+    // AND no raw config rides along for a construct to reach back into
+    expect(Object.keys(m)).not.toContain('config');
+  });
+});

@@ -1,4 +1,4 @@
-import { quantityValue } from '../lib/model/quantity';
+import { quantityValue } from '../../lib/model/quantity';
 
 describe('quantityValue', () => {
   test.each([

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { readDist } from './tools/dist';
-import { requirePromtools, runPromtool } from './tools/promtool';
+import { readDist } from '../tools/dist';
+import { requirePromtools, runPromtool } from '../tools/promtool';
 
 describe('the rule groups in dist/', () => {
   const rules = readDist().filter((m) => m.kind === 'PrometheusRule');
