@@ -82,7 +82,8 @@ export interface ContinuousLoadProps {
      */
     readonly image?: string;
     /**
-     * How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).
+     * How k6 exports metrics: `statsd` to the statsd-exporter sidecar (k6 <= 0.54), or `prometheus-rw`: Prometheus
+     * remote-write with native histograms, no sidecar (k6 >= 0.55; the Prometheus must accept remote writes).
      * @default "statsd"
      */
     readonly output?: 'statsd' | 'prometheus-rw';
@@ -102,7 +103,8 @@ export interface ContinuousLoadProps {
       readonly pushInterval?: string;
     };
     /**
-     * `deployment`: `replicas` injector pods. `daemonset`: one injector per node (same pod), so every node sources traffic and a bad node stands out.
+     * `deployment`: `replicas` injector pods. `daemonset`: one injector per node (same pod), so every node sources
+     * traffic and a bad node stands out.
      * @default "deployment"
      */
     readonly mode?: 'deployment' | 'daemonset';
@@ -118,13 +120,15 @@ export interface ContinuousLoadProps {
      */
     readonly servedBy?: {
       /**
-       * Every Nth request of a podinfo HTTP flow asks podinfo's /env and counts the serving node (k6_served_by_total); 0 turns it off.
+       * Every Nth request of a podinfo HTTP flow asks podinfo's /env and counts the serving node (k6_served_by_total);
+       * 0 turns it off.
        * Allowed: ≥ 0, ≤ 1000000.
        * @default 10
        */
       readonly sampleEvery?: number;
       /**
-       * Distinct served_by_node values each k6 VU reports; further nodes are counted as 'other'. Bounds the label's cardinality.
+       * Distinct served_by_node values each k6 VU reports; further nodes are counted as 'other'. Bounds the label's
+       * cardinality.
        * Allowed: ≥ 1, ≤ 1000.
        * @default 100
        */
@@ -222,7 +226,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -292,7 +298,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -348,7 +356,8 @@ export interface ContinuousLoadProps {
     readonly path?: string;
   } | {
     /**
-     * HTTP to pod IPs resolved through a headless Service (no Service VIP); DNS answers are used round-robin so every pod is hit.
+     * HTTP to pod IPs resolved through a headless Service (no Service VIP); DNS answers are used round-robin so every
+     * pod is hit.
      */
     readonly type: 'http-pod-direct';
     /**
@@ -357,7 +366,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -412,7 +423,8 @@ export interface ContinuousLoadProps {
      */
     readonly path?: string;
     /**
-     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). Off by default, so every request resolves the headless name again and round-robin walks all pods.
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). Off by default,
+     * so every request resolves the headless name again and round-robin walks all pods.
      * @default false
      */
     readonly connectionReuse?: boolean;
@@ -427,7 +439,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -498,7 +512,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -554,7 +570,8 @@ export interface ContinuousLoadProps {
     readonly connectionReuse?: boolean;
   } | {
     /**
-     * HTTP to a podinfo in another namespace, through its Service name: NetworkPolicy and DNS search paths are on the path.
+     * HTTP to a podinfo in another namespace, through its Service name: NetworkPolicy and DNS search paths are on the
+     * path.
      */
     readonly type: 'cross-namespace';
     /**
@@ -563,7 +580,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -639,7 +658,9 @@ export interface ContinuousLoadProps {
      */
     readonly name: string;
     /**
-     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3 decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per 10s.
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
      * Allowed: > 0, ≤ 10000.
      * @default 10
      */
@@ -693,7 +714,8 @@ export interface ContinuousLoadProps {
      */
     readonly protocol: 'http' | 'https' | 'grpc';
     /**
-     * Target URL with scheme: 'http://host[:port]/path', 'https://…', or for gRPC 'grpc://host:port' (plaintext) / 'grpcs://host:port' (TLS).
+     * Target URL with scheme: 'http://host[:port]/path', 'https://…', or for gRPC 'grpc://host:port' (plaintext) /
+     * 'grpcs://host:port' (TLS).
      * Allowed: non-empty.
      */
     readonly url: string;
@@ -720,7 +742,8 @@ export interface ContinuousLoadProps {
      */
     readonly body?: string;
     /**
-     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). HTTP only; gRPC always keeps one connection per VU.
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). HTTP only; gRPC
+     * always keeps one connection per VU.
      * @default true
      */
     readonly connectionReuse?: boolean;
@@ -801,7 +824,8 @@ export interface ContinuousLoadProps {
        */
       readonly for?: string;
       /**
-       * Window the measured rate is averaged over. Keep `for` >= minRatio × window, or a replaced injector pod alerts while its rate decays.
+       * Window the measured rate is averaged over. Keep `for` >= minRatio × window, or a replaced injector pod alerts
+       * while its rate decays.
        * @default "5m"
        */
       readonly window?: string;
@@ -1034,7 +1058,9 @@ export interface ContinuousLoadProps {
    */
   readonly security?: {
     /**
-     * Tenant-perspective mode: default-deny ingress and egress NetworkPolicies in our namespace, then explicit allows for exactly the paths the flows and the monitoring need. The synthetic traffic then meets the policy machinery tenants meet; a broken NetworkPolicy implementation shows up as failing flows.
+     * Tenant-perspective mode: default-deny ingress and egress NetworkPolicies in our namespace, then explicit allows
+     * for exactly the paths the flows and the monitoring need. The synthetic traffic then meets the policy machinery
+     * tenants meet; a broken NetworkPolicy implementation shows up as failing flows.
      * @default true
      */
     readonly networkPolicies?: boolean;
@@ -1115,7 +1141,9 @@ export interface ContinuousLoadProps {
     readonly requireContext?: string;
   };
   /**
-   * A fleet: one entry per cluster (the key names its output directory, dist/<cluster>/), each holding overrides of the fields above, deep-merged into them. Objects merge key by key; `flows` merge by flow name (a new name adds a flow); other lists replace; `null` removes a field. Without `clusters`, one cluster is written to dist/.
+   * A fleet: one entry per cluster (the key names its output directory, dist/<cluster>/), each holding overrides of the
+   * fields above, deep-merged into them. Objects merge key by key; `flows` merge by flow name (a new name adds a flow);
+   * other lists replace; `null` removes a field. Without `clusters`, one cluster is written to dist/.
    * @default not set (one cluster)
    */
   readonly clusters?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;

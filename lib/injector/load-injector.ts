@@ -47,8 +47,8 @@ export interface LoadInjectorProps {
 /**
  * The load injector: a long-lived k6 Deployment (never a CronJob, so load has no gaps) with a
  * statsd-exporter sidecar; in per-node mode (`injector.mode: daemonset`) a DaemonSet of the same pod,
- * so every node sources traffic and the PodMonitor's `node` label tells the nodes apart. Script, plan and mapping live in content-hashed ConfigMaps, so any change
- * rolls the pods.
+ * so every node sources traffic and the PodMonitor's `node` label tells the nodes apart. Script, plan
+ * and mapping live in content-hashed ConfigMaps, so any change rolls the pods.
  */
 export class LoadInjector extends Construct {
   /** The injector workload: a Deployment, or in per-node mode a DaemonSet of the same pod. */

@@ -4,9 +4,10 @@ import type { QueryScope } from './queries';
 import { FLOW_LABELS, flowSelector, selector } from './queries';
 
 /**
- * PromQL for `injector.output: prometheus-rw` (HTTP flows; config rules refuse gRPC flows in this mode). k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55)
- * names series differently from statsd-exporter, so the SLI functions in queries.ts delegate here and the
- * recording rules give both modes the same SLI series (`flow:cl_*:rate<window>`):
+ * PromQL for `injector.output: prometheus-rw` (HTTP flows; config rules refuse gRPC flows in this mode).
+ * k6's remote-write output (experimental-prometheus-rw, k6 >= 0.55) names series differently from
+ * statsd-exporter, so the SLI functions in queries.ts delegate here and the recording rules give both
+ * modes the same SLI series (`flow:cl_*:rate<window>`):
  * - counters keep their names: `k6_http_reqs_total` (tags become labels; namespace/pod/node come from
  *   `k6 run --tag`, see load-injector.ts);
  * - `http_req_failed` is a Rate, exported as a since-start ratio gauge (`k6_http_req_failed_rate`) that

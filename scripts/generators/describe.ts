@@ -79,9 +79,26 @@ export function tsType(node: SchemaNode, indent: string): string {
   }
 }
 
+/** Comment lines of the props source stay within this width (a `@default` line is never split). */
+const COMMENT_WIDTH = 120;
+
+/** Greedy word wrap of one line of text to `width` characters (a longer word stays whole). */
+function wrap(line: string, width: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      out.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  return [...out, cur];
+}
+
 function jsdoc(node: SchemaNode, indent: string, optional: boolean): string {
   const { text } = splitDefault(node.description);
-  const lines = text ? text.split('\n') : [];
+  const width = COMMENT_WIDTH - indent.length - 3;
+  const lines = text ? text.split('\n').flatMap((l) => wrap(l, width)) : [];
   const constraints = constraintText(node);
   if (constraints) lines.push(constraints);
   const def = defaultOf(node);
