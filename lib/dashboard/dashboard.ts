@@ -9,7 +9,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { METRICS } from '../model/metrics';
 import { isRemoteWrite } from '../model/queries-rw';
-import { FlowClass, Model, ResolvedFlow } from '../model/model';
+import { FlowClass, Model, QueryScope, ResolvedFlow, queryScope } from '../model/model';
 import { ALERT_CATALOG, AlertSpec, RUNBOOK_BASE, runbookUrl } from '../monitoring/alerts';
 import {
   ViewFilter,
@@ -33,20 +33,17 @@ import {
   serverLatencyQuantileBy,
   serverRequestRate,
   serverSuccessRatio,
-  QueryScope,
-  queryScope,
   trafficFloor,
 } from '../model/queries';
 import {
   DASHBOARD_UID,
-  FlowPanel,
   SECTION_ROW_IDS,
-  SharedPanel,
   classIdBase,
   classVariable,
   flowIdBase,
   panelId,
 } from './links';
+import { FlowPanel, SharedPanel } from './panels';
 import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';

@@ -1,46 +1,11 @@
 import { alertSpec } from '../monitoring/alerts';
+import { FLOW_PANELS, FlowPanel, SHARED_PANELS, SharedPanel } from './panels';
 import { FlowClass, Model } from '../model/model';
 
 /** UID of the dashboard; part of every deep link, so it never changes. */
 export const DASHBOARD_UID = 'continuous-load';
 /** URL slug of the dashboard title ("Continuous Load"). */
 const DASHBOARD_SLUG = 'continuous-load';
-
-/** The panels every flow gets (some only for some flow kinds); the key is part of deep links. */
-export const FLOW_PANELS = [
-  'availability-1m',
-  'availability-1h',
-  'availability-1d',
-  'availability-7d',
-  'availability-30d',
-  'availability-1y',
-  'error-budget',
-  'burn-rate',
-  'requests',
-  'errors',
-  'latency',
-  'server-latency',
-  'latency-heatmap',
-  'latency-slo',
-  'dns',
-  'connect',
-] as const;
-export type FlowPanel = (typeof FLOW_PANELS)[number];
-
-/** The panels shown once, across flows. */
-export const SHARED_PANELS = [
-  'served-by-matrix',
-  'node-error-ratio',
-  'node-latency',
-  'dropped-iterations',
-  'vus',
-  'cpu-throttling',
-  'exporter-drops',
-  'server-requests',
-  'server-success',
-  'server-latency-by-path',
-] as const;
-export type SharedPanel = (typeof SHARED_PANELS)[number];
 
 /** 32-bit FNV-1a: a stable number from a flow name (ids survive reordering and adding flows). */
 function fnv1a(s: string): number {

@@ -212,6 +212,18 @@ export interface Model {
   readonly security: Config['security'];
 }
 
+/**
+ * What a query reads of the model: the namespace its series live in, the names of the workloads behind
+ * them, the objectives that set thresholds. Rules query the model's namespace; the dashboard queries
+ * Grafana's `$namespace` variable (`queryScope(model, '$namespace')`), so one dashboard serves several installs.
+ */
+export type QueryScope = Pick<Model, 'namespace' | 'injector' | 'target' | 'objectives'>;
+
+/** The query scope of a model, in its namespace or in another (a dashboard variable). */
+export function queryScope(model: Model, namespace: string = model.namespace): QueryScope {
+  return { namespace, injector: model.injector, target: model.target, objectives: model.objectives };
+}
+
 export interface SemVer {
   readonly major: number;
   readonly minor: number;

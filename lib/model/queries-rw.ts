@@ -1,6 +1,5 @@
 import { METRICS } from './metrics';
-import { FlowScope } from './model';
-import type { QueryScope } from './queries';
+import { FlowScope, QueryScope } from './model';
 import { FLOW_LABELS, flowSelector, selector } from './queries';
 
 /**

@@ -1,19 +1,7 @@
-import { FlowScope, Model, ResolvedFlow, scopeFlowNames } from './model';
+import { FlowScope, QueryScope, ResolvedFlow, scopeFlowNames } from './model';
 import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 import { round } from './numbers';
-
-/**
- * What a query reads of the model: the namespace its series live in, the names of the workloads behind
- * them, the objectives that set thresholds. Rules query the model's namespace; the dashboard queries
- * Grafana's `$namespace` variable (`queryScope(model, '$namespace')`), so one dashboard serves several installs.
- */
-export type QueryScope = Pick<Model, 'namespace' | 'injector' | 'target' | 'objectives'>;
-
-/** The query scope of a model, in its namespace or in another (a dashboard variable). */
-export function queryScope(model: Model, namespace: string = model.namespace): QueryScope {
-  return { namespace, injector: model.injector, target: model.target, objectives: model.objectives };
-}
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,

@@ -1,4 +1,4 @@
-import type { FlowPanel, SharedPanel } from '../dashboard/links';
+import type { FlowPanel, SharedPanel } from '../dashboard/panels';
 
 /** How urgent an alert is: fixed, or the `severity` of the burn-rate pair (`objectives.burnRates[]`) that fired. */
 type AlertSeverity = 'page' | 'ticket' | 'burn-rate pair';

@@ -1,5 +1,6 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
-import { ALERT_FLOW_TEMPLATE, FLOW_PANELS, SHARED_PANELS, alertPanelLink, classIdBase, panelId, panelLink } from '../../lib/dashboard/links';
+import { ALERT_FLOW_TEMPLATE, alertPanelLink, classIdBase, panelId, panelLink } from '../../lib/dashboard/links';
+import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/panels';
 import { ALERTS, alertSpec } from '../../lib/monitoring/alerts';
 import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/links';
+import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/panels';
 import { ALERTS, ALERT_CATALOG, RUNBOOK_BASE, alertSpec, runbookAnchor, runbookUrl } from '../../lib/monitoring/alerts';
 import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
