@@ -1,11 +1,9 @@
+/** A flow's availability gauges, one per window. */
+export const AVAILABILITY_PANELS = ['availability-1m', 'availability-1h', 'availability-1d', 'availability-7d', 'availability-30d', 'availability-1y'] as const;
+
 /** The panels every flow gets (some only for some flow kinds); the key is part of deep links. */
 export const FLOW_PANELS = [
-  'availability-1m',
-  'availability-1h',
-  'availability-1d',
-  'availability-7d',
-  'availability-30d',
-  'availability-1y',
+  ...AVAILABILITY_PANELS,
   'error-budget',
   'burn-rate',
   'requests',

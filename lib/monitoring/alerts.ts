@@ -1,4 +1,4 @@
-import type { FlowPanel, SharedPanel } from '../dashboard/panels';
+import { AVAILABILITY_PANELS, FlowPanel, SharedPanel } from '../dashboard/panels';
 
 /** How urgent an alert is: fixed, or the `severity` of the burn-rate pair (`objectives.burnRates[]`) that fired. */
 type AlertSeverity = 'page' | 'ticket' | 'burn-rate pair';
@@ -23,17 +23,7 @@ export const ALERT_CATALOG = {
     severity: 'burn-rate pair',
     summary: 'A flow fails: its error ratio burns the error budget too fast in a short and a long window.',
     panel: 'burn-rate',
-    runbookPanels: [
-      'availability-1m',
-      'availability-1h',
-      'availability-1d',
-      'availability-7d',
-      'availability-30d',
-      'availability-1y',
-      'error-budget',
-      'burn-rate',
-      'errors',
-    ],
+    runbookPanels: [...AVAILABILITY_PANELS, 'error-budget', 'burn-rate', 'errors'],
   },
   latencyBudgetBurn: {
     name: 'ContinuousLoadLatencyBudgetBurn',
