@@ -43,9 +43,6 @@ export interface Rule {
   readonly annotations?: Record<string, string>;
 }
 
-export { ALERTS } from './alerts';
-export type { AlertName } from './alerts';
-
 /** Window of the rate() in the saturation and statsd-exporter alerts. */
 const SATURATION_WINDOW = '5m';
 /** Container name of k6 in the injector pod (cAdvisor `container` label). */

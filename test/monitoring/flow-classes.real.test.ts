@@ -2,7 +2,8 @@ import { detectionScenarios, parseFired } from '../support/monitoring/detection-
 import { runRuleTests } from '../support/monitoring/promtool-run';
 import { sloRuleTests } from '../support/monitoring/rule-tests';
 import { ConfigInput } from '../../lib/config/schema';
-import { ALERTS, RULE_GROUP } from '../../lib/monitoring/rule-groups';
+import { ALERTS } from '../../lib/monitoring/alerts';
+import { RULE_GROUP } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { requirePromtools } from '../tools/promtool';
 import { CLASS_CONFIG } from './fixtures';

@@ -4,7 +4,8 @@ import { DASHBOARD_UID } from '../../lib/dashboard/dashboard';
 import { leMatcher } from '../../lib/model/queries';
 import { sloRuleTests } from '../support/monitoring/rule-tests';
 import { leLabel } from '../support/monitoring/series';
-import { ALERTS, alertNames, sloRuleGroups } from '../../lib/monitoring/rule-groups';
+import { ALERTS } from '../../lib/monitoring/alerts';
+import { alertNames, sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { CONFIGS } from '../support/monitoring/rule-test-configs';
 

@@ -3,7 +3,8 @@ import { fromSeconds } from '../../../lib/model/duration';
 import { SCRAPE_INTERVAL } from '../../../lib/monitoring/monitors';
 import { INTERVAL_SECONDS, NamedTestGroup, PromqlExprTest, flowRules } from './rule-tests';
 import { FlowTraffic, RequestGroup, flowSeries, injectorPod, seededRandom } from './series';
-import { ALERTS, AlertName, RULE_GROUP } from '../../../lib/monitoring/rule-groups';
+import { ALERTS, AlertName } from '../../../lib/monitoring/alerts';
+import { RULE_GROUP } from '../../../lib/monitoring/rule-groups';
 
 /**
  * Fault scenarios for the detection benchmark (`npm run bench:detect`): a healthy history, then a fault

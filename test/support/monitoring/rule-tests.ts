@@ -18,7 +18,8 @@ import {
   seriesName,
   targetLabels,
 } from './series';
-import { ALERTS, AlertName, FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/rule-groups';
+import { ALERTS, AlertName } from '../../../lib/monitoring/alerts';
+import { FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/rule-groups';
 import { round } from '../../../lib/model/numbers';
 
 /**
