@@ -24,33 +24,11 @@ describe('config validation', () => {
     expect(problems({ flows: [{ type: 'http-service', name: 'a', rate: -1 }] })).toContain('flows[0].rate (got -1): must be above 0');
   });
 
-  test('statsd output with k6 >= 0.55 is refused, saying why', () => {
-    const msg = problems({ injector: { image: 'grafana/k6:0.55.0' } });
-    expect(msg).toContain('injector.image (got "grafana/k6:0.55.0")');
-    expect(msg).toContain('statsd output was removed in k6 v0.55.0');
-  });
-
-  test('duplicate flow names are refused', () => {
-    const msg = problems({ flows: [{ type: 'http-service', name: 'a' }, { type: 'http-service', name: 'a' }] });
-    expect(msg).toContain('flows[1].name (got "a"): duplicate flow name');
-  });
-
   test('an image without a tag is refused', () => {
     expect(problems({ target: { image: 'ghcr.io/stefanprodan/podinfo' } })).toContain('target.image');
   });
 
   test('an objective of 100 % is refused', () => {
     expect(problems({ objectives: { availability: 100 } })).toContain('objectives.availability (got 100): objectives.availability must be below 100 %');
-  });
-
-  test('in existing-stack mode the namespace must differ from the monitoring namespace', () => {
-    const msg = problems({ namespace: 'monitoring', monitoring: { mode: 'existing' } });
-    expect(msg).toContain('namespace (got "monitoring"): collides with monitoring.existing.namespace');
-  });
-
-  test('a traffic alert `for` that a rollout would outlast is refused, saying why', () => {
-    // GIVEN traffic.for shorter than minRatio × window WHEN the config is parsed THEN the field, value and bound are named
-    const msg = problems({ objectives: { traffic: { minRatio: 0.8, window: '10m', for: '5m' } } });
-    expect(msg).toContain('objectives.traffic.for (got "5m"): must be longer than minRatio × window (0.8 × 10m = 480s)');
   });
 });
