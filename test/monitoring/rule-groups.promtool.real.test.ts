@@ -1,4 +1,4 @@
-import { describePromtoolRuns } from '../support/monitoring/rule-test-configs';
+import { CONFIGS, ConfigName, describePromtoolRuns } from '../support/monitoring/rule-test-configs';
 
-// The `promtool test rules` runs of one config of test/support/monitoring/rule-test-configs.ts (one file per config, so they run in parallel).
-describePromtoolRuns('default');
+// `promtool test rules` of the generated rule tests, for every config of test/support/monitoring/rule-test-configs.ts.
+for (const name of Object.keys(CONFIGS) as ConfigName[]) describePromtoolRuns(name);

@@ -26,13 +26,6 @@ describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (_configName,
   });
 });
 
-test('every config has its `promtool test rules` file (test/monitoring/rule-groups.promtool-*.real.test.ts)', () => {
-  // GIVEN the promtool test files WHEN we read which config each runs THEN together they run every config once
-  const files = fs.readdirSync(__dirname).filter((f) => /^rule-groups\.promtool-.*\.real\.test\.ts$/.test(f));
-  const runs = files.flatMap((f) => [...fs.readFileSync(path.join(__dirname, f), 'utf8').matchAll(/^describePromtoolRuns\('([^']+)'\);$/gm)].map((x) => x[1]));
-  expect(runs.sort()).toEqual(Object.keys(CONFIGS).sort());
-});
-
 describe('every alert', () => {
   const configs = Object.values(CONFIGS).map((c) => model(c));
   const alerts = configs.flatMap((m) => sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ m, r }))));

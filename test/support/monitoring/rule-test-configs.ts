@@ -12,9 +12,9 @@ import { CLASS_CONFIG } from '../../monitoring/fixtures';
 /**
  * Configs whose generated rules are proven: the default, per-flow overrides with an integer `le`, existing mode,
  * and flow classes of several flows (faults on one flow of a class, its class mates healthy beside it).
- * Their `promtool test rules` runs are the most expensive tests of the suite, so each config has its own test
- * file (test/monitoring/rule-groups.promtool-*.real.test.ts, real-component tier: `npm run test:e2e`) and Jest runs them in
- * parallel; test/monitoring/rule-groups.test.ts holds the rest.
+ * Their `promtool test rules` runs are the most expensive tests of the suite: they run in the real-component
+ * tier (test/monitoring/rule-groups.promtool.real.test.ts, `npm run test:e2e`); test/monitoring/rule-groups.test.ts
+ * holds the rest.
  */
 export const CONFIGS = {
   default: {},
