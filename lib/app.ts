@@ -22,7 +22,7 @@ export interface ManifestFile {
 }
 
 /** Id of the one chart of the default app; the ContinuousLoad inside it has id `cl`. */
-export const APP_CHART_ID = 'continuous-load';
+const APP_CHART_ID = 'continuous-load';
 
 /**
  * Builds the cdk8s App for a config: one chart holding one `ContinuousLoad` (the library construct),
@@ -36,7 +36,7 @@ export function buildApp(config: Config): App {
 }
 
 /** The objects of one output file, in order, before serialization. */
-export interface ChartObjects {
+interface ChartObjects {
   readonly file: string;
   readonly objects: readonly unknown[];
 }

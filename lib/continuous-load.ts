@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { LoadChart } from './charts/load';
-import { MonitoringChart } from './charts/monitoring';
-import { NamespaceChart } from './charts/namespace';
-import { PrerequisitesChart } from './charts/prerequisites';
+import { LoadPart } from './parts/load-part';
+import { MonitoringPart } from './parts/monitoring-part';
+import { NamespacePart } from './parts/namespace-part';
+import { PrerequisitesPart } from './parts/prerequisites-part';
 import { ConfigError } from './config/errors';
 import { parseConfig } from './config/load';
 import { ContinuousLoadProps } from './config/props';
@@ -49,10 +49,10 @@ export class ContinuousLoad extends Construct {
     const model = this.model;
     const parts: ContinuousLoadPart[] = [];
     const part = (partId: string, make: (id: string) => Construct) => parts.push({ id: partId, construct: make(partId) });
-    part('00-namespace', (i) => new NamespaceChart(this, i, { model }));
-    if (model.monitoring.mode === 'demo') part('10-prerequisites', (i) => new PrerequisitesChart(this, i, { model }));
-    part('20-load', (i) => new LoadChart(this, i, { model }));
-    part('30-monitoring', (i) => new MonitoringChart(this, i, { model }));
+    part('00-namespace', (i) => new NamespacePart(this, i, { model }));
+    if (model.monitoring.mode === 'demo') part('10-prerequisites', (i) => new PrerequisitesPart(this, i, { model }));
+    part('20-load', (i) => new LoadPart(this, i, { model }));
+    part('30-monitoring', (i) => new MonitoringPart(this, i, { model }));
     this.parts = parts;
   }
 

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ManifestFile } from './app';
 
 /**
  * Writes the output tree into `outdir` all at once: everything (every cluster's subdirectory too) goes to
@@ -8,7 +7,7 @@ import { ManifestFile } from './app';
  * swap, `outdir` is untouched; `outdir` never holds a half-written set or a stray file. File names are
  * relative paths (`prod/20-load.k8s.yaml`) without `.`/`..` segments or hidden names.
  */
-export function writeAtomically(outdir: string, files: readonly ManifestFile[]): void {
+export function writeAtomically(outdir: string, files: readonly { readonly file: string; readonly content: string }[]): void {
   if (files.length === 0) throw new Error('refusing to write an empty output directory');
   const target = path.resolve(outdir);
   const parent = path.dirname(target);

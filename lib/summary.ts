@@ -7,7 +7,7 @@ import { KUSTOMIZATION_FILE } from './kustomize/kustomization';
 import { buildModel } from './model/model';
 
 /** What one output directory holds, for the summary printed after synth. */
-export interface DirectorySummary {
+interface DirectorySummary {
   /** Directory as the user would type it, e.g. `dist` or `dist/prod`. */
   readonly dir: string;
   readonly files: number;
@@ -20,7 +20,7 @@ export interface DirectorySummary {
 }
 
 /** Warnings about a valid config that the user should still know about. */
-export function configWarnings(config: Config): string[] {
+function configWarnings(config: Config): string[] {
   const out: string[] = [];
   const model = buildModel(config);
   if (config.injector.output === 'statsd') {

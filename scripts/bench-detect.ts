@@ -1,6 +1,6 @@
 /**
  * Detection benchmark: `npm run bench:detect [-- --config continuous-load.yaml] [--markdown]`.
- * Runs the fault scenarios of lib/monitoring/detection-scenarios.ts through `promtool test rules`
+ * Runs the fault scenarios of test/support/monitoring/detection-scenarios.ts through `promtool test rules`
  * against the generated rules and prints the time to detect per scenario and the alerts of a healthy day.
  * Uses every promtool test/tools/promtool.ts finds (Debian 2.42, a Prometheus 3.x build, $PROMTOOL).
  */
@@ -9,16 +9,17 @@ import { parse } from 'yaml';
 import { parseConfig } from '../lib/config/load';
 import { buildModel } from '../lib/model/model';
 import { fromSeconds } from '../lib/model/duration';
-import { detectionScenarios, parseFired } from '../lib/monitoring/detection-scenarios';
-import { runRuleTests } from '../lib/monitoring/promtool-run';
+import { detectionScenarios, parseFired } from '../test/support/monitoring/detection-scenarios';
+import { runRuleTests } from '../test/support/monitoring/promtool-run';
 import { requirePromtools } from '../test/tools/promtool';
 
 const args = process.argv.slice(2);
 const configPath = args.includes('--config') ? args[args.indexOf('--config') + 1] : undefined;
 const markdown = args.includes('--markdown');
 const input = configPath ? parse(fs.readFileSync(configPath, 'utf8')) ?? {} : {};
-const model = buildModel(parseConfig(input, configPath ?? 'default config'));
-const o = model.config.objectives;
+const config = parseConfig(input, configPath ?? 'default config');
+const model = buildModel(config);
+const o = config.objectives;
 
 const rows: string[][] = [];
 let failed = 0;
@@ -54,7 +55,7 @@ for (const tool of requirePromtools()) {
 const header = ['promtool', 'scenario', 'target', 'time to detect', 'first alert', 'result', 'promtool time'];
 console.log(
   `Detection benchmark: ${model.flows.length} flow(s), availability ${o.availability}%, latency ${o.latency.target}% < ${o.latency.threshold}, ` +
-    `pairs ${o.burnRates.map((b) => `${b.short}/${b.long}×${b.factor}`).join(' ')}, evaluation every ${model.config.monitoring.demo.prometheus.evaluationInterval}; ` +
+    `pairs ${o.burnRates.map((b) => `${b.short}/${b.long}×${b.factor}`).join(' ')}, evaluation every ${model.monitoring.demo.prometheus.evaluationInterval}; ` +
     'faults start after 6h of healthy history (0.01% random errors, latency jitter).',
 );
 if (markdown) {

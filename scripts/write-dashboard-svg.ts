@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../lib/config/load';
 import { buildDashboard } from '../lib/dashboard/dashboard';
-import { DASHBOARD_SVG_FILE, renderLayoutSvg } from '../lib/dashboard/layout-svg';
+import { DASHBOARD_SVG_FILE, renderLayoutSvg } from './generators/layout-svg';
 import { buildModel } from '../lib/model/model';
 
 const file = path.resolve(__dirname, '..', DASHBOARD_SVG_FILE);

@@ -1,7 +1,7 @@
-// Writes the files generated from the config schema (npm run docs); tests check they are current.
+// Writes the files generated from the config schema and the alert catalog (npm run docs); tests check they are current.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GENERATED_DOCS } from '../lib/config/generated';
+import { GENERATED_DOCS } from './generators/doc-files';
 
 const root = path.resolve(__dirname, '..');
 for (const [file, content] of Object.entries(GENERATED_DOCS())) {

@@ -27,7 +27,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-export function formatProblem(p: ConfigProblem, source: string): string {
+function formatProblem(p: ConfigProblem, source: string): string {
   const value = p.value === undefined ? '' : ` (got ${JSON.stringify(p.value)})`;
   return `${source}: ${p.path}${value}: ${p.message}`;
 }

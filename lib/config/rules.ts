@@ -5,7 +5,7 @@ import { toSeconds } from '../model/duration';
 import { parseK6Duration } from '../injector/k6-options';
 
 /** Header names that carry credentials; their values must never be written into dist/. */
-export const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token|.*(token|secret|password|passwd).*)$/i;
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token|.*(token|secret|password|passwd).*)$/i;
 
 /** Rules that span several fields: the schema checks each field, these check how they fit together. */
 export function crossFieldProblems(config: Config): ConfigProblem[] {

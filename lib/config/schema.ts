@@ -84,14 +84,14 @@ const burnRateWindow = z
   })
   .strict();
 
-export const DEFAULT_BURN_RATES = [
+const DEFAULT_BURN_RATES = [
   { short: '5m', long: '1h', factor: 14.4, severity: 'page' as const },
   { short: '30m', long: '6h', factor: 6, severity: 'page' as const },
   { short: '2h', long: '1d', factor: 3, severity: 'ticket' as const },
   { short: '6h', long: '3d', factor: 1, severity: 'ticket' as const },
 ];
 
-export const objectivesSchema = z
+const objectivesSchema = z
   .object({
     availability: percent('objectives.availability')
       .default(99.95)
@@ -184,7 +184,7 @@ const path = (def: string) =>
 const connectionReuse = (def: boolean, why: string) =>
   z.boolean().default(def).describe(`Keep connections alive between requests (false: a new DNS lookup and TCP connection per request). ${why}`);
 
-export const httpServiceFlow = z
+const httpServiceFlow = z
   .object({
     type: z.literal('http-service').describe('HTTP over keep-alive connections to the target ClusterIP Service: the kube-proxy or eBPF service path.'),
     ...flowCommon,
@@ -193,7 +193,7 @@ export const httpServiceFlow = z
   })
   .strict();
 
-export const httpFreshFlow = z
+const httpFreshFlow = z
   .object({
     type: z
       .literal('http-fresh')
@@ -203,7 +203,7 @@ export const httpFreshFlow = z
   })
   .strict();
 
-export const httpPodDirectFlow = z
+const httpPodDirectFlow = z
   .object({
     type: z
       .literal('http-pod-direct')
@@ -219,7 +219,7 @@ const grpcMethod = z.string().regex(/^\/?[A-Za-z_][A-Za-z0-9_.]*\/[A-Za-z_][A-Za
   message: "must be a gRPC method such as 'grpc.health.v1.Health/Check' or '/version.VersionService/Version'",
 });
 
-export const grpcFlow = z
+const grpcFlow = z
   .object({
     type: z.literal('grpc').describe("gRPC to podinfo's port 9999 over one long-lived HTTP/2 connection per VU."),
     ...flowCommon,
@@ -232,7 +232,7 @@ export const grpcFlow = z
   })
   .strict();
 
-export const chainFlow = z
+const chainFlow = z
   .object({
     type: z
       .literal('chain')
@@ -242,7 +242,7 @@ export const chainFlow = z
   })
   .strict();
 
-export const crossNamespaceFlow = z
+const crossNamespaceFlow = z
   .object({
     type: z
       .literal('cross-namespace')
@@ -255,9 +255,9 @@ export const crossNamespaceFlow = z
   .strict();
 
 /** Schemes a custom target URL may use, per protocol. */
-export const CUSTOM_SCHEMES = { http: ['http'], https: ['https'], grpc: ['grpc', 'grpcs'] } as const;
+const CUSTOM_SCHEMES = { http: ['http'], https: ['https'], grpc: ['grpc', 'grpcs'] } as const;
 
-export const customFlow = z
+const customFlow = z
   .object({
     type: z.literal('custom').describe('A user-defined HTTP(S) or gRPC target: an ingress host, an external endpoint, another team\'s service.'),
     ...flowCommon,
@@ -335,13 +335,13 @@ export const customFlow = z
     }
   });
 
-export const flowSchema = z.discriminatedUnion('type', [httpServiceFlow, httpFreshFlow, httpPodDirectFlow, grpcFlow, chainFlow, crossNamespaceFlow, customFlow]);
+const flowSchema = z.discriminatedUnion('type', [httpServiceFlow, httpFreshFlow, httpPodDirectFlow, grpcFlow, chainFlow, crossNamespaceFlow, customFlow]);
 
 /** Every flow type; `cross-namespace` and `custom` are optional (not in the defaults). */
 export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom'] as const;
 
 /** The default flows: every non-optional flow type once. */
-export const DEFAULT_FLOWS = [
+const DEFAULT_FLOWS = [
   { type: 'http-service' as const, name: 'http-service', rate: 10 },
   { type: 'http-fresh' as const, name: 'http-fresh', rate: 5 },
   { type: 'http-pod-direct' as const, name: 'http-pod-direct', rate: 5 },
@@ -417,7 +417,7 @@ const cidr = () =>
 
 const port = () => z.number().int().min(1, { message: 'must be a port from 1 to 65535' }).max(65535, { message: 'must be a port from 1 to 65535' });
 
-export const securitySchema = z
+const securitySchema = z
   .object({
     networkPolicies: z
       .boolean()
@@ -569,4 +569,3 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type FlowConfig = z.output<typeof flowSchema>;
 export type Objectives = z.output<typeof objectivesSchema>;
-export type SecurityConfig = z.output<typeof securitySchema>;

@@ -9,7 +9,8 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { METRICS } from '../model/metrics';
 import { isRemoteWrite } from '../model/queries-rw';
-import { FlowClass, Model, ResolvedFlow } from '../model/model';
+import { FlowClass, Model, QueryScope, ResolvedFlow, queryScope } from '../model/model';
+import { ALERT_CATALOG, AlertSpec, RUNBOOK_BASE, runbookUrl } from '../monitoring/alerts';
 import {
   ViewFilter,
   availability,
@@ -33,19 +34,18 @@ import {
   serverLatencyQuantileBy,
   serverRequestRate,
   serverSuccessRatio,
+  trafficFloor,
 } from '../model/queries';
 import {
   DASHBOARD_UID,
-  FlowPanel,
-  RUNBOOK_BASE,
   SECTION_ROW_IDS,
-  SharedPanel,
   classIdBase,
   classVariable,
   flowIdBase,
   panelId,
-  runbookLink,
 } from './links';
+import { FlowPanel, SharedPanel } from './panels';
+import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';
 
@@ -53,11 +53,11 @@ export { DASHBOARD_UID } from './links';
 export type DashboardJson = dashboard.Dashboard;
 
 /** Windows of the availability gauges (the predecessor's set). */
-export const AVAILABILITY_WINDOWS = ['1m', '1h', '1d', '7d', '30d', '1y'] as const;
+const AVAILABILITY_WINDOWS = ['1m', '1h', '1d', '7d', '30d', '1y'] as const;
 /** Rate window of the time-series panels. */
-export const PANEL_WINDOW = '5m';
+const PANEL_WINDOW = '5m';
 /** Client latency quantiles shown per flow. */
-export const LATENCY_QUANTILES = [0.5, 0.9, 0.99] as const;
+const LATENCY_QUANTILES = [0.5, 0.9, 0.99] as const;
 /** Regex a multi-value variable set to "All" stands for. */
 export const ALL = '.*';
 
@@ -67,10 +67,10 @@ export const ALL = '.*';
  * counter `k6_served_by_total`), `cadvisor` (kubelet; kube-prometheus-stack scrapes it, the demo
  * Prometheus does not).
  */
-export type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
+type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
 
 /** One query of one panel, with dashboard variables replaced by their defaults. */
-export interface DashboardQuery {
+interface DashboardQuery {
   /**
    * `<flow>/<panel>` for per-flow panels, `<class id>/<panel>` for the repeated row of a class of several
    * flows, `<panel>` for shared ones (the keys of `links.ts`).
@@ -96,24 +96,10 @@ export interface DashboardQuery {
 
 const DS: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
-/** Alert whose runbook each panel links to; panels not listed link to the runbook index. */
-const PANEL_ALERT: Partial<Record<FlowPanel | SharedPanel, string>> = {
-  'availability-1m': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1h': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-7d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-30d': 'ContinuousLoadErrorBudgetBurn',
-  'availability-1y': 'ContinuousLoadErrorBudgetBurn',
-  'error-budget': 'ContinuousLoadErrorBudgetBurn',
-  'burn-rate': 'ContinuousLoadErrorBudgetBurn',
-  errors: 'ContinuousLoadErrorBudgetBurn',
-  requests: 'ContinuousLoadTrafficLow',
-  latency: 'ContinuousLoadLatencyBudgetBurn',
-  'latency-heatmap': 'ContinuousLoadLatencyBudgetBurn',
-  'latency-slo': 'ContinuousLoadLatencyBudgetBurn',
-  'dropped-iterations': 'ContinuousLoadDroppedIterations',
-  vus: 'ContinuousLoadDroppedIterations',
-};
+/** Alert whose runbook each panel links to (the catalog's `runbookPanels`); panels not listed link to the runbooks. */
+const PANEL_ALERT: ReadonlyMap<FlowPanel | SharedPanel, string> = new Map(
+  Object.values(ALERT_CATALOG).flatMap((a: AlertSpec) => (a.runbookPanels ?? []).map((p) => [p, a.name] as const)),
+);
 
 /** Client-side duration histogram by request kind; new kinds add a line here. */
 const CLIENT_DURATION: Readonly<Record<string, string>> = {
@@ -155,8 +141,6 @@ interface PanelSpec {
   readonly w: number;
 }
 
-const pct = (r: number) => `${Math.round(r * 1e6) / 1e4}%`;
-
 function thresholds(base: string, steps: [number, string][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
@@ -179,15 +163,15 @@ function dashedAt(p: timeseries.PanelBuilder, base: string, steps: [number, stri
 }
 
 /** The panels of one flow, line by line. Which panels a flow gets depends on its kind and type. */
-function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][] {
+function flowLines(model: Model, view: QueryScope, flow: ResolvedFlow): PanelSpec[][] {
   const budget = errorBudget(flow.availability);
-  const period = model.config.objectives.period;
-  const pageBurn = model.config.objectives.burnRates[0];
+  const period = model.objectives.period;
+  const pageBurn = model.objectives.burnRates[0];
   const kind: string = flow.request.kind;
   // The histogram the latency SLI reads (fresh-connection flows: DNS lookup and connect included).
   const duration = flow.request.kind === 'http' ? clientLatencyMetric(flow) : (CLIENT_DURATION[kind] ?? METRICS.httpReqDuration);
-  const minRate = Math.round(flow.rate * model.config.objectives.traffic.minRatio * 1e6) / 1e6;
-  const gaugeMin = Math.max(0, Math.round((1 - 10 * budget) * 1e9) / 1e9);
+  const minRate = trafficFloor(model, flow);
+  const gaugeMin = Math.max(0, round(1 - 10 * budget, 9));
 
   const sli: PanelSpec[] = AVAILABILITY_WINDOWS.map((w) => ({
     key: `availability-${w}` as FlowPanel,
@@ -300,7 +284,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
       description: `Share of requests slower than ${flow.latency.threshold}; dashed: the allowed ${pct(1 - flow.latency.target)} (objective ${pct(flow.latency.target)}).`,
       queries: [{ expr: latencyBadRatio(view, flow, PANEL_WINDOW), legend: 'slow', source: 'k6' }],
       w: 12,
-      build: () => dashedAt(lines('percentunit'), 'transparent', [[Math.round((1 - flow.latency.target) * 1e9) / 1e9, 'red']]).min(0),
+      build: () => dashedAt(lines('percentunit'), 'transparent', [[round(1 - flow.latency.target, 9), 'red']]).min(0),
     },
   ];
 
@@ -330,7 +314,7 @@ function flowLines(model: Model, view: Model, flow: ResolvedFlow): PanelSpec[][]
 }
 
 /** The target as podinfo sees it (the predecessor's server row): all flows to the target together. */
-function targetLine(view: Model): PanelSpec[] {
+function targetLine(view: QueryScope): PanelSpec[] {
   return [
     {
       key: 'server-requests',
@@ -479,7 +463,7 @@ function classVariableBuilder(cls: FlowClass, name: string): dashboard.CustomVar
 
 function build(model: Model): Catalog {
   // Panels read the namespace from the `namespace` variable, so one dashboard serves several installs.
-  const view: Model = { ...model, namespace: '$namespace' };
+  const view = queryScope(model, '$namespace');
   const filter: ViewFilter = { namespace: '$namespace', flow: '$flow', node: '$node', remoteWrite: isRemoteWrite(model) };
   const queries: DashboardQuery[] = [];
   const b = new dashboard.DashboardBuilder('Continuous Load')
@@ -522,7 +506,7 @@ function build(model: Model): Catalog {
     for (const spec of line) {
       const id = panelId(flow, spec.key);
       const refIds = spec.queries.map((_, i) => String.fromCharCode(65 + i));
-      const alert = PANEL_ALERT[spec.key];
+      const alert = PANEL_ALERT.get(spec.key);
       b.withPanel(
         spec
           .build()
@@ -531,7 +515,7 @@ function build(model: Model): Catalog {
           .description(spec.description)
           .datasource(DS)
           .gridPos({ x, y, w: spec.w, h })
-          .links([new dashboard.DashboardLinkBuilder(alert ? `Runbook: ${alert}` : 'Runbooks').url(runbookLink(alert)).targetBlank(true)])
+          .links([new dashboard.DashboardLinkBuilder(alert ? `Runbook: ${alert}` : 'Runbooks').url(runbookUrl(alert)).targetBlank(true)])
           .targets(
             spec.queries.map((q, i) => {
               const t = new prometheus.DataqueryBuilder().refId(refIds[i]).datasource(DS).expr(q.expr).legendFormat(q.legend).editorMode(prometheus.QueryEditorMode.Code);
@@ -602,7 +586,7 @@ function withDefaultPlacement(d: DashboardJson): DashboardJson {
 }
 
 /** Replaces the dashboard variables in a query with their defaults, giving PromQL Prometheus can run. */
-export function interpolate(model: Model, expr: string): string {
+function interpolate(model: Model, expr: string): string {
   let classFirstFlow: Map<string, string> | undefined;
   return expr.replace(/\$(namespace|flow|node|flows_\d+)\b/g, (_, v: string) => {
     if (v === 'namespace') return model.namespace;

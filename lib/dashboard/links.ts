@@ -1,70 +1,11 @@
+import { alertSpec } from '../monitoring/alerts';
+import { FLOW_PANELS, FlowPanel, SHARED_PANELS, SharedPanel } from './panels';
 import { FlowClass, Model } from '../model/model';
 
 /** UID of the dashboard; part of every deep link, so it never changes. */
 export const DASHBOARD_UID = 'continuous-load';
 /** URL slug of the dashboard title ("Continuous Load"). */
-export const DASHBOARD_SLUG = 'continuous-load';
-
-/**
- * Where the runbooks live. Same base as the `runbook_url` annotation of the alerts
- * (`lib/monitoring/slo-rules.ts`); a test proves the two agree for every alert.
- */
-export const RUNBOOK_BASE = 'https://github.com/continuous-load/continuous-load/blob/main/docs/runbooks.md';
-
-/** The panels every flow gets (some only for some flow kinds); the key is part of deep links. */
-export const FLOW_PANELS = [
-  'availability-1m',
-  'availability-1h',
-  'availability-1d',
-  'availability-7d',
-  'availability-30d',
-  'availability-1y',
-  'error-budget',
-  'burn-rate',
-  'requests',
-  'errors',
-  'latency',
-  'server-latency',
-  'latency-heatmap',
-  'latency-slo',
-  'dns',
-  'connect',
-] as const;
-export type FlowPanel = (typeof FLOW_PANELS)[number];
-
-/** The panels shown once, across flows. */
-export const SHARED_PANELS = [
-  'served-by-matrix',
-  'node-error-ratio',
-  'node-latency',
-  'dropped-iterations',
-  'vus',
-  'cpu-throttling',
-  'exporter-drops',
-  'server-requests',
-  'server-success',
-  'server-latency-by-path',
-] as const;
-export type SharedPanel = (typeof SHARED_PANELS)[number];
-
-/**
- * The panel an alert should open, by alert name (ids differ per flow). Alerts not listed open the
- * dashboard without a panel.
- */
-export const ALERT_PANELS: Readonly<Record<string, FlowPanel | SharedPanel>> = {
-  ContinuousLoadErrorBudgetBurn: 'burn-rate',
-  ContinuousLoadLatencyBudgetBurn: 'latency-slo',
-  ContinuousLoadTrafficLow: 'requests',
-  ContinuousLoadInjectorAbsent: 'requests',
-  ContinuousLoadDroppedIterations: 'dropped-iterations',
-  ContinuousLoadStatsdPacketDrops: 'exporter-drops',
-  ContinuousLoadStatsdUnmappedEvents: 'exporter-drops',
-  ContinuousLoadStatsdExporterMemoryHigh: 'exporter-drops',
-  ContinuousLoadInjectorCpuThrottled: 'cpu-throttling',
-  ContinuousLoadInjectorMemoryHigh: 'cpu-throttling',
-  ContinuousLoadTargetCpuSaturated: 'server-requests',
-  ContinuousLoadTargetMemoryHigh: 'server-requests',
-};
+const DASHBOARD_SLUG = 'continuous-load';
 
 /** 32-bit FNV-1a: a stable number from a flow name (ids survive reordering and adding flows). */
 function fnv1a(s: string): number {
@@ -124,11 +65,6 @@ export function panelId(row: string | FlowClass | undefined, panel: FlowPanel | 
 /** Row ids of the shared sections (rows of flows use their `flowIdBase`). */
 export const SECTION_ROW_IDS = { nodes: 1, injector: 2, target: 3 } as const;
 
-/** Link to the runbook section of an alert (`docs/runbooks.md#<alertname lowercase>`), or to the runbook. */
-export function runbookLink(alert?: string): string {
-  return alert ? `${RUNBOOK_BASE}#${alert.toLowerCase()}` : RUNBOOK_BASE;
-}
-
 /**
  * The Prometheus alert template of the alert's flow label. In a `dashboard_url` annotation Prometheus expands
  * it when the alert fires, so one rule of a class links to the flow that fired.
@@ -176,21 +112,18 @@ export function panelLink(model: Model, flowName: string | undefined, panel: Flo
 }
 
 /**
- * The link an alert's `dashboard_url` annotation should carry: the panel `ALERT_PANELS` names (that
- * flow's panel for per-flow ones), else the dashboard with the namespace (and flow) selected. For a class
- * of several flows (one rule for all of them) the flow is the template `{{ $labels.flow }}`, left
- * unencoded for Prometheus to expand; a class of one flow links as its flow does.
+ * The link an alert's `dashboard_url` annotation should carry: the panel of its catalog entry, that flow's
+ * for a per-flow panel (without a flow: the dashboard). For a class of several flows (one rule for all of
+ * them) the flow is the template `{{ $labels.flow }}`, left unencoded for Prometheus to expand; a class of
+ * one flow links as its flow does.
  */
 export function alertPanelLink(model: Model, alert: string, flow?: string | FlowClass): string {
   if (typeof flow === 'object' && flow.flows.length === 1) flow = flow.flows[0].name;
-  const panel = ALERT_PANELS[alert];
-  const perFlow = panel !== undefined && (FLOW_PANELS as readonly string[]).includes(panel);
-  if (panel !== undefined && !perFlow) return panelLink(model, undefined, panel);
+  const panel = alertSpec(alert).panel;
+  if (!(FLOW_PANELS as readonly string[]).includes(panel)) return panelLink(model, undefined, panel);
   if (typeof flow === 'object') {
     if (!model.flowClasses.some((c) => c.id === flow.id)) throw new Error(`alertPanelLink: no flow class '${flow.id}' in the model`);
-    if (panel !== undefined) return dashboardUrl(model, flowPanelParams(flow, ALERT_FLOW_TEMPLATE, panel, 'raw'));
-    return dashboardUrl(model, [['var-flow', ALERT_FLOW_TEMPLATE, 'raw']]);
+    return dashboardUrl(model, flowPanelParams(flow, ALERT_FLOW_TEMPLATE, panel, 'raw'));
   }
-  if (panel !== undefined && flow !== undefined) return panelLink(model, flow, panel);
-  return dashboardUrl(model, flow === undefined ? [] : [['var-flow', flow]]);
+  return flow === undefined ? dashboardUrl(model, []) : panelLink(model, flow, panel);
 }

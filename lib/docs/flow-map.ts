@@ -1,5 +1,6 @@
 import { Config } from '../config/schema';
 import { RequestPlan, buildModel } from '../model/model';
+import { round } from '../model/numbers';
 
 /** The per-directory flow map, written beside the manifests (kubectl apply -f reads only .yaml/.yml/.json). */
 export const FLOW_MAP_FILE = 'FLOWS.md';
@@ -22,7 +23,7 @@ export function flowMap(config: Config, title: string): string {
   lines.push(`  target["podinfo target<br/>Service ${label(model.target.serviceName)}<br/>${config.target.replicas} replicas"]`);
   for (const f of model.flows) {
     lines.push(
-      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100)}% ok, ${round(f.latency.target * 100)}% under ${label(f.latency.threshold)}" --> target`,
+      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100, 4)}% ok, ${round(f.latency.target * 100, 4)}% under ${label(f.latency.threshold)}" --> target`,
     );
   }
   const prom = model.monitoring.mode === 'demo' ? `Prometheus ${label(model.monitoring.prometheusName)} (demo)` : `kube-prometheus-stack (release ${label(config.monitoring.existing.release)})`;
@@ -34,7 +35,7 @@ export function flowMap(config: Config, title: string): string {
   lines.push('  prometheus --> alerts');
   lines.push('  prometheus --> grafana');
   const rows = model.flows.map(
-    (f) => `| \`${f.name}\` | ${f.type} | ${f.rate}/s × ${replicas} pod${replicas === 1 ? '' : 's'} | \`${requestText(f.request, true)}\` | ${round(f.availability * 100)} % | ${round(f.latency.target * 100)} % under ${f.latency.threshold} |`,
+    (f) => `| \`${f.name}\` | ${f.type} | ${f.rate}/s × ${replicas} pod${replicas === 1 ? '' : 's'} | \`${requestText(f.request, true)}\` | ${round(f.availability * 100, 4)} % | ${round(f.latency.target * 100, 4)} % under ${f.latency.threshold} |`,
   );
   return [
     `# Flow map: ${title}`,
@@ -56,9 +57,5 @@ export function flowMap(config: Config, title: string): string {
 function requestText(req: RequestPlan, full: boolean): string {
   if (req.kind === 'grpc') return `gRPC ${req.method ?? 'health check'}${full ? ` @ ${req.target}` : ''}`;
   return `${req.method} ${full ? req.url : new URL(req.url).pathname}`;
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e4) / 1e4;
 }
 

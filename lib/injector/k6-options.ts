@@ -7,7 +7,7 @@
  */
 
 /** The scenario options the script (script/continuous-load.js) builds for one flow of the plan. */
-export interface K6ScenarioOptions {
+interface K6ScenarioOptions {
   readonly executor: 'constant-arrival-rate';
   readonly rate: number;
   readonly timeUnit: string;
@@ -19,7 +19,7 @@ export interface K6ScenarioOptions {
 }
 
 /** The options object the script exports (k6 JSON-encodes it: js/bundle.go, Bundle.populateExports). */
-export interface K6Options {
+interface K6Options {
   readonly scenarios: Record<string, K6ScenarioOptions>;
   readonly systemTags: readonly string[];
   readonly discardResponseBodies: boolean;
@@ -62,7 +62,7 @@ export class K6OptionsError extends Error {
 }
 
 /** DNS options of the script; see the comment there for why. */
-export const K6_DNS = { ttl: '0', select: 'roundRobin', policy: 'preferIPv4' } as const;
+const K6_DNS = { ttl: '0', select: 'roundRobin', policy: 'preferIPv4' } as const;
 
 /**
  * The options the script exports for a plan. The script builds them itself from the plan JSON; this is the
@@ -187,7 +187,7 @@ function nullIntProblem(v: unknown): string | undefined {
 }
 
 /** k6 v0.54.0 metrics/system_tag_gen.go (_SystemTagName): the system tags k6 knows. Others are silently dropped (ToSystemTagSet). */
-export const K6_KNOWN_SYSTEM_TAGS = ['proto', 'subproto', 'status', 'method', 'url', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response', 'iter', 'vu', 'ocsp_status', 'ip'];
+const K6_KNOWN_SYSTEM_TAGS = ['proto', 'subproto', 'status', 'method', 'url', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response', 'iter', 'vu', 'ocsp_status', 'ip'];
 
 /**
  * The JSON fields of ConstantArrivalRateConfig and its BaseConfig (lib/executor/constant_arrival_rate.go,

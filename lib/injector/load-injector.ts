@@ -11,19 +11,19 @@ import { loadPlan } from './plan';
 import { statsdMapping } from './statsd-mapping';
 
 /** The k6 image runs as user k6 (12345); statsd-exporter's as nobody (65534). */
-export const K6_UID = 12345;
-export const STATSD_EXPORTER_UID = 65534;
-export const K6_SCRIPT_FILE = 'continuous-load.js';
+const K6_UID = 12345;
+const STATSD_EXPORTER_UID = 65534;
+const K6_SCRIPT_FILE = 'continuous-load.js';
 
 /**
  * prometheus-rw mode: k6 pushes straight to Prometheus, so no scrape adds the target labels the rules and
  * alerts group by. k6 adds them to every sample itself: `--tag` values come from the downward API, via
  * Kubernetes' `$(VAR)` expansion in container args (namespace-agnostic, so kustomize overrides hold).
  */
-export const REMOTE_WRITE_TAG_ARGS = ['--tag', 'namespace=$(CL_NAMESPACE)', '--tag', 'pod=$(CL_POD)', '--tag', 'node=$(CL_NODE)'];
+const REMOTE_WRITE_TAG_ARGS = ['--tag', 'namespace=$(CL_NAMESPACE)', '--tag', 'pod=$(CL_POD)', '--tag', 'node=$(CL_NODE)'];
 
 /** k6's experimental-prometheus-rw output settings: trends as native histograms (k6_http_req_duration_seconds). */
-export function remoteWriteEnv(url: string, pushInterval: string): k8s.EnvVar[] {
+function remoteWriteEnv(url: string, pushInterval: string): k8s.EnvVar[] {
   const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
   return [
     { name: 'CL_NAMESPACE', valueFrom: field('metadata.namespace') },
@@ -47,8 +47,8 @@ export interface LoadInjectorProps {
 /**
  * The load injector: a long-lived k6 Deployment (never a CronJob, so load has no gaps) with a
  * statsd-exporter sidecar; in per-node mode (`injector.mode: daemonset`) a DaemonSet of the same pod,
- * so every node sources traffic and the PodMonitor's `node` label tells the nodes apart. Script, plan and mapping live in content-hashed ConfigMaps, so any change
- * rolls the pods.
+ * so every node sources traffic and the PodMonitor's `node` label tells the nodes apart. Script, plan
+ * and mapping live in content-hashed ConfigMaps, so any change rolls the pods.
  */
 export class LoadInjector extends Construct {
   /** The injector workload: a Deployment, or in per-node mode a DaemonSet of the same pod. */
@@ -62,7 +62,6 @@ export class LoadInjector extends Construct {
     super(scope, id);
     const { model } = props;
     const inj = model.injector;
-    const cfg = model.config.injector;
     const metadata = (name: string) => objectMeta(name, model.namespace, inj.labels);
 
     const script = k6Script();
@@ -95,7 +94,7 @@ export class LoadInjector extends Construct {
         containers: [
           {
             name: 'k6',
-            image: cfg.image,
+            image: inj.image,
             imagePullPolicy: 'IfNotPresent',
             args: statsd
               ? ['run', '--no-summary', '--no-thresholds', `--address=127.0.0.1:${INJECTOR_PORTS.k6Api}`, '--out=statsd', `/scripts/${K6_SCRIPT_FILE}`]
@@ -109,7 +108,7 @@ export class LoadInjector extends Construct {
                   { name: 'K6_STATSD_TAG_BLOCKLIST', value: K6_STATSD_TAG_BLOCKLIST.join(',') },
                   { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' },
                 ]
-              : [...remoteWriteEnv(inj.remoteWriteUrl!, cfg.remoteWrite.pushInterval), { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' }],
+              : [...remoteWriteEnv(inj.remoteWriteUrl!, inj.remoteWritePushInterval), { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' }],
             // k6's REST API listens on loopback only; the probe asks it from inside the pod.
             livenessProbe: {
               exec: { command: ['wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${INJECTOR_PORTS.k6Api}/v1/status`] },
@@ -124,7 +123,7 @@ export class LoadInjector extends Construct {
               periodSeconds: 10,
               timeoutSeconds: 5,
             },
-            resources: resourceRequirements(cfg.resources),
+            resources: resourceRequirements(inj.resources),
             securityContext: restrictedContainerSecurity(),
             volumeMounts: [
               { name: 'script', mountPath: '/scripts', readOnly: true },
@@ -134,7 +133,7 @@ export class LoadInjector extends Construct {
           },
           ...(statsd ? [{
             name: inj.statsdExporterName,
-            image: cfg.statsdExporter.image,
+            image: inj.statsdExporter.image,
             imagePullPolicy: 'IfNotPresent',
             args: [
               '--statsd.mapping-config=/etc/statsd-exporter/mapping.yaml',
@@ -156,7 +155,7 @@ export class LoadInjector extends Construct {
               periodSeconds: 5,
               timeoutSeconds: 2,
             },
-            resources: resourceRequirements(cfg.statsdExporter.resources),
+            resources: resourceRequirements(inj.statsdExporter.resources),
             securityContext: restrictedContainerSecurity(STATSD_EXPORTER_UID),
             volumeMounts: [{ name: 'mapping', mountPath: '/etc/statsd-exporter', readOnly: true }],
           }] : []),
@@ -187,7 +186,7 @@ export class LoadInjector extends Construct {
         : new k8s.KubeDeployment(this, 'deployment', {
             metadata: metadata(inj.name),
             spec: {
-              replicas: cfg.replicas,
+              replicas: inj.replicas,
               revisionHistoryLimit: 3,
               selector: { matchLabels: { ...inj.selector } },
               strategy: { type: 'RollingUpdate', rollingUpdate: surge },

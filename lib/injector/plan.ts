@@ -36,7 +36,7 @@ export interface FlowPlan {
 }
 
 /** One year: the longest run we ask of k6 before a (sub-second) restart. */
-export const PLAN_DURATION = '8760h';
+const PLAN_DURATION = '8760h';
 export const K6_SYSTEM_TAGS = ['status', 'method', 'expected_response', 'error_code', 'scenario', 'check'];
 
 /** Where a refused k6 option comes from in the config. */
@@ -69,7 +69,7 @@ export function loadPlan(model: Model): LoadPlan {
   const plan: LoadPlan = {
     duration: PLAN_DURATION,
     systemTags: K6_SYSTEM_TAGS,
-    servedBy: { sampleEvery: model.config.injector.servedBy.sampleEvery, maxNodes: model.config.injector.servedBy.maxNodes },
+    servedBy: model.injector.servedBy,
     flows,
   };
   const problems = k6OptionProblems(plan);

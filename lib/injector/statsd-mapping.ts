@@ -2,7 +2,7 @@ import { Model } from '../model/model';
 import { K6_CUSTOM_METRICS, METRICS } from '../model/metrics';
 
 /** One statsd_exporter mapping rule (the subset of its schema we use). */
-export interface StatsdMapping {
+interface StatsdMapping {
   readonly match: string;
   readonly name: string;
   readonly match_metric_type?: 'counter' | 'gauge' | 'observer';
@@ -12,7 +12,7 @@ export interface StatsdMapping {
   readonly action?: 'drop';
 }
 
-export interface StatsdMappingConfig {
+interface StatsdMappingConfig {
   readonly defaults: {
     readonly observer_type: 'histogram';
     readonly match_type: 'glob';

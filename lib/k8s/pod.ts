@@ -7,7 +7,7 @@ export function objectMeta(name: string, namespace: string, labels: Readonly<Rec
   return { name, namespace, labels: { ...labels } };
 }
 
-export interface ResourceSpec {
+interface ResourceSpec {
   readonly requests: { readonly cpu: string; readonly memory: string };
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
@@ -48,7 +48,7 @@ export function contentHash(value: unknown): string {
 }
 
 /** JSON with object keys sorted, so equal values always hash the same. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))

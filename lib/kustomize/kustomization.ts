@@ -54,7 +54,7 @@ function handledByKustomize(doc: Doc, path: readonly (string | number)[]): boole
  * (kustomize applies a target to each of its fieldPaths): at 500 flows this keeps the Kustomization to a
  * few hundred kB instead of megabytes.
  */
-export function namespaceTargets(real: readonly Doc[], sentinel: readonly Doc[], namespace: string): Target[] {
+function namespaceTargets(real: readonly Doc[], sentinel: readonly Doc[], namespace: string): Target[] {
   if (real.length !== sentinel.length) throw new Error('the object list depends on the namespace; it cannot be overridden with kustomize');
   const targets: Target[] = [];
   real.forEach((doc, i) => {

@@ -1,3 +1,5 @@
+import { round } from './numbers';
+
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Seconds in a duration such as `1h30m` or `250ms` (the config's duration format). */
@@ -10,7 +12,7 @@ export function toSeconds(duration: string): number {
     consumed += m[0].length;
   }
   if (consumed !== duration.length || consumed === 0) throw new Error(`not a duration: '${duration}'`);
-  return Math.round(total * 1000) / 1000;
+  return round(total, 3);
 }
 
 /** The shortest Prometheus duration string for a number of seconds (e.g. 3600 → `1h`). */

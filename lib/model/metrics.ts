@@ -38,7 +38,10 @@ export const METRICS = {
   grpcReqs: 'k6_grpc_reqs_total',
   /** Counter of failed gRPC connects (the script's `grpc_connect_failed`): no RPC sample exists for them. */
   grpcConnectFailed: 'k6_grpc_connect_failed_total',
-  /** Counter of responses with an expected status but a wrong answer (the script's `unexpected_response`): a chain whose backend hop failed, a gRPC health check not SERVING. */
+  /**
+   * Counter of responses with an expected status but a wrong answer (the script's `unexpected_response`):
+   * a chain whose backend hop failed, a gRPC health check not SERVING.
+   */
   unexpectedResponse: 'k6_unexpected_response_total',
   /** Counter of sampled responses per serving node (the script's `served_by`), labelled flow and served_by_node. */
   servedBy: 'k6_served_by_total',

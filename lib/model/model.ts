@@ -1,6 +1,7 @@
-import { Config, FlowConfig } from '../config/schema';
+import { Config, FlowConfig, Objectives } from '../config/schema';
 import { toSeconds } from './duration';
 import { BASE_BUCKETS } from './metrics';
+import { round } from './numbers';
 
 /** Ports podinfo listens on; fixed by the podinfo args we render. */
 export const PODINFO_PORTS = { http: 9898, grpc: 9999, metrics: 9797 } as const;
@@ -45,7 +46,7 @@ export type RequestPlan = HttpRequestPlan | GrpcRequestPlan;
 /** The gRPC health-check method (grpc.health.v1). */
 export const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
 /** Body the chain flow posts; the frontend answers with the backend's echo of it. */
-export const CHAIN_PROBE = 'continuous-load-chain-probe';
+const CHAIN_PROBE = 'continuous-load-chain-probe';
 
 /** A flow with every default and objective resolved: what every builder consumes. */
 export interface ResolvedFlow {
@@ -92,7 +93,7 @@ export function scopeFlowNames(scope: FlowScope): string[] {
  * What rules and dashboard read of a flow besides its name. Two flows with the same key share a class.
  * Whoever makes a rule, rule test or panel read another field of a flow must add that field here.
  */
-export function monitoringKey(flow: ResolvedFlow): string {
+function monitoringKey(flow: ResolvedFlow): string {
   const r = flow.request;
   return JSON.stringify([
     flow.type,
@@ -123,7 +124,7 @@ export function flowClasses(flows: readonly ResolvedFlow[]): FlowClass[] {
   });
 }
 
-export interface WorkloadModel {
+interface WorkloadModel {
   readonly name: string;
   /** Labels on the workload and its pods (include the selector). */
   readonly labels: Readonly<Record<string, string>>;
@@ -144,10 +145,17 @@ export interface TargetModel extends WorkloadModel {
   readonly headless?: { readonly name: string; readonly host: string };
   /** podinfo `--backend-url` (the chain's second hop), when some flow needs it. */
   readonly backendUrl?: string;
+  readonly image: string;
+  readonly resources: Resources;
 }
 
+/** CPU and memory requests and limits of a container, as Kubernetes quantities. */
+export type Resources = Config['target']['resources'];
+
+/** The objectives every flow shares (availability and latency are resolved per flow). */
+export type SharedObjectives = Pick<Objectives, 'period' | 'burnRates' | 'traffic' | 'saturation'>;
+
 export interface Model {
-  readonly config: Config;
   readonly name: string;
   readonly namespace: string;
   /** Labels on every object we synthesize. */
@@ -166,6 +174,15 @@ export interface Model {
     readonly output: 'statsd' | 'prometheus-rw';
     /** Remote-write endpoint (prometheus-rw only). */
     readonly remoteWriteUrl?: string;
+    /** How often k6 pushes to `remoteWriteUrl` (prometheus-rw only). */
+    readonly remoteWritePushInterval: string;
+    /** Replicas in `deployment` mode. */
+    readonly replicas: number;
+    readonly image: string;
+    readonly resources: Resources;
+    readonly statsdExporter: { readonly image: string; readonly resources: Resources };
+    /** Served-by attribution: every `sampleEvery`th request asks the serving node (0: off), at most `maxNodes` values. */
+    readonly servedBy: { readonly sampleEvery: number; readonly maxNodes: number };
   };
   readonly flows: readonly ResolvedFlow[];
   /**
@@ -174,6 +191,7 @@ export interface Model {
    * gets one rule group and one repeated dashboard row, so 500 flows of one kind cost little more than one.
    */
   readonly flowClasses: readonly FlowClass[];
+  readonly objectives: SharedObjectives;
   /** Histogram buckets of the statsd-exporter mapping; include every flow's latency threshold. */
   readonly buckets: readonly number[];
   readonly monitoring: {
@@ -185,7 +203,25 @@ export interface Model {
     readonly datasource: { readonly name: string; readonly uid: string };
     readonly prometheusName: string;
     readonly grafanaName: string;
+    /** Demo mode: the bundled Prometheus and Grafana. */
+    readonly demo: Config['monitoring']['demo'];
+    /** Existing mode: the namespace of kube-prometheus-stack, whose Prometheus scrapes us. */
+    readonly existingNamespace: string;
   };
+  /** Tenant-perspective hardening: whether NetworkPolicies are written, and the peers they allow. */
+  readonly security: Config['security'];
+}
+
+/**
+ * What a query reads of the model: the namespace its series live in, the names of the workloads behind
+ * them, the objectives that set thresholds. Rules query the model's namespace; the dashboard queries
+ * Grafana's `$namespace` variable (`queryScope(model, '$namespace')`), so one dashboard serves several installs.
+ */
+export type QueryScope = Pick<Model, 'namespace' | 'injector' | 'target' | 'objectives'>;
+
+/** The query scope of a model, in its namespace or in another (a dashboard variable). */
+export function queryScope(model: Model, namespace: string = model.namespace): QueryScope {
+  return { namespace, injector: model.injector, target: model.target, objectives: model.objectives };
 }
 
 export interface SemVer {
@@ -211,13 +247,11 @@ export function versionAtLeast(v: SemVer, major: number, minor: number): boolean
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
-const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
-
 /** Default VUs: enough for the rate at the latency objective (preallocated) and at the timeout (max). */
 export function defaultVUs(rate: number, thresholdSeconds: number, timeoutSeconds: number) {
   // Whole numbers (k6 decodes preAllocatedVUs and maxVUs into null.Int); rounded before the ceiling, so a
   // fractional rate's float noise (0.7 × 10 = 7.000000000000001) does not add a VU.
-  const ceil = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
+  const ceil = (x: number) => Math.ceil(round(x));
   const preAllocatedVUs = Math.max(2, ceil(rate * thresholdSeconds * 2));
   const maxVUs = Math.max(preAllocatedVUs, ceil(rate * timeoutSeconds));
   return { preAllocatedVUs, maxVUs };
@@ -312,7 +346,7 @@ function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): R
 const withSlash = (method: string) => (method.startsWith('/') ? method : `/${method}`);
 
 /** Resolves one flow: defaults, objectives as ratios, VUs and the request it sends. */
-export function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets): ResolvedFlow {
+function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets): ResolvedFlow {
   const latency = flow.objectives?.latency ?? config.objectives.latency;
   const availability = flow.objectives?.availability ?? config.objectives.availability;
   const thresholdSeconds = toSeconds(latency.threshold);
@@ -326,8 +360,8 @@ export function resolveFlow(config: Config, flow: FlowConfig, hosts: FlowTargets
     timeoutSeconds,
     preAllocatedVUs: flow.preAllocatedVUs ?? Math.min(vus.preAllocatedVUs, flow.maxVUs ?? Infinity),
     maxVUs: flow.maxVUs ?? Math.max(vus.maxVUs, flow.preAllocatedVUs ?? 0),
-    availability: round6(availability / 100),
-    latency: { threshold: latency.threshold, thresholdSeconds, target: round6(latency.target / 100) },
+    availability: round(availability / 100),
+    latency: { threshold: latency.threshold, thresholdSeconds, target: round(latency.target / 100) },
     request: resolveRequest(config, flow, hosts),
   };
 }
@@ -338,7 +372,7 @@ export function remoteNamespace(config: Config, flow: { namespace?: string }): s
 }
 
 /** The Service the Prometheus Operator creates beside every Prometheus, and its port. */
-export const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
+const PROMETHEUS_OPERATED = { service: 'prometheus-operated', port: 9090 } as const;
 
 /**
  * Where k6 remote-writes: the configured URL, else the operator's `prometheus-operated` Service, by short
@@ -369,6 +403,8 @@ export function buildModel(config: Config): Model {
     role,
     namespace,
     replicas: config.target.replicas,
+    image: config.target.image,
+    resources: config.target.resources,
     serviceName: name,
     serviceHost: svcHost(name, namespace),
     ...extra,
@@ -398,8 +434,9 @@ export function buildModel(config: Config): Model {
   const m = config.monitoring;
   const selectorLabels: Record<string, string> =
     m.mode === 'demo' ? { 'app.kubernetes.io/part-of': 'continuous-load', 'app.kubernetes.io/instance': config.name } : { release: m.existing.release };
+  const { period, burnRates, traffic, saturation } = config.objectives;
+  const inj = config.injector;
   return {
-    config,
     name: config.name,
     namespace: config.namespace,
     commonLabels,
@@ -413,9 +450,16 @@ export function buildModel(config: Config): Model {
       statsdExporterName: 'statsd-exporter',
       output: config.injector.output,
       remoteWriteUrl: config.injector.output === 'prometheus-rw' ? remoteWriteUrl(config) : undefined,
+      remoteWritePushInterval: inj.remoteWrite.pushInterval,
+      replicas: inj.replicas,
+      image: inj.image,
+      resources: inj.resources,
+      statsdExporter: { image: inj.statsdExporter.image, resources: inj.statsdExporter.resources },
+      servedBy: { sampleEvery: inj.servedBy.sampleEvery, maxNodes: inj.servedBy.maxNodes },
     },
     flows,
     flowClasses: flowClasses(flows),
+    objectives: { period, burnRates, traffic, saturation },
     buckets,
     monitoring: {
       mode: m.mode,
@@ -424,6 +468,9 @@ export function buildModel(config: Config): Model {
       datasource: m.mode === 'demo' ? { name: 'Prometheus', uid: `${config.name}-prometheus` } : m.existing.grafana.datasource,
       prometheusName: config.name,
       grafanaName: config.name,
+      demo: m.demo,
+      existingNamespace: m.existing.namespace,
     },
+    security: config.security,
   };
 }

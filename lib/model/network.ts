@@ -4,7 +4,7 @@ import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from './model';
 export const PROMETHEUS_PORT = 9090;
 /** Port of the Grafana pods the grafana-operator creates (`GrafanaHTTPPort` in grafana-operator v5.24.0). */
 export const GRAFANA_PORT = 3000;
-export const DNS_PORT = 53;
+const DNS_PORT = 53;
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -23,7 +23,7 @@ export interface Peer {
   readonly anywhere?: boolean;
 }
 
-export interface NetworkPort {
+interface NetworkPort {
   readonly port: number;
   readonly protocol: 'TCP' | 'UDP';
 }
@@ -48,12 +48,12 @@ export function describePath(path: NetworkPath): string {
 const tcp = (port: number): NetworkPort => ({ port, protocol: 'TCP' });
 
 /** The pods the Prometheus operator runs for our Prometheus CR (its documented pod labels). */
-export function prometheusPodLabels(model: Model): Labels {
+function prometheusPodLabels(model: Model): Labels {
   return { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': model.monitoring.prometheusName };
 }
 
 /** The pods the grafana-operator runs for our Grafana CR (its Deployment selector, `app: <name>`). */
-export function grafanaPodLabels(model: Model): Labels {
+function grafanaPodLabels(model: Model): Labels {
   return { app: model.monitoring.grafanaName };
 }
 
@@ -111,7 +111,7 @@ export function ownedNamespaces(model: Model): string[] {
 
 /** Every connection our pods need, and nothing else: the allow-list behind the default deny. */
 export function networkPaths(model: Model): NetworkPath[] {
-  const sec = model.config.security;
+  const sec = model.security;
   const dns: Peer = { role: 'dns', namespace: sec.dns.namespace, pods: sec.dns.podLabels };
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
   const paths: NetworkPath[] = [
@@ -141,7 +141,7 @@ export function networkPaths(model: Model): NetworkPath[] {
       },
     );
   } else {
-    const prometheus: Peer = { role: 'prometheus', namespace: model.config.monitoring.existing.namespace, pods: sec.existingPrometheus.podLabels };
+    const prometheus: Peer = { role: 'prometheus', namespace: model.monitoring.existingNamespace, pods: sec.existingPrometheus.podLabels };
     paths.push(
       { from: prometheus, to: injector, ports: [tcp(INJECTOR_PORTS.statsdMetrics)], why: 'the existing Prometheus scrapes the statsd-exporter sidecar' },
       ...targetPeers(model).map((t): NetworkPath => ({ from: prometheus, to: t, ports: [tcp(PODINFO_PORTS.metrics)], why: 'the existing Prometheus scrapes the podinfo metrics port' })),

@@ -1,3 +1,5 @@
+import { round } from './numbers';
+
 /**
  * Kubernetes resource quantities as numbers, so alert thresholds can be computed from the configured
  * requests and limits (`500m` CPU → 0.5 cores, `128Mi` memory → 134217728 bytes).
@@ -29,5 +31,5 @@ export function quantityValue(q: string): number {
   const base = Number(m[1]);
   if (m[2] !== undefined) return base * 10 ** Number(m[2]);
   // Round away binary float noise (e.g. 0.1 * 3) without touching whole byte counts.
-  return Math.round(base * SUFFIX[m[3] ?? ''] * 1e9) / 1e9;
+  return round(base * SUFFIX[m[3] ?? ''], 9);
 }

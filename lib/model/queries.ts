@@ -1,6 +1,7 @@
-import { FlowScope, Model, ResolvedFlow, scopeFlowNames } from './model';
+import { FlowScope, QueryScope, ResolvedFlow, scopeFlowNames } from './model';
 import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
+import { round } from './numbers';
 
 /**
  * PromQL, built by functions. Recording rules, alerts, rule tests and dashboard panels all call these,
@@ -38,7 +39,7 @@ export function leMatcherParts(seconds: number): ['=' | '=~', string] {
  * The matchers of a flow's series: `{flow="a",namespace="cl"}` for one flow, `{flow=~"a|b",namespace="cl"}`
  * for a class of several (every per-flow query sums `by (namespace, flow)`, so results stay per flow).
  */
-export function flowSelector(model: Model, flow: FlowScope): Matcher[] {
+export function flowSelector(model: QueryScope, flow: FlowScope): Matcher[] {
   const names = scopeFlowNames(flow);
   return [['namespace', '=', model.namespace], names.length === 1 ? ['flow', '=', names[0]] : ['flow', '=~', oneOf(names)]];
 }
@@ -74,7 +75,7 @@ export const oneOf = (values: readonly (string | number)[]) => values.map((v) =>
  * stream still open at the end of connect ends by cancellation and sends nothing. So a reflection sample,
  * when there is one, is the one without a `method` label.
  */
-export const GRPC_OWN_RPC: Matcher = ['method', '!=', ''];
+const GRPC_OWN_RPC: Matcher = ['method', '!=', ''];
 
 const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
 
@@ -87,7 +88,7 @@ const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
  * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
  * A flow's request rate is the sum of their rates.
  */
-export function requestSelectors(model: Model, flow: FlowScope): string[] {
+function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
@@ -97,7 +98,7 @@ export function requestSelectors(model: Model, flow: FlowScope): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-export function errorSelectors(model: Model, flow: FlowScope): string[] {
+function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
   const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
@@ -115,7 +116,7 @@ export function errorSelectors(model: Model, flow: FlowScope): string[] {
  * (k6 counts every iteration); separate sums, because one regex selector over several names can hold
  * equal label sets once rate() drops the name.
  */
-function sumOfRates(model: Model, flow: FlowScope, selectors: readonly string[], window: string): string {
+function sumOfRates(model: QueryScope, flow: FlowScope, selectors: readonly string[], window: string): string {
   if (selectors.length === 1) return `${BY_FLOW} (rate(${selectors[0]}[${window}]))`;
   const zero = `0 * ${BY_FLOW} (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
   return `(${selectors.map((s) => `(${BY_FLOW} (rate(${s}[${window}])) or ${zero})`).join(' + ')})`;
@@ -133,28 +134,28 @@ export function clientLatencyMetric(flow: FlowScope): string {
 }
 
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
-function latencyHistogram(model: Model, flow: FlowScope): { name: string; matchers: Matcher[] } {
+function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
   if (!isGrpc(flow)) return { name: clientLatencyMetric(flow), matchers: flowSelector(model, flow) };
   return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }
 
 /** Requests per second of a flow over a window, from the raw counters. */
-export function requestRate(model: Model, flow: FlowScope, window: string): string {
+export function requestRate(model: QueryScope, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, requestSelectors(model, flow), window);
 }
 
 /** Failed requests per second of a flow over a window; 0 (not empty) while the flow runs and nothing fails. */
-export function errorRate(model: Model, flow: FlowScope, window: string): string {
+function errorRate(model: QueryScope, flow: FlowScope, window: string): string {
   return sumOfRates(model, flow, errorSelectors(model, flow), window);
 }
 
 /** Ratio of failed requests (0..1) of a flow over a window. */
-export function errorRatio(model: Model, flow: FlowScope, window: string): string {
+export function errorRatio(model: QueryScope, flow: FlowScope, window: string): string {
   return `${errorRate(model, flow, window)}\n/\n${requestRate(model, flow, window)}`;
 }
 
 /** Ratio of requests slower than the flow's latency threshold (0..1) over a window. */
-export function latencyBadRatio(model: Model, flow: FlowScope, window: string): string {
+export function latencyBadRatio(model: QueryScope, flow: FlowScope, window: string): string {
   if (isRemoteWrite(model)) return latencyBadRatioRw(model, flow, window);
   const h = latencyHistogram(model, flow);
   const le: Matcher = ['le', ...leMatcherParts(flow.latency.thresholdSeconds)];
@@ -164,7 +165,7 @@ export function latencyBadRatio(model: Model, flow: FlowScope, window: string): 
 }
 
 /** A latency quantile (0..1) of a flow from the client-side histogram. */
-export function latencyQuantile(model: Model, flow: FlowScope, q: number, window: string): string {
+export function latencyQuantile(model: QueryScope, flow: FlowScope, q: number, window: string): string {
   if (isRemoteWrite(model)) return latencyQuantileRw(model, flow, q, window);
   const h = latencyHistogram(model, flow);
   return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}, le) (rate(${h.name}_bucket${selector(h.matchers)}[${window}])))`;
@@ -176,18 +177,23 @@ export function latencyQuantile(model: Model, flow: FlowScope, q: number, window
  * attribution (podinfo HTTP flows) have it. Cardinality: source nodes × (serving nodes, at most
  * `injector.servedBy.maxNodes` per VU, + `other` + `unknown`).
  */
-export function servedByRate(model: Model, flow: FlowScope, window: string): string {
+export function servedByRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `sum by (namespace, flow, node, ${SERVED_BY_NODE_TAG}) (rate(${METRICS.servedBy}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** Allowed error ratio for an objective ratio (e.g. 0.9995 → 0.0005), rounded to avoid float noise. */
 export function errorBudget(objective: number): number {
-  return Math.round((1 - objective) * 1e9) / 1e9;
+  return round(1 - objective, 9);
+}
+
+/** The per-pod rate of a flow below which ContinuousLoadTrafficLow fires: minRatio × the configured rate. */
+export function trafficFloor(model: QueryScope, flow: FlowScope): number {
+  return round(flow.rate * model.objectives.traffic.minRatio);
 }
 
 /** Burn-rate threshold on the error ratio: factor × budget. */
 export function burnThreshold(factor: number, objective: number): number {
-  return Math.round(factor * errorBudget(objective) * 1e9) / 1e9;
+  return round(factor * errorBudget(objective), 9);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -208,22 +214,22 @@ export function labelSelector(eq: Record<string, string>, re: Record<string, str
 }
 
 /** Availability SLI (0..1): the share of a flow's requests that succeeded over a window. */
-export function availability(model: Model, flow: FlowScope, window: string): string {
+export function availability(model: QueryScope, flow: FlowScope, window: string): string {
   return `1 - (\n${errorRatio(model, flow, window)}\n)`;
 }
 
 /** Share of the error budget left (1 = untouched, 0 = spent, negative = overspent) over the SLO period. */
-export function errorBudgetRemaining(model: Model, flow: FlowScope, period: string): string {
+export function errorBudgetRemaining(model: QueryScope, flow: FlowScope, period: string): string {
   return `1 - (\n${errorRatio(model, flow, period)}\n) / ${errorBudget(flow.availability)}`;
 }
 
 /** Burn rate (1 = spending exactly the budget) over a window, from the recording rule the alerts read. */
-export function burnRate(model: Model, flow: FlowScope, window: string): string {
+export function burnRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `${RECORD.errorRatio(window)}${selector(flowSelector(model, flow))} / ${errorBudget(flow.availability)}`;
 }
 
 /** Requests per second of a flow over a window, kept apart by extra labels (e.g. `pod`). */
-export function requestRateBy(model: Model, flow: FlowScope, by: readonly string[], window: string): string {
+export function requestRateBy(model: QueryScope, flow: FlowScope, by: readonly string[], window: string): string {
   const sum = `sum by (${[...FLOW_LABELS, ...by].join(', ')})`;
   const terms = requestSelectors(model, flow).map((s) => `${sum} (rate(${s}[${window}]))`);
   if (terms.length === 1) return terms[0];
@@ -233,12 +239,12 @@ export function requestRateBy(model: Model, flow: FlowScope, by: readonly string
 }
 
 /** The matchers of a flow's client-side histogram: the gRPC one without the reflection stream's sample (GRPC_OWN_RPC). */
-function histogramMatchers(model: Model, flow: FlowScope, histogram: string): Matcher[] {
+function histogramMatchers(model: QueryScope, flow: FlowScope, histogram: string): Matcher[] {
   return histogram === METRICS.grpcReqDuration ? [...flowSelector(model, flow), GRPC_OWN_RPC] : flowSelector(model, flow);
 }
 
 /** A quantile (0..1) of any of a flow's client-side histograms (duration, blocked, connecting, ...). */
-export function histogramQuantile(model: Model, flow: FlowScope, histogram: string, q: number, window: string): string {
+export function histogramQuantile(model: QueryScope, flow: FlowScope, histogram: string, q: number, window: string): string {
   const sel = selector(histogramMatchers(model, flow, histogram));
   // Remote-write mode: k6 sends native histograms (no `_bucket` series, no `le`).
   if (isRemoteWrite(model)) return `histogram_quantile(${q}, sum by (${FLOW_LABELS.join(', ')}) (rate(${histogram}${sel}[${window}])))`;
@@ -246,32 +252,32 @@ export function histogramQuantile(model: Model, flow: FlowScope, histogram: stri
 }
 
 /** Per-bucket request rate of a flow's histogram, for a heatmap. */
-export function histogramBuckets(model: Model, flow: FlowScope, histogram: string, window: string): string {
+export function histogramBuckets(model: QueryScope, flow: FlowScope, histogram: string, window: string): string {
   const sel = selector(histogramMatchers(model, flow, histogram));
   if (isRemoteWrite(model)) return `sum(rate(${histogram}${sel}[${window}]))`;
   return `sum by (le) (rate(${histogram}_bucket${sel}[${window}]))`;
 }
 
 /** Health-check paths of podinfo that are not load (kubelet probes). */
-export const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
+const PODINFO_PROBE_PATHS = ['healthz', 'readyz'];
 
 /** Server-side (podinfo) latency quantile of the target Service, probes excluded. */
-export function serverLatencyQuantile(model: Model, q: number, window: string): string {
+export function serverLatencyQuantile(model: QueryScope, q: number, window: string): string {
   return serverLatencyQuantileBy(model, q, [], window);
 }
 
-function serverSelector(model: Model, extra = ''): string {
+function serverSelector(model: QueryScope, extra = ''): string {
   const sel = labelSelector({ namespace: model.namespace, service: model.target.serviceName }).slice(0, -1);
   return `${sel},path!~"${PODINFO_PROBE_PATHS.join('|')}"${extra}}`;
 }
 
 /** Requests/s podinfo served (all flows to the target, probes excluded), kept apart by `by`. */
-export function serverRequestRate(model: Model, by: readonly string[], window: string): string {
+export function serverRequestRate(model: QueryScope, by: readonly string[], window: string): string {
   return `sum by (${by.join(', ')}) (rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`;
 }
 
 /** Share (0..1) of podinfo responses that were not 5xx. */
-export function serverSuccessRatio(model: Model, window: string): string {
+export function serverSuccessRatio(model: QueryScope, window: string): string {
   return (
     `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model, ',status!~"5.."')}[${window}]))\n/\n` +
     `sum(rate(${METRICS.podinfoRequestDuration}_count${serverSelector(model)}[${window}]))`
@@ -279,7 +285,7 @@ export function serverSuccessRatio(model: Model, window: string): string {
 }
 
 /** Server-side latency quantile of podinfo, by `by` labels (e.g. `path`). */
-export function serverLatencyQuantileBy(model: Model, q: number, by: readonly string[], window: string): string {
+export function serverLatencyQuantileBy(model: QueryScope, q: number, by: readonly string[], window: string): string {
   return `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (rate(${METRICS.podinfoRequestDuration}_bucket${serverSelector(model)}[${window}])))`;
 }
 
@@ -322,7 +328,7 @@ export function latencyQuantileByNode(f: ViewFilter, q: number, window: string):
  * script names each scenario after its flow. Works on the series of either output mode (statsd-exporter
  * or remote write), since both carry `scenario`.
  */
-export function flowFromScenario(expr: string): string {
+function flowFromScenario(expr: string): string {
   return `label_replace(${expr}, "flow", "$1", "scenario", "(.+)")`;
 }
 
@@ -342,7 +348,7 @@ export function injectorVus(f: Omit<ViewFilter, 'flow'>, gauge: string): string 
 }
 
 /** Share (0..1) of CFS periods in which an injector container was throttled (cAdvisor). */
-export function injectorCpuThrottling(model: Model, namespace: string, window: string): string {
+export function injectorCpuThrottling(model: QueryScope, namespace: string, window: string): string {
   const s = labelSelector({ namespace }, { pod: `${model.injector.name}-.+`, container: '.+' });
   return (
     `sum by (pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${s}[${window}]))\n/\n` +
@@ -358,28 +364,28 @@ export function exporterDrops(f: Omit<ViewFilter, 'flow'>, counter: string, wind
 /* ---- Traffic and saturation (per pod, so the source pod and node stay on the alert) ---- */
 
 /** Labels the per-pod traffic and saturation queries keep: the source pod and its node. */
-export const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
+const POD_LABELS = ['namespace', 'flow', 'pod', 'node'] as const;
 
 /**
  * Iterations per second of a flow, per injector pod and node: what the constant-arrival-rate scenario
  * is configured with (`flows[].rate` per pod), for every flow type (HTTP and gRPC alike).
  */
-export function podRequestRate(model: Model, flow: FlowScope, window: string): string {
+export function podRequestRate(model: QueryScope, flow: FlowScope, window: string): string {
   return `sum by (${POD_LABELS.join(', ')}) (rate(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}]))`;
 }
 
 /** 1 when a flow has had no iteration sample at all for the window: the injector's dead-man's switch. */
-export function flowAbsent(model: Model, flow: ResolvedFlow, window: string): string {
+export function flowAbsent(model: QueryScope, flow: ResolvedFlow, window: string): string {
   return `absent_over_time(${METRICS.iterations}${selector(flowSelector(model, flow))}[${window}])`;
 }
 
 /** Iterations per second k6 could not start (no free VU), per flow (from `scenario`, see flowFromScenario), pod and node. */
-export function injectorDroppedIterationsRate(model: Model, window: string): string {
+export function injectorDroppedIterationsRate(model: QueryScope, window: string): string {
   return `sum by (${POD_LABELS.join(', ')}) (${flowFromScenario(`rate(${METRICS.droppedIterations}${matchers({ namespace: model.namespace })}[${window}])`)})`;
 }
 
 /** Label matchers of the injector's statsd-exporter sidecar, the one container of the injector we scrape. */
-export function statsdExporterSelector(model: Model): string {
+export function statsdExporterSelector(model: QueryScope): string {
   return `{container="${model.injector.statsdExporterName}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
 }
 
@@ -390,7 +396,7 @@ export function statsdExporterSelector(model: Model): string {
  * appears only at its first increment and must not hide the others. (One `{__name__=~"a|b"}` selector would
  * not do: rate() drops the name, and two series with equal labels make the whole rule fail to evaluate.)
  */
-export function statsdExporterRate(model: Model, metric: string | readonly string[], window: string): string {
+export function statsdExporterRate(model: QueryScope, metric: string | readonly string[], window: string): string {
   const names = typeof metric === 'string' ? [metric] : metric;
   const sel = statsdExporterSelector(model);
   const by = 'sum by (namespace, pod, node)';
@@ -400,17 +406,17 @@ export function statsdExporterRate(model: Model, metric: string | readonly strin
 }
 
 /** Label matchers of the target (podinfo) pods, scraped through their Service. */
-export function targetSelector(model: Model): string {
+function targetSelector(model: QueryScope): string {
   return matchers({ namespace: model.namespace, service: model.target.serviceName });
 }
 
 /** A Go process metric of the target pods per pod and node (podinfo exposes `process_*` and `go_*`). */
-export function targetProcessMetric(model: Model, metric: string): string {
+export function targetProcessMetric(model: QueryScope, metric: string): string {
   return `max by (namespace, pod, node) (${metric}${targetSelector(model)})`;
 }
 
 /** CPU cores the target pods use, per pod and node, from their `process_cpu_seconds_total`. */
-export function targetCpuCores(model: Model, window: string): string {
+export function targetCpuCores(model: QueryScope, window: string): string {
   return `sum by (namespace, pod, node) (rate(${METRICS.processCpuSeconds}${targetSelector(model)}[${window}]))`;
 }
 
@@ -418,12 +424,12 @@ export function targetCpuCores(model: Model, window: string): string {
  * Label matchers of the k6 container in cAdvisor series (`container_*`), as kube-prometheus-stack scrapes
  * them from the kubelet. The demo Prometheus does not scrape the kubelet.
  */
-export function injectorCadvisorSelector(model: Model, container: string): string {
+function injectorCadvisorSelector(model: QueryScope, container: string): string {
   return `{container="${container}",namespace="${model.namespace}",pod=~"${model.injector.name}-.+"}`;
 }
 
 /** Fraction (0..1) of CFS periods in which a container of the injector was throttled (cAdvisor). */
-export function injectorThrottledRatio(model: Model, container: string, window: string): string {
+export function injectorThrottledRatio(model: QueryScope, container: string, window: string): string {
   const sel = injectorCadvisorSelector(model, container);
   return (
     `sum by (namespace, pod, container) (rate(${METRICS.containerCpuCfsThrottledPeriods}${sel}[${window}]))\n/\n` +
@@ -432,6 +438,6 @@ export function injectorThrottledRatio(model: Model, container: string, window: 
 }
 
 /** Working-set bytes of a container of the injector (cAdvisor; what the OOM killer compares to the limit). */
-export function injectorWorkingSet(model: Model, container: string): string {
+export function injectorWorkingSet(model: QueryScope, container: string): string {
   return `max by (namespace, pod, container) (${METRICS.containerMemoryWorkingSet}${injectorCadvisorSelector(model, container)})`;
 }

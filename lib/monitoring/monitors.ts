@@ -18,7 +18,7 @@ export interface MonitorsProps {
  * The ClusterIP Services of every podinfo (main target, chain backend, remote targets) and no other
  * Service: the headless Service has another component, so no pod is scraped twice.
  */
-export function podinfoServiceSelector(model: Model): { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] } {
+function podinfoServiceSelector(model: Model): { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] } {
   const { ['app.kubernetes.io/component']: _component, ...common } = model.target.selector;
   return {
     matchLabels: { ...common },

@@ -4,7 +4,7 @@ import { Model } from '../model/model';
 import { describePath, NetworkPath, networkPaths, ownedNamespaces, Peer } from '../model/network';
 
 /** Annotation that says, in words, why a policy exists. */
-export const DESCRIPTION_ANNOTATION = 'continuous-load/description';
+const DESCRIPTION_ANNOTATION = 'continuous-load/description';
 
 export interface NetworkPoliciesProps {
   readonly model: Model;

@@ -4,8 +4,8 @@ import { Model, PODINFO_PORTS, TargetModel } from '../model/model';
 import { objectMeta, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 
 /** podinfo's image runs as `USER app`; Kubernetes needs the numeric id to enforce runAsNonRoot. */
-export const PODINFO_UID = 100;
-export const PODINFO_GID = 101;
+const PODINFO_UID = 100;
+const PODINFO_GID = 101;
 
 export interface PodinfoProps {
   readonly model: Model;
@@ -31,7 +31,6 @@ export class Podinfo extends Construct {
     super(scope, id);
     const { model } = props;
     const t = props.target ?? model.target;
-    const cfg = model.config.target;
     const metadata = (name: string, labels: Record<string, string> = t.labels) => objectMeta(name, t.namespace, labels);
     const spread = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
       topologyKey,
@@ -60,7 +59,7 @@ export class Podinfo extends Construct {
             containers: [
               {
                 name: 'podinfo',
-                image: cfg.image,
+                image: t.image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['./podinfo'],
                 args: podinfoArgs(t.backendUrl),
@@ -87,7 +86,7 @@ export class Podinfo extends Construct {
                   timeoutSeconds: 2,
                   failureThreshold: 2,
                 },
-                resources: resourceRequirements(cfg.resources),
+                resources: resourceRequirements(t.resources),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: [{ name: 'data', mountPath: '/data' }],
               },

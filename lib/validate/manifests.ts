@@ -6,7 +6,7 @@ import { VALIDATORS } from '../../imports/validators';
 import { packageRoot } from '../paths';
 
 /** One schema violation: the object, the field path inside it, and the rule it breaks. */
-export interface ManifestProblem {
+interface ManifestProblem {
   /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects. */
   readonly object: string;
   /** Field path such as `spec.template.spec.containers[0].securityContext.foo`. */
@@ -102,12 +102,12 @@ function writeCodeCaches(): void {
 }
 
 /** The kinds we can validate: `apiVersion kind`. */
-export function validatedKinds(): string[] {
+function validatedKinds(): string[] {
   return VALIDATORS.map((v) => `${v.apiVersion} ${v.kind}`);
 }
 
 /** `Kind/namespace/name` of an object, for messages. */
-export function objectRef(o: any): string {
+function objectRef(o: any): string {
   const kind = typeof o?.kind === 'string' ? o.kind : '(no kind)';
   const name = typeof o?.metadata?.name === 'string' ? o.metadata.name : '(no name)';
   const ns = o?.metadata?.namespace;

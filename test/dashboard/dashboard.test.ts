@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { stringify } from 'yaml';
 import { DashboardJson, buildDashboard, dashboardQueries } from '../../lib/dashboard/dashboard';
-import { FLOW_PANELS, SHARED_PANELS, classIdBase, classVariable, flowIdBase, panelId } from '../../lib/dashboard/links';
+import { classIdBase, classVariable, flowIdBase, panelId } from '../../lib/dashboard/links';
+import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/panels';
 import { METRICS } from '../../lib/model/metrics';
 import { Model } from '../../lib/model/model';
 import { RECORD, errorRatio } from '../../lib/model/queries';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 import { MIXED_CLASSES, TWO_FLOWS, modelWithFreshFlow, oneClass } from './fixtures';
@@ -109,8 +110,8 @@ describe.each(MODELS)('dashboard of %s', (_name, m) => {
         'Availability 7d',
         'Availability 30d',
         'Availability 1y',
-        `Budget left ${m.config.objectives.period}`,
-        `Burn rate (${m.config.objectives.burnRates[0].long})`,
+        `Budget left ${m.objectives.period}`,
+        `Burn rate (${m.objectives.burnRates[0].long})`,
         'Requests/s per injector',
         'Error ratio',
         'Client latency',

@@ -1,6 +1,8 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
-import { ALERT_FLOW_TEMPLATE, ALERT_PANELS, FLOW_PANELS, SHARED_PANELS, alertPanelLink, classIdBase, panelId, panelLink, runbookLink } from '../../lib/dashboard/links';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { ALERT_FLOW_TEMPLATE, alertPanelLink, classIdBase, panelId, panelLink } from '../../lib/dashboard/links';
+import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/panels';
+import { ALERTS, alertSpec } from '../../lib/monitoring/alerts';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { MIXED_CLASSES, TWO_FLOWS } from './fixtures';
 
@@ -22,7 +24,7 @@ describe('panelLink', () => {
     // GIVEN the alerts of the rule groups
     const alerts = sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert));
     for (const a of alerts) {
-      const key = ALERT_PANELS[a.alert!];
+      const key = alertSpec(a.alert!).panel;
       expect([a.alert, key]).toEqual([a.alert, expect.any(String)]);
       // WHEN the alert names a flow, the link goes to that flow's panel; otherwise to the shared one
       const flow = a.labels?.flow;
@@ -44,14 +46,15 @@ describe('panelLink', () => {
 });
 
 describe('alertPanelLink', () => {
-  test("opens the alert's panel of its flow, the shared panel, or the dashboard for unmapped alerts", () => {
-    // GIVEN alerts with and without a flow WHEN linking THEN each gets the panel ALERT_PANELS names
+  test("opens the alert's panel of its flow or the shared panel; an alert not in the catalog fails", () => {
+    // GIVEN alerts with and without a flow WHEN linking THEN each gets the panel of its catalog entry
     expect(alertPanelLink(m, 'ContinuousLoadLatencyBudgetBurn', 'api')).toBe(panelLink(m, 'api', 'latency-slo'));
     expect(alertPanelLink(m, 'ContinuousLoadDroppedIterations')).toBe(panelLink(m, undefined, 'dropped-iterations'));
     expect(alertPanelLink(m, 'ContinuousLoadDroppedIterations', 'api')).toBe(panelLink(m, undefined, 'dropped-iterations'));
-    // AND a per-flow panel without a flow, or an unknown alert, falls back to the dashboard
+    // AND a per-flow panel without a flow falls back to the dashboard
     expect(alertPanelLink(m, 'ContinuousLoadTrafficLow')).toBe('/d/continuous-load/continuous-load?var-namespace=load');
-    expect(alertPanelLink(m, 'SomethingElse', 'slow')).toBe('/d/continuous-load/continuous-load?var-flow=slow&var-namespace=load');
+    // AND a name that is not in the catalog is refused, naming the alerts there are
+    expect(() => alertPanelLink(m, 'SomethingElse', 'slow')).toThrow(/unknown alert 'SomethingElse' \(alerts: ContinuousLoadErrorBudgetBurn, /);
   });
 });
 
@@ -82,22 +85,12 @@ describe('links into the repeated row of a class of several flows', () => {
     expect(link.split(ALERT_FLOW_TEMPLATE).join('web-3')).toBe(panelLink(mm, 'web-3', 'burn-rate'));
     // AND kustomize's namespace replacement (the last '='-separated field) still finds the namespace
     expect(link.split('=').pop()).toBe('load');
-    // AND an alert without a flow panel opens the dashboard for that flow; shared-panel alerts ignore the class
-    expect(alertPanelLink(mm, 'SomethingElse', web)).toBe('/d/continuous-load/continuous-load?var-flow={{ $labels.flow }}&var-namespace=load');
+    // AND shared-panel alerts ignore the class
     expect(alertPanelLink(mm, 'ContinuousLoadDroppedIterations', web)).toBe(panelLink(mm, undefined, 'dropped-iterations'));
   });
 
   test('a class of one flow links exactly as its flow name; a class not in the model fails loudly', () => {
-    for (const alert of [...Object.keys(ALERT_PANELS), 'SomethingElse']) expect(alertPanelLink(mm, alert, api)).toBe(alertPanelLink(mm, alert, 'api'));
+    for (const alert of Object.values(ALERTS)) expect(alertPanelLink(mm, alert, api)).toBe(alertPanelLink(mm, alert, 'api'));
     expect(() => alertPanelLink(mm, 'ContinuousLoadTrafficLow', { ...web, id: 'class-9' })).toThrow("alertPanelLink: no flow class 'class-9' in the model");
-  });
-});
-
-describe('runbookLink', () => {
-  test("matches the runbook_url annotation of every alert, so panels and alerts open the same section", () => {
-    // GIVEN every alert of the rules WHEN building its runbook link THEN it equals the annotation
-    const alerts = sloRuleGroups(m).flatMap((g) => g.rules.filter((r) => r.alert));
-    expect(alerts.length).toBeGreaterThan(0);
-    for (const a of alerts) expect(runbookLink(a.alert)).toBe(a.annotations?.runbook_url);
   });
 });

@@ -2,7 +2,7 @@ import { ConfigInput } from '../../lib/config/schema';
 import { ConfigError } from '../../lib/config/errors';
 import { K6OptionsError, PlanForOptions, k6ArrivalRate, k6OptionProblems, k6Options, parseGoDuration, parseK6Duration } from '../../lib/injector/k6-options';
 import { LoadPlan, loadPlan } from '../../lib/injector/plan';
-import { CONFIGS } from '../monitoring/slo-rule-tests';
+import { CONFIGS } from '../support/monitoring/rule-test-configs';
 import { CLASS_CONFIG } from '../monitoring/fixtures';
 import { MIXED_CLASSES, TWO_FLOWS } from '../dashboard/fixtures';
 import { defaultVUs } from '../../lib/model/model';

@@ -1,4 +1,4 @@
-import { selectorMatches } from '../../lib/model/labels';
+import { selectorMatches } from '../support/labels';
 import { all, find, synth } from '../helpers';
 
 describe('injector modes', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../lib/config/load';
 import { ConfigInput } from '../../lib/config/schema';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { configProblems as problem, all, find, model, podSpecs, synth } from '../helpers';
 import { requirePromtools, runPromtool } from '../tools/promtool';
 

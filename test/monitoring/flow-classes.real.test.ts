@@ -1,8 +1,9 @@
-import { detectionScenarios, parseFired } from '../../lib/monitoring/detection-scenarios';
-import { runRuleTests } from '../../lib/monitoring/promtool-run';
-import { sloRuleTests } from '../../lib/monitoring/rule-tests';
+import { detectionScenarios, parseFired } from '../support/monitoring/detection-scenarios';
+import { runRuleTests } from '../support/monitoring/promtool-run';
+import { sloRuleTests } from '../support/monitoring/rule-tests';
 import { ConfigInput } from '../../lib/config/schema';
-import { ALERTS, RULE_GROUP } from '../../lib/monitoring/slo-rules';
+import { ALERTS } from '../../lib/monitoring/alerts';
+import { RULE_GROUP } from '../../lib/monitoring/rule-groups';
 import { model } from '../helpers';
 import { requirePromtools } from '../tools/promtool';
 import { CLASS_CONFIG } from './fixtures';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { sloRuleGroups } from '../../lib/monitoring/slo-rules';
+import { sloRuleGroups } from '../../lib/monitoring/rule-groups';
 import { RECORD } from '../../lib/model/queries';
 import { model } from '../helpers';
 import { findPromtools, runPromtool } from '../tools/promtool';

@@ -1,4 +1,4 @@
-import { selectorMatches } from '../../lib/model/labels';
+import { selectorMatches } from '../support/labels';
 import { PODINFO_PORTS } from '../../lib/model/model';
 import { all, find, synth } from '../helpers';
 

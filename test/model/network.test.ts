@@ -1,0 +1,25 @@
+import { FLOW_TYPES } from '../../lib/config/schema';
+import { describePath, flowPaths, networkPaths, ownedNamespaces } from '../../lib/model/network';
+import { INJECTOR_PORTS } from '../../lib/model/model';
+import { model } from '../helpers';
+
+describe('the network paths of the model', () => {
+  test('every flow opens a path from the injector, naming the flow', () => {
+    // GIVEN one flow of each type that runs without further settings
+    const types = FLOW_TYPES.filter((t) => t !== 'custom');
+    const m = model({ flows: types.map((type) => ({ type, name: type })) });
+    for (const f of m.flows) {
+      // THEN its first path starts at the injector pods and carries the flow's name
+      const [first] = flowPaths(m, f);
+      expect([f.name, first.from.role, first.flows]).toEqual([f.name, 'injector', [f.name]]);
+      expect(describePath(first)).toMatch(new RegExp(`^flow ${f.name}: `));
+    }
+  });
+
+  test('the namespaces we own are ours and those of cross-namespace targets; Prometheus scrapes the injector', () => {
+    const m = model({ flows: [{ type: 'cross-namespace', name: 'far' }] });
+    expect(ownedNamespaces(m)).toEqual(['continuous-load', 'continuous-load-remote']);
+    const scrape = networkPaths(m).find((p) => p.to.role === 'injector' && p.ports.some((x) => x.port === INJECTOR_PORTS.statsdMetrics));
+    expect(scrape?.from.role).toBe('prometheus');
+  });
+});

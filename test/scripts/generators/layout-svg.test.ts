@@ -1,0 +1,27 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildDashboard } from '../../../lib/dashboard/dashboard';
+import { DASHBOARD_SVG_FILE, renderLayoutSvg } from '../../../scripts/generators/layout-svg';
+import { model } from '../../helpers';
+import { TWO_FLOWS } from '../../dashboard/fixtures';
+
+describe('dashboard layout picture', () => {
+  test(`${DASHBOARD_SVG_FILE} is current (regenerate with npm run docs:dashboard)`, () => {
+    // GIVEN the picture in docs WHEN rendering the default config's dashboard again THEN they are identical
+    const onDisk = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', DASHBOARD_SVG_FILE), 'utf8');
+    expect(onDisk).toBe(renderLayoutSvg(buildDashboard(model())));
+  });
+
+  test('draws every panel at its grid position with its title', () => {
+    // GIVEN a two-flow dashboard
+    const d = buildDashboard(model(TWO_FLOWS));
+    const svg = renderLayoutSvg(d);
+    // THEN each non-row panel is a group named after its id, and each title appears (escaped, maybe shortened)
+    const drawn = [...svg.matchAll(/<g id="panel-(\d+)">/g)].map((x) => Number(x[1]));
+    expect(drawn).toEqual((d.panels ?? []).filter((p) => p.type !== 'row').map((p) => ('id' in p ? p.id : -1)));
+    for (const p of d.panels ?? []) expect(svg).toContain((p.title ?? '').slice(0, 10).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    // AND the canvas is as tall as the grid
+    const bottom = Math.max(...(d.panels ?? []).map((p) => p.gridPos!.y + p.gridPos!.h));
+    expect(svg).toContain(`height="${40 + 12 + bottom * 26 + 12}"`);
+  });
+});
