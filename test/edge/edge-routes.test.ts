@@ -71,3 +71,12 @@ describe('a config with a Gateway flow and the Gateway in another namespace (ten
     expect(kinds(off.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io')))).toEqual(['HTTPRoute/continuous-load-gateway-http', 'ReferenceGrant/continuous-load-edge-routes']);
   });
 });
+
+describe('the dashboard of a config with edge flows', () => {
+  test('gives each edge flow its row', () => {
+    const objects = synth({ flows: [{ type: 'http-service', name: 'direct' }, ...EDGE_FLOWS] });
+    const json = JSON.parse(find(objects, 'GrafanaDashboard').spec.json) as { panels: { type: string; title: string }[] };
+    const rows = json.panels.filter((p) => p.type === 'row').map((p) => p.title);
+    for (const f of EDGE_FLOWS) expect(rows.filter((t) => t.startsWith(`Flow ${f.name} `))).toHaveLength(1);
+  });
+});
