@@ -1,7 +1,10 @@
+import { parse } from 'yaml';
+import { renderDirectory } from '../../lib/app';
+import { parseConfig } from '../../lib/config/load';
 import { EdgeRoutes } from '../../lib/edge/edge-routes';
 import { kinds, renderConstruct } from '../support/construct';
 import { find, model, synth } from '../helpers';
-import { EDGE_FLOWS } from '../support/edge-flows';
+import { EDGE_FLOWS, GATEWAY_HTTP_FLOW } from '../support/edge-flows';
 
 const [ingressFlow, httpFlow, grpcFlow] = EDGE_FLOWS;
 
@@ -78,5 +81,22 @@ describe('the dashboard of a config with edge flows', () => {
     const json = JSON.parse(find(objects, 'GrafanaDashboard').spec.json) as { panels: { type: string; title: string }[] };
     const rows = json.panels.filter((p) => p.type === 'row').map((p) => p.title);
     for (const f of EDGE_FLOWS) expect(rows.filter((t) => t.startsWith(`Flow ${f.name} `))).toHaveLength(1);
+  });
+});
+
+describe('the Kustomization of a config with edge routes', () => {
+  const kustomization = (flows: NonNullable<Parameters<typeof synth>[0]>['flows']) => {
+    const files = renderDirectory(parseConfig({ flows }, 'test config'));
+    return parse(files.find((f) => f.file === 'Kustomization')!.content) as { resources: string[]; replacements?: unknown[] };
+  };
+
+  test('routes beside the target: a namespace override moves everything (replacements written)', () => {
+    expect(kustomization([{ type: 'http-service', name: 'direct' }, GATEWAY_HTTP_FLOW]).replacements?.length).toBeGreaterThan(0);
+  });
+
+  test("a route in the Gateway's namespace must not move: a plain resource list, no replacements", () => {
+    const k = kustomization([{ type: 'http-service', name: 'direct' }, { ...GATEWAY_HTTP_FLOW, routeNamespace: 'gateways' }]);
+    expect(k.replacements).toBeUndefined();
+    expect(k.resources.length).toBeGreaterThan(0);
   });
 });
