@@ -34,7 +34,10 @@ export interface EdgeRouteModel {
   readonly namespace: string;
   /** The host the route matches; the flow's requests carry it (Host header, or the dialled gRPC authority). */
   readonly hostname: string;
-  /** Paths matched exactly (HTTP): the flow's path, and podinfo's /env when served-by sampling is on. */
+  /**
+   * Paths matched exactly (HTTP): the flow's path only. Not podinfo's /env (served-by sampling): an edge
+   * may face the internet, and /env lists the pod's environment.
+   */
   readonly paths: readonly string[];
   readonly ingressClassName?: string;
   readonly gateway?: GatewayRef;
@@ -96,7 +99,6 @@ export interface EdgeBackend {
  * target); a route in another namespace than the backend needs a ReferenceGrant beside the backend.
  */
 export function edgeModel(config: Config, backend: EdgeBackend): EdgeModel {
-  const sampled = config.injector.servedBy.sampleEvery > 0;
   const routes = config.flows.filter(isEdgeFlow).map((flow): EdgeRouteModel => {
     const port = addressPort(flow.address);
     const proxy = flow.proxy ? { namespace: flow.proxy.namespace, podLabels: { ...flow.proxy.podLabels }, ports: flow.proxy.ports ?? [port] } : undefined;
@@ -108,7 +110,7 @@ export function edgeModel(config: Config, backend: EdgeBackend): EdgeModel {
       addressPort: port,
       ...(proxy ? { proxy } : {}),
     };
-    const httpPaths = (p: string) => (sampled && p !== '/env' ? [p, '/env'] : [p]);
+    const httpPaths = (p: string) => [p];
     const backendOf = (namespace: string, port: number) => ({ serviceName: backend.serviceName, namespace, port });
     switch (flow.type) {
       case 'ingress':
@@ -162,7 +164,7 @@ function referenceGrants(config: Config, routes: readonly EdgeRouteModel[]): Ref
  * (k6 v0.54.0 js/modules/k6/http/request.go (parseRequest, "headers"): a `Host` header becomes the
  * request's Host); gRPC flows dial the route's hostname, which k6 sends as :authority.
  */
-export function edgeRequest(config: Pick<Config, 'name' | 'injector'>, flow: EdgeFlowConfig, grpcMethod: string): HttpRequestPlan | GrpcRequestPlan {
+export function edgeRequest(config: Pick<Config, 'name'>, flow: EdgeFlowConfig, grpcMethod: string): HttpRequestPlan | GrpcRequestPlan {
   const origin = addressOrigin(flow.address);
   if (flow.type === 'gateway-grpc') {
     const u = new URL(flow.address);
@@ -186,6 +188,7 @@ export function edgeRequest(config: Pick<Config, 'name' | 'injector'>, flow: Edg
     freshConnection: !flow.connectionReuse,
     body: null,
     expectBody: null,
-    servedByUrl: config.injector.servedBy.sampleEvery > 0 ? `${origin}/env` : null,
+    // No served-by sampling through the edge: its route does not expose /env (see EdgeRouteModel.paths).
+    servedByUrl: null,
   };
 }

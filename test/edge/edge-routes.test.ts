@@ -9,13 +9,13 @@ import { EDGE_FLOWS, GATEWAY_HTTP_FLOW } from '../support/edge-flows';
 const [ingressFlow, httpFlow, grpcFlow] = EDGE_FLOWS;
 
 describe('EdgeRoutes', () => {
-  test('an ingress flow: one Ingress for its class, host and exact paths, to the target http port', () => {
+  test('an ingress flow: one Ingress for its class, host and exact path, to the target http port', () => {
     const objects = renderConstruct((s) => new EdgeRoutes(s, 'edge', { model: model({ flows: [ingressFlow] }) }));
     expect(objects).toMatchSnapshot();
   });
 
   test('a gateway-http flow: an HTTPRoute attached to the named Gateway listener, matching host and paths', () => {
-    const m = model({ injector: { servedBy: { sampleEvery: 0 } }, flows: [{ ...httpFlow, host: 'podinfo.edge.example.com', gateway: { name: 'edge', namespace: 'gateways', sectionName: 'http', port: 8080 } }] });
+    const m = model({ flows: [{ ...httpFlow, host: 'podinfo.edge.example.com', gateway: { name: 'edge', namespace: 'gateways', sectionName: 'http', port: 8080 } }] });
     expect(renderConstruct((s) => new EdgeRoutes(s, 'edge', { model: m }))).toMatchSnapshot();
   });
 

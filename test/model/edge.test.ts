@@ -24,9 +24,10 @@ describe('edge flows in the model', () => {
       kind: 'http',
       url: 'http://ingress-nginx-controller.ingress-nginx/api/info',
       headers: { Host: 'ingress.continuous-load.continuous-load.invalid' },
-      servedByUrl: 'http://ingress-nginx-controller.ingress-nginx/env',
+      // No served-by sampling through the edge: the route does not expose podinfo's /env
+      servedByUrl: null,
     });
-    expect(route('ingress')).toMatchObject({ kind: 'Ingress', hostname: 'ingress.continuous-load.continuous-load.invalid', paths: ['/api/info', '/env'], addressPort: 80 });
+    expect(route('ingress')).toMatchObject({ kind: 'Ingress', hostname: 'ingress.continuous-load.continuous-load.invalid', paths: ['/api/info'], addressPort: 80 });
     expect(flow('gateway-http').request).toMatchObject({ url: 'http://edge-gateway.gateways:8080/api/info' });
     expect(route('gateway-http').addressPort).toBe(8080);
   });
@@ -68,12 +69,6 @@ describe('edge flows in the model', () => {
         ],
       },
     ]);
-  });
-
-  test('without served-by sampling the HTTP routes match the flow path only', () => {
-    const m2 = model({ injector: { servedBy: { sampleEvery: 0 } }, flows: [EDGE_FLOWS[0]] });
-    expect(m2.edge.routes[0].paths).toEqual(['/api/info']);
-    expect(m2.flows[0].request).toMatchObject({ servedByUrl: null });
   });
 
   test('helpers: address ports default per scheme; only the three edge types are edge flows', () => {
