@@ -6,9 +6,14 @@
  *
  * When dist/ does not exist (or CL_E2E_MANIFEST_DIR=fixture), a small generated fixture (Namespace,
  * ConfigMap, ServiceMonitor) is used instead, and the test name says which directory was applied.
+ *
+ * The edge flows' routes (Ingress, HTTPRoute, GRPCRoute, ReferenceGrant) are not in the default dist/, so
+ * a config with one flow of each edge type, routes in the Gateway's namespace, is synthesized and applied too.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { renderDirectory } from '../lib/app';
+import { parseConfig } from '../lib/config/load';
 import { installCrds, resolveCrdDirs, startApiServer, type ApiServer } from './lib/apiserver';
 import { applyManifests, formatFailures, type ApplyReport } from './lib/apply';
 import { makeTempDir } from './lib/processes';
@@ -73,6 +78,36 @@ spec:
   parentFolderRef: other-folder
 `,
 };
+
+/** Edge flows of every type; the Gateway routes live in the Gateway's namespace, so a ReferenceGrant is needed. */
+const EDGE_CONFIG = {
+  name: 'edge',
+  namespace: 'edge-e2e',
+  flows: [
+    { type: 'http-service', name: 'direct' },
+    { type: 'ingress', name: 'ingress', ingressClassName: 'nginx', address: 'http://ingress-nginx-controller.ingress-nginx' },
+    {
+      type: 'gateway-http',
+      name: 'gateway-http',
+      gateway: { name: 'edge', namespace: 'gateways', sectionName: 'http' },
+      routeNamespace: 'gateways',
+      address: 'http://edge-gateway.gateways:8080',
+      proxy: { namespace: 'gateways', podLabels: { 'app.kubernetes.io/name': 'edge-proxy' }, ports: [10080] },
+    },
+    { type: 'gateway-grpc', name: 'gateway-grpc', gateway: { name: 'edge', namespace: 'gateways' }, routeNamespace: 'gateways', address: 'grpc://podinfo-grpc.edge.example.com:80' },
+  ],
+};
+
+/** The edge config's namespace and load files (where the routes are), plus the Gateway's namespace. */
+function edgeManifestDir(): string {
+  const files: Record<string, string> = {
+    '00-gateways-namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: gateways\n',
+  };
+  for (const f of renderDirectory(parseConfig(EDGE_CONFIG, 'apiserver e2e edge config'))) {
+    if (f.file === '00-namespace.k8s.yaml' || f.file === '20-load.k8s.yaml') files[f.file] = f.content;
+  }
+  return writeDir(files, 'continuous-load-edge-');
+}
 
 function writeDir(files: Record<string, string>, prefix: string): string {
   const dir = makeTempDir(prefix);
@@ -140,6 +175,23 @@ describe.each(versions)('kube-apiserver %s', (version) => {
       const r = await server.kubectl(args);
       if (r.code !== 0) throw new Error(`${o.kind} ${o.namespace ?? ''}/${o.name} was applied but cannot be read back: ${r.stderr}`);
     }
+  });
+
+  test('accepts the edge flows\' Ingress, HTTPRoute, GRPCRoute and ReferenceGrant (Gateway API v1.3.0 standard CRDs)', async () => {
+    if (!server) throw new Error('API server did not start');
+    expect(crds).toEqual(expect.arrayContaining(['httproutes.gateway.networking.k8s.io', 'grpcroutes.gateway.networking.k8s.io', 'referencegrants.gateway.networking.k8s.io']));
+    const dir = edgeManifestDir();
+    const report = await applyManifests(server, dir);
+    console.log(`[edge config] ${summary(report)}`);
+    if (report.failures.length) throw new Error(`kube-apiserver ${version} rejected edge objects:\n${formatFailures(report)}`);
+    const edgeKinds = report.objects.filter((o) => ['Ingress', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant'].includes(o.kind)).map((o) => `${o.kind} ${o.namespace}/${o.name}`);
+    expect(edgeKinds.sort()).toEqual(['GRPCRoute gateways/edge-gateway-grpc', 'HTTPRoute gateways/edge-gateway-http', 'Ingress edge-e2e/edge-ingress', 'ReferenceGrant edge-e2e/edge-edge-routes']);
+    // The server kept what we sent: the GRPCRoute matches the dialled host, the HTTPRoute's backend is cross-namespace.
+    const route = await server.kubectl(['get', 'httproutes.gateway.networking.k8s.io', 'edge-gateway-http', '-n', 'gateways', '-o', 'json']);
+    expect(route.code).toBe(0);
+    const spec = (JSON.parse(route.stdout) as { spec: { rules: { backendRefs: { namespace?: string }[] }[] } }).spec;
+    expect(spec.rules[0]?.backendRefs[0]?.namespace).toBe('edge-e2e');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('rejects an unknown field (strict) and a CEL violation, naming each object', async () => {

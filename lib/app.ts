@@ -76,9 +76,11 @@ export function collectApp(app: App): ChartObjects[] {
  */
 export function renderDirectory(config: Config): ManifestFile[] {
   const files = renderApp(buildApp(config));
-  // Cross-namespace targets live outside our namespace; a kustomize namespace override would move them too,
-  // so such directories get a plain resource list (docs/platform.md) and no namespace replacements.
-  const movable = buildModel(config).remoteNamespaces.length === 0;
+  // Cross-namespace targets, and edge routes placed in a Gateway's namespace, live outside our namespace; a
+  // kustomize namespace override would move them too, so such directories get a plain resource list
+  // (docs/platform.md) and no namespace replacements.
+  const model = buildModel(config);
+  const movable = model.remoteNamespaces.length === 0 && model.edge.routes.every((r) => r.namespace === config.namespace);
   // The sentinel app is only compared with the real one, object by object: no validation, no YAML. Its
   // config is the parsed one with another namespace (a valid DNS label that no cross-field rule can
   // reject), so it is not parsed again (zod costs ~0.6 ms per flow).

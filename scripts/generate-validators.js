@@ -29,6 +29,7 @@ const K8S = { version: 'v1.27.0', module: 'k8s.io/kubernetes', file: 'api/openap
 const OPERATORS = {
   'monitoring.coreos.com': { name: 'prometheus-operator', version: 'v0.93.0', module: 'github.com/prometheus-operator/prometheus-operator', dir: 'example/prometheus-operator-crd' },
   'grafana.integreatly.org': { name: 'grafana-operator', version: 'v5.24.0', module: 'github.com/grafana/grafana-operator/v5', dir: 'config/crd/bases' },
+  'gateway.networking.k8s.io': { name: 'gateway-api', version: 'v1.3.0', module: 'sigs.k8s.io/gateway-api', dir: 'config/crd/standard' },
 };
 
 /** The kinds we synthesize (or may): apiVersion, kind, and where the schema comes from. */
@@ -43,6 +44,7 @@ const KINDS = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', definition: 'io.k8s.api.rbac.v1.Role' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', definition: 'io.k8s.api.rbac.v1.RoleBinding' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', definition: 'io.k8s.api.networking.v1.NetworkPolicy' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', definition: 'io.k8s.api.networking.v1.Ingress' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', crd: 'monitoring.coreos.com_prometheuses.yaml' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', crd: 'monitoring.coreos.com_podmonitors.yaml' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', crd: 'monitoring.coreos.com_servicemonitors.yaml' },
@@ -51,6 +53,9 @@ const KINDS = [
   { apiVersion: 'grafana.integreatly.org/v1beta1', kind: 'GrafanaDashboard', crd: 'grafana.integreatly.org_grafanadashboards.yaml' },
   { apiVersion: 'grafana.integreatly.org/v1beta1', kind: 'GrafanaDatasource', crd: 'grafana.integreatly.org_grafanadatasources.yaml' },
   { apiVersion: 'grafana.integreatly.org/v1beta1', kind: 'GrafanaFolder', crd: 'grafana.integreatly.org_grafanafolders.yaml' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', crd: 'gateway.networking.k8s.io_httproutes.yaml' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', crd: 'gateway.networking.k8s.io_grpcroutes.yaml' },
+  { apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', crd: 'gateway.networking.k8s.io_referencegrants.yaml' },
 ];
 
 const GO_ONLY = process.env.CL_SCHEMA_SOURCES === 'go';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Regenerates imports/ from the pinned operator CRDs with `cdk8s import`.
+// Regenerates imports/ from the pinned operator and Gateway API CRDs with `cdk8s import`.
 // CRD source, first match wins: $CL_CRDS_DIR, ../shared/crds, the operators' Go modules (go mod download).
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -10,7 +10,10 @@ const path = require('node:path');
 const PINS = {
   prometheusOperator: { version: 'v0.93.0', module: 'github.com/prometheus-operator/prometheus-operator', dir: 'example/prometheus-operator-crd' },
   grafanaOperator: { version: 'v5.24.0', module: 'github.com/grafana/grafana-operator/v5', dir: 'config/crd/bases' },
+  // Standard channel only: the experimental channel's CRDs carry fields no conformant Gateway must serve.
+  gatewayApi: { version: 'v1.3.0', module: 'sigs.k8s.io/gateway-api', dir: 'config/crd/standard' },
 };
+const LOCAL_NAMES = { prometheusOperator: 'prometheus-operator', grafanaOperator: 'grafana-operator', gatewayApi: 'gateway-api' };
 // One generated module per API group; each group's CRDs are concatenated so that none overwrites another.
 const GROUPS = [
   {
@@ -23,11 +26,16 @@ const GROUPS = [
     pin: 'grafanaOperator',
     files: ['grafanadashboards', 'grafanas', 'grafanadatasources', 'grafanafolders'].map((k) => `grafana.integreatly.org_${k}.yaml`),
   },
+  {
+    name: 'gateway.networking.k8s.io',
+    pin: 'gatewayApi',
+    files: ['httproutes', 'grpcroutes', 'referencegrants', 'gateways', 'gatewayclasses'].map((k) => `gateway.networking.k8s.io_${k}.yaml`),
+  },
 ];
 
 function crdDir(pinKey) {
   const pin = PINS[pinKey];
-  const local = `${pinKey === 'prometheusOperator' ? 'prometheus-operator' : 'grafana-operator'}-${pin.version}`;
+  const local = `${LOCAL_NAMES[pinKey]}-${pin.version}`;
   const candidates = [process.env.CL_CRDS_DIR, path.resolve(__dirname, '..', '..', 'shared', 'crds')].filter(Boolean);
   for (const c of candidates) {
     const d = path.join(c, local);
@@ -39,6 +47,10 @@ function crdDir(pinKey) {
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cl-import-'));
+// cdk8s-cli 2.x records every `import` in cdk8s.yaml (with our temp file's path) and names the module
+// `<name>-<name>.ts`; we keep the project file as written and the one module per group as `<name>.ts`.
+const projectFile = path.join(root, 'cdk8s.yaml');
+const project = fs.readFileSync(projectFile, 'utf8');
 try {
   for (const g of GROUPS) {
     const dir = crdDir(g.pin);
@@ -51,7 +63,10 @@ try {
       stdio: 'inherit',
       env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
     });
+    const doubled = path.join(root, 'imports', `${g.name}-${g.name}.ts`);
+    if (fs.existsSync(doubled)) fs.renameSync(doubled, path.join(root, 'imports', `${g.name}.ts`));
   }
 } finally {
+  fs.writeFileSync(projectFile, project);
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -274,11 +274,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
 export const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator@v0.93.0';
 export const GRAFANA_OPERATOR_MODULE = 'github.com/grafana/grafana-operator/v5@v5.24.0';
+/** Gateway API, standard channel (HTTPRoute, GRPCRoute, ReferenceGrant, Gateway, GatewayClass): the edge flows' routes. */
+export const GATEWAY_API_MODULE = 'sigs.k8s.io/gateway-api@v1.3.0';
 
 /**
  * Where the pinned CRDs are: $CL_CRD_DIR (a path list), else <repo>/../shared/crds, else the
- * operators' Go modules (downloaded with `go mod download -json`: example/prometheus-operator-crd
- * and config/crd/bases). CL_CRD_DIR=modules forces the modules.
+ * operators' and Gateway API's Go modules (downloaded with `go mod download -json`:
+ * example/prometheus-operator-crd, config/crd/bases and config/crd/standard). CL_CRD_DIR=modules forces
+ * the modules.
  */
 export function resolveCrdDirs(): string[] {
   const env = process.env['CL_CRD_DIR'];
@@ -287,7 +290,7 @@ export function resolveCrdDirs(): string[] {
   if (env !== 'modules' && fs.existsSync(shared)) return [shared];
   let out: string;
   try {
-    out = execFileSync('go', ['mod', 'download', '-json', PROMETHEUS_OPERATOR_MODULE, GRAFANA_OPERATOR_MODULE], {
+    out = execFileSync('go', ['mod', 'download', '-json', PROMETHEUS_OPERATOR_MODULE, GRAFANA_OPERATOR_MODULE, GATEWAY_API_MODULE], {
       encoding: 'utf8',
       cwd: makeTempDir('continuous-load-crds-'),
       env: { ...process.env, GOFLAGS: '-mod=mod' },
@@ -295,7 +298,7 @@ export function resolveCrdDirs(): string[] {
     });
   } catch (err) {
     const e = err as { stdout?: string; message: string };
-    throw new Error(`go mod download -json ${PROMETHEUS_OPERATOR_MODULE} ${GRAFANA_OPERATOR_MODULE} failed: ${e.stdout ?? ''} ${e.message}`);
+    throw new Error(`go mod download -json ${PROMETHEUS_OPERATOR_MODULE} ${GRAFANA_OPERATOR_MODULE} ${GATEWAY_API_MODULE} failed: ${e.stdout ?? ''} ${e.message}`);
   }
   // Output is a stream of JSON objects.
   const dirs: Record<string, string> = {};
@@ -312,6 +315,7 @@ export function resolveCrdDirs(): string[] {
   return [
     path.join(dirOf('github.com/prometheus-operator/prometheus-operator'), 'example', 'prometheus-operator-crd'),
     path.join(dirOf('github.com/grafana/grafana-operator/v5'), 'config', 'crd', 'bases'),
+    path.join(dirOf('sigs.k8s.io/gateway-api'), 'config', 'crd', 'standard'),
   ];
 }
 

@@ -109,6 +109,11 @@ export interface PipelineOptions {
   interpose?: (servicePort: string, upstream: string) => Promise<string>;
   /** Global scrape and rule evaluation interval. */
   intervalSeconds?: number;
+  /**
+   * More hosts entries for the injector (e.g. an edge's address → a loopback stand-in for it), given the
+   * Service entries ("service:port" → loopback address) the stand-in can route to.
+   */
+  extraHosts?: (serviceHosts: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
 }
 
 export interface Pipeline {
@@ -280,6 +285,7 @@ export async function startPipeline(d: DistPipeline, name: string, opts: Pipelin
     started.push(prometheus);
     const hosts: Record<string, string> = {};
     for (const [key, addr] of Object.entries(serviceHosts(d, byDeployment))) hosts[key] = opts.interpose ? await opts.interpose(key, addr) : addr;
+    if (opts.extraHosts) Object.assign(hosts, await opts.extraHosts({ ...hosts }));
     const k6 = await startK6Runner({ name: `${name}-k6-runner`, objects: d.objects, injector: d.injector, statsdPort: statsd.statsdPort, hosts });
     started.push(k6);
     const pipeline: Pipeline = {

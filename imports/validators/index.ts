@@ -63,6 +63,12 @@ export const VALIDATORS: readonly { readonly apiVersion: string; readonly kind: 
     "source": "Kubernetes v1.27.0"
   },
   {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "Ingress",
+    "file": "networking_k8s_io_v1_Ingress.js",
+    "source": "Kubernetes v1.27.0"
+  },
+  {
     "apiVersion": "monitoring.coreos.com/v1",
     "kind": "Prometheus",
     "file": "monitoring_coreos_com_v1_Prometheus.js",
@@ -109,5 +115,23 @@ export const VALIDATORS: readonly { readonly apiVersion: string; readonly kind: 
     "kind": "GrafanaFolder",
     "file": "grafana_integreatly_org_v1beta1_GrafanaFolder.js",
     "source": "grafana-operator v5.24.0"
+  },
+  {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "HTTPRoute",
+    "file": "gateway_networking_k8s_io_v1_HTTPRoute.js",
+    "source": "gateway-api v1.3.0"
+  },
+  {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "GRPCRoute",
+    "file": "gateway_networking_k8s_io_v1_GRPCRoute.js",
+    "source": "gateway-api v1.3.0"
+  },
+  {
+    "apiVersion": "gateway.networking.k8s.io/v1beta1",
+    "kind": "ReferenceGrant",
+    "file": "gateway_networking_k8s_io_v1beta1_ReferenceGrant.js",
+    "source": "gateway-api v1.3.0"
   }
 ];

@@ -747,6 +747,403 @@ export interface ContinuousLoadProps {
      * @default true
      */
     readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * HTTP through an Ingress controller: a networking.k8s.io/v1 Ingress for the target, requests to the controller
+     * with the Ingress host.
+     */
+    readonly type: 'ingress';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * IngressClass of the controller that serves the Ingress, e.g. nginx.
+     * Allowed: at most 253 characters.
+     */
+    readonly ingressClassName: string;
+    /**
+     * Where the edge listens, as a URL without a path: the in-cluster Service of the controller or Gateway, or an
+     * external name (e.g. 'http://ingress-nginx-controller.ingress-nginx'). Requests go there.
+     * Allowed: non-empty.
+     */
+    readonly address: string;
+    /**
+     * Host the route matches and the requests carry in their Host header.
+     * Allowed: at most 253 characters.
+     * @default '<flow name>.<name>.continuous-load.invalid' (never resolves; only the edge reads it)
+     */
+    readonly host?: string;
+    /**
+     * Request path on podinfo; the Ingress matches it exactly.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+    /**
+     * Tenant-perspective mode: where the edge's data plane runs. The injector may then reach only those pods, and the
+     * target admits them.
+     * @default the injector may reach the address's port anywhere, and the target admits its port from any pod
+     */
+    readonly proxy?: {
+      /**
+       * Namespace of the edge's data-plane pods (the controller's or the Gateway's proxies).
+       * Allowed: at most 63 characters.
+       */
+      readonly namespace: string;
+      /**
+       * Labels of those pods.
+       * @default every pod of the namespace
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
+      /**
+       * Ports the proxy pods listen on (a Service's targetPort, not its port: NetworkPolicies see the pod).
+       * Allowed: at least 1 item.
+       * @default the address's port
+       */
+      readonly ports?: readonly (number)[];
+    };
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request).
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * HTTP through a Gateway API implementation: an HTTPRoute for the target attached to a named Gateway, requests to
+     * the Gateway with the route hostname.
+     */
+    readonly type: 'gateway-http';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * The Gateway the HTTPRoute attaches to.
+     */
+    readonly gateway: {
+      /**
+       * Name of the Gateway the route attaches to (parentRefs).
+       * Allowed: at most 63 characters.
+       */
+      readonly name: string;
+      /**
+       * Namespace of the Gateway; its listener must allow routes from the route's namespace (allowedRoutes).
+       * Allowed: at most 63 characters.
+       * @default the route's namespace
+       */
+      readonly namespace?: string;
+      /**
+       * Listener of the Gateway.
+       * Allowed: at most 63 characters.
+       * @default every listener that allows the route
+       */
+      readonly sectionName?: string;
+      /**
+       * Listener port to attach to.
+       * Allowed: ≥ 1, ≤ 65535.
+       * @default any
+       */
+      readonly port?: number;
+    };
+    /**
+     * Namespace the route lives in. Another namespace than ours (e.g. the Gateway's, when its listener admits only
+     * routes of its own namespace) makes the backend cross-namespace, so a ReferenceGrant in our namespace lets routes
+     * from there reference the target Service.
+     * Allowed: at most 63 characters.
+     * @default our namespace, beside the target
+     */
+    readonly routeNamespace?: string;
+    /**
+     * Where the edge listens, as a URL without a path: the in-cluster Service of the controller or Gateway, or an
+     * external name (e.g. 'http://eg-gateway.envoy-gateway-system'). Requests go there.
+     * Allowed: non-empty.
+     */
+    readonly address: string;
+    /**
+     * Host the route matches and the requests carry in their Host header.
+     * Allowed: at most 253 characters.
+     * @default '<flow name>.<name>.continuous-load.invalid' (never resolves; only the edge reads it)
+     */
+    readonly host?: string;
+    /**
+     * Request path on podinfo; the HTTPRoute matches it exactly.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+    /**
+     * Tenant-perspective mode: where the edge's data plane runs. The injector may then reach only those pods, and the
+     * target admits them.
+     * @default the injector may reach the address's port anywhere, and the target admits its port from any pod
+     */
+    readonly proxy?: {
+      /**
+       * Namespace of the edge's data-plane pods (the controller's or the Gateway's proxies).
+       * Allowed: at most 63 characters.
+       */
+      readonly namespace: string;
+      /**
+       * Labels of those pods.
+       * @default every pod of the namespace
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
+      /**
+       * Ports the proxy pods listen on (a Service's targetPort, not its port: NetworkPolicies see the pod).
+       * Allowed: at least 1 item.
+       * @default the address's port
+       */
+      readonly ports?: readonly (number)[];
+    };
+    /**
+     * Keep connections alive between requests (false: a new DNS lookup and TCP connection per request).
+     * @default true
+     */
+    readonly connectionReuse?: boolean;
+  } | {
+    /**
+     * gRPC through a Gateway API implementation: a GRPCRoute for the target's gRPC port attached to a named Gateway. k6
+     * v0.54 sends the dialled host as :authority, so the address's host is the route hostname and must resolve to the
+     * Gateway.
+     */
+    readonly type: 'gateway-grpc';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * The Gateway the GRPCRoute attaches to.
+     */
+    readonly gateway: {
+      /**
+       * Name of the Gateway the route attaches to (parentRefs).
+       * Allowed: at most 63 characters.
+       */
+      readonly name: string;
+      /**
+       * Namespace of the Gateway; its listener must allow routes from the route's namespace (allowedRoutes).
+       * Allowed: at most 63 characters.
+       * @default the route's namespace
+       */
+      readonly namespace?: string;
+      /**
+       * Listener of the Gateway.
+       * Allowed: at most 63 characters.
+       * @default every listener that allows the route
+       */
+      readonly sectionName?: string;
+      /**
+       * Listener port to attach to.
+       * Allowed: ≥ 1, ≤ 65535.
+       * @default any
+       */
+      readonly port?: number;
+    };
+    /**
+     * Namespace the route lives in. Another namespace than ours (e.g. the Gateway's, when its listener admits only
+     * routes of its own namespace) makes the backend cross-namespace, so a ReferenceGrant in our namespace lets routes
+     * from there reference the target Service.
+     * Allowed: at most 63 characters.
+     * @default our namespace, beside the target
+     */
+    readonly routeNamespace?: string;
+    /**
+     * Where the edge listens, as a URL without a path: the in-cluster Service of the controller or Gateway, or an
+     * external name (e.g. 'grpc://podinfo-grpc.edge.example.com:80'). Requests go there.
+     * Allowed: non-empty.
+     */
+    readonly address: string;
+    /**
+     * Tenant-perspective mode: where the edge's data plane runs. The injector may then reach only those pods, and the
+     * target admits them.
+     * @default the injector may reach the address's port anywhere, and the target admits its port from any pod
+     */
+    readonly proxy?: {
+      /**
+       * Namespace of the edge's data-plane pods (the controller's or the Gateway's proxies).
+       * Allowed: at most 63 characters.
+       */
+      readonly namespace: string;
+      /**
+       * Labels of those pods.
+       * @default every pod of the namespace
+       */
+      readonly podLabels?: Readonly<Record<string, string>>;
+      /**
+       * Ports the proxy pods listen on (a Service's targetPort, not its port: NetworkPolicies see the pod).
+       * Allowed: at least 1 item.
+       * @default the address's port
+       */
+      readonly ports?: readonly (number)[];
+    };
+    /**
+     * Service name asked by grpc.health.v1.Health/Check; the answer must be SERVING.
+     * Allowed: non-empty.
+     * @default "podinfo"
+     */
+    readonly healthService?: string;
+    /**
+     * Unary method called in turn with the health check.
+     * @default "version.VersionService/Version"
+     */
+    readonly method?: string;
   })[];
   /**
    * Service-level objectives used by the alerts and the dashboard.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RATE_DECIMALS, k6ArrivalRate } from '../injector/k6-options';
+import { edgeFlowSchemas } from './edge-schema';
 
 /**
  * The Continuous Load config schema: the one place that says what a config may contain.
@@ -335,10 +336,23 @@ const customFlow = z
     }
   });
 
-const flowSchema = z.discriminatedUnion('type', [httpServiceFlow, httpFreshFlow, httpPodDirectFlow, grpcFlow, chainFlow, crossNamespaceFlow, customFlow]);
+const edgeFlows = edgeFlowSchemas({ flowCommon, dnsLabel, labels, path, connectionReuse, grpcMethod });
 
-/** Every flow type; `cross-namespace` and `custom` are optional (not in the defaults). */
-export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom'] as const;
+const flowSchema = z.discriminatedUnion('type', [
+  httpServiceFlow,
+  httpFreshFlow,
+  httpPodDirectFlow,
+  grpcFlow,
+  chainFlow,
+  crossNamespaceFlow,
+  customFlow,
+  edgeFlows.ingress,
+  edgeFlows.gatewayHttp,
+  edgeFlows.gatewayGrpc,
+]);
+
+/** Every flow type; `cross-namespace`, `custom` and the edge types are optional (not in the defaults). */
+export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom', 'ingress', 'gateway-http', 'gateway-grpc'] as const;
 
 /** The default flows: every non-optional flow type once. */
 const DEFAULT_FLOWS = [

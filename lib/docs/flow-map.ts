@@ -21,11 +21,16 @@ export function flowMap(config: Config, title: string): string {
   lines.push('flowchart LR');
   lines.push(`  injector["k6 injector<br/>Deployment ${label(inj.name)} x${replicas}<br/>k6 ${inj.k6Version.major}.${inj.k6Version.minor}.${inj.k6Version.patch}, output ${config.injector.output}"]`);
   lines.push(`  target["podinfo target<br/>Service ${label(model.target.serviceName)}<br/>${config.target.replicas} replicas"]`);
-  for (const f of model.flows) {
+  model.flows.forEach((f, i) => {
+    // An edge flow reaches the target through its route: injector → edge (route, host) → target.
+    const route = model.edge.routes.find((r) => r.flow === f.name);
+    const to = route ? `edge${i}` : 'target';
+    if (route) lines.push(`  edge${i}[/"${label(`${route.kind} ${route.name}`)}<br/>host ${label(route.hostname)}"/]`);
     lines.push(
-      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100, 4)}% ok, ${round(f.latency.target * 100, 4)}% under ${label(f.latency.threshold)}" --> target`,
+      `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100, 4)}% ok, ${round(f.latency.target * 100, 4)}% under ${label(f.latency.threshold)}" --> ${to}`,
     );
-  }
+    if (route) lines.push(`  edge${i} --> target`);
+  });
   const prom = model.monitoring.mode === 'demo' ? `Prometheus ${label(model.monitoring.prometheusName)} (demo)` : `kube-prometheus-stack (release ${label(config.monitoring.existing.release)})`;
   lines.push(`  prometheus[("${prom}")]`);
   lines.push('  alerts{{"burn-rate, traffic and injector alerts"}}');

@@ -1,5 +1,6 @@
 import { Config, FlowConfig, Objectives } from '../config/schema';
 import { toSeconds } from './duration';
+import { EdgeModel, edgeModel, edgeRequest } from './edge';
 import { BASE_BUCKETS } from './metrics';
 import { round } from './numbers';
 
@@ -210,6 +211,8 @@ export interface Model {
   };
   /** Tenant-perspective hardening: whether NetworkPolicies are written, and the peers they allow. */
   readonly security: Config['security'];
+  /** The routes (Ingress, HTTPRoute, GRPCRoute) of edge flows, and the ReferenceGrants they need. */
+  readonly edge: EdgeModel;
 }
 
 /**
@@ -340,6 +343,11 @@ function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): R
         servedByUrl: null,
       };
     }
+    case 'ingress':
+    case 'gateway-http':
+      return edgeRequest(config, flow, '');
+    case 'gateway-grpc':
+      return edgeRequest(config, flow, withSlash(flow.method));
   }
 }
 
@@ -472,5 +480,6 @@ export function buildModel(config: Config): Model {
       existingNamespace: m.existing.namespace,
     },
     security: config.security,
+    edge: edgeModel(config, { serviceName: target.serviceName, namespace: target.namespace, ports: PODINFO_PORTS }),
   };
 }

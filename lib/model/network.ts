@@ -1,3 +1,4 @@
+import { edgeFlowPaths } from './edge-network';
 import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from './model';
 
 /** Port of the `prometheus-operated` Service and of the Prometheus pods' `web` port. */
@@ -92,6 +93,10 @@ export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
       const port = r.kind === 'grpc' ? Number(r.target.slice(r.target.lastIndexOf(':') + 1)) : urlPort(r.url);
       return [from({ role: `custom-${flow.name}`, anywhere: true }, port, `the injector's requests to ${r.kind === 'grpc' ? r.target : new URL(r.url).host}, wherever it runs`)];
     }
+    case 'ingress':
+    case 'gateway-http':
+    case 'gateway-grpc':
+      return edgeFlowPaths(model, flow, injector, podinfo('target'));
   }
 }
 

@@ -94,6 +94,12 @@ export const ALERT_CATALOG = {
     summary: 'The podinfo target is close to its memory limit.',
     panel: 'server-requests',
   },
+  edgePathBroken: {
+    name: 'ContinuousLoadEdgePathBroken',
+    severity: 'page',
+    summary: 'Edge path broken, backends healthy: an edge flow fails while a direct flow to the same target succeeds.',
+    panel: 'burn-rate',
+  },
 } as const satisfies Record<string, AlertSpec>;
 
 type AlertKey = keyof typeof ALERT_CATALOG;

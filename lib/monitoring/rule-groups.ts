@@ -1,5 +1,6 @@
 import { alertPanelLink } from '../dashboard/links';
 import { ALERTS, AlertName, alertSpec, runbookUrl } from './alerts';
+import { edgeRuleGroups } from './edge-rules';
 import { isRemoteWrite } from '../model/queries-rw';
 import { FlowClass, FlowScope, Model, ResolvedFlow } from '../model/model';
 import { fromSeconds, toSeconds } from '../model/duration';
@@ -361,6 +362,7 @@ export function sloRuleGroups(model: Model): RuleGroup[] {
       const rules = [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
       return withLinks(model, { name: RULE_GROUP.flowClass(cls), rules }, cls);
     }),
+    ...edgeRuleGroups(model),
     withLinks(model, { name: RULE_GROUP.injector, rules: injectorAlerts(model) }),
     withLinks(model, { name: RULE_GROUP.target, rules: targetAlerts(model) }),
   ];

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { renderDirectory } from '../../lib/app';
 import { parseConfig } from '../../lib/config/load';
 import { FLOW_MAP_FILE, flowMap } from '../../lib/docs/flow-map';
+import { GATEWAY_HTTP_FLOW } from '../support/edge-flows';
 
 describe('the generated flow map (FLOWS.md beside the manifests)', () => {
   const config = parseConfig({
@@ -32,5 +33,15 @@ describe('the generated flow map (FLOWS.md beside the manifests)', () => {
     expect(['.json', '.yaml', '.yml']).not.toContain(path.extname(map.file));
     // it is not valid YAML of Kubernetes objects, which is why it must never be read as one
     expect(parseAllDocuments(map.content).some((d) => (d.toJS() as { kind?: string } | null)?.kind)).toBe(false);
+  });
+});
+
+describe('the flow map of edge flows', () => {
+  test('draws each edge flow through its route and host to the target', () => {
+    const md = flowMap(parseConfig({ flows: [{ type: 'http-service', name: 'direct' }, GATEWAY_HTTP_FLOW] }), 'test');
+    const mermaid = /```mermaid\n([\s\S]*?)```/.exec(md)![1].split('\n');
+    expect(mermaid).toContain('  edge1[/"HTTPRoute continuous-load-gateway-http<br/>host gateway-http.continuous-load.continuous-load.invalid"/]');
+    expect(mermaid.filter((l) => l.includes('gateway-http: 10/s per pod') && l.endsWith('--> edge1'))).toHaveLength(1);
+    expect(mermaid).toContain('  edge1 --> target');
   });
 });

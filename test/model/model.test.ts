@@ -1,3 +1,4 @@
+import { EDGE_FLOW_TYPES } from '../../lib/config/edge-schema';
 import { FLOW_TYPES } from '../../lib/config/schema';
 import { GRPC_HEALTH_CHECK, GrpcRequestPlan, HttpRequestPlan, PODINFO_PORTS, ResolvedFlow } from '../../lib/model/model';
 import { configProblems as refused, model } from '../helpers';
@@ -22,8 +23,9 @@ describe('the default flows', () => {
   const service = `continuous-load-target`;
 
   test('cover every non-optional flow type once', () => {
-    // THEN every type except the optional cross-namespace and custom is there, once
-    expect(m.flows.map((f) => f.type)).toEqual(FLOW_TYPES.filter((t) => t !== 'cross-namespace' && t !== 'custom'));
+    // THEN every type except the optional cross-namespace, custom and edge types is there, once
+    const optional: readonly string[] = ['cross-namespace', 'custom', ...EDGE_FLOW_TYPES];
+    expect(m.flows.map((f) => f.type)).toEqual(FLOW_TYPES.filter((t) => !optional.includes(t)));
   });
 
   test('http-service keeps its connections to the ClusterIP Service name', () => {

@@ -2,12 +2,15 @@ import { FLOW_TYPES } from '../../lib/config/schema';
 import { describePath, flowPaths, networkPaths, ownedNamespaces } from '../../lib/model/network';
 import { INJECTOR_PORTS } from '../../lib/model/model';
 import { model } from '../helpers';
+import { EDGE_FLOWS } from '../support/edge-flows';
 
 describe('the network paths of the model', () => {
   test('every flow opens a path from the injector, naming the flow', () => {
-    // GIVEN one flow of each type that runs without further settings
-    const types = FLOW_TYPES.filter((t) => t !== 'custom');
-    const m = model({ flows: types.map((type) => ({ type, name: type })) });
+    // GIVEN one flow of each type that runs without further settings, and one of each edge type
+    const types = FLOW_TYPES.filter((t) => t !== 'custom' && !EDGE_FLOWS.some((e) => e.type === t));
+    const plain = types.map((type) => ({ type, name: type })) as NonNullable<Parameters<typeof model>[0]>['flows'] & object;
+    const m = model({ flows: [...plain, ...EDGE_FLOWS] });
+    expect(m.flows).toHaveLength(FLOW_TYPES.length - 1);
     for (const f of m.flows) {
       // THEN its first path starts at the injector pods and carries the flow's name
       const [first] = flowPaths(m, f);
