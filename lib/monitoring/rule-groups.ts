@@ -1,4 +1,5 @@
 import { alertPanelLink } from '../dashboard/links';
+import { connectionAlerts } from './connection-alerts';
 import { ALERTS, AlertName, alertSpec, runbookUrl } from './alerts';
 import { isRemoteWrite } from '../model/queries-rw';
 import { FlowClass, FlowScope, Model, ResolvedFlow } from '../model/model';
@@ -361,7 +362,7 @@ export function sloRuleGroups(model: Model): RuleGroup[] {
       const rules = [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
       return withLinks(model, { name: RULE_GROUP.flowClass(cls), rules }, cls);
     }),
-    withLinks(model, { name: RULE_GROUP.injector, rules: injectorAlerts(model) }),
+    withLinks(model, { name: RULE_GROUP.injector, rules: [...injectorAlerts(model), ...connectionAlerts(model)] }),
     withLinks(model, { name: RULE_GROUP.target, rules: targetAlerts(model) }),
   ];
 }

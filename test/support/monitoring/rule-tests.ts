@@ -477,6 +477,47 @@ function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, w
   ];
 }
 
+/**
+ * The burst alert on broken connections: a break of several VUs' connections at once fires it (a ticket,
+ * no `for`); one break now and then (a target pod restarting) stays silent, as does a healthy flow, whose
+ * counter has no series at all (the script sends it only when something breaks).
+ */
+function connectionGroups(n: number, podTarget: Record<string, string>, expLabels: Record<string, string>, healthy: readonly InputSeries[]): NamedTestGroup[] {
+  const alert = ALERTS.connectionsBroken;
+  const flow = expLabels['flow'];
+  const burstStep = Math.floor(n / 2);
+  const broken = (perStep: (step: number) => number) => counterSeries(METRICS.connectionBroken, { ...podTarget, flow, scenario: flow }, n, perStep);
+  const end = (n - 1) * INTERVAL_SECONDS;
+  return [
+    {
+      name: `${alert} fires when 10 connections of ${flow} break at once`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...healthy, broken((step) => (step === burstStep ? 10 : 0))],
+        promql_expr_test: [fires(alert, expLabels, (burstStep + 2) * INTERVAL_SECONDS)],
+      },
+    },
+    {
+      name: `${alert} stays silent for one broken connection every 5 minutes`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...healthy, broken((step) => (step > 0 && (step * INTERVAL_SECONDS) % 300 === 0 ? 1 : 0))],
+        promql_expr_test: [neverFires(alert, { alertname: alert }, end)],
+      },
+    },
+    {
+      name: `${alert} stays silent on a healthy flow (no connection_broken series)`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: { interval: SCRAPE_INTERVAL, input_series: [...healthy], promql_expr_test: [neverFires(alert, { alertname: alert }, end)] },
+    },
+  ];
+}
+
 function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
   const s = model.objectives.saturation;
   const end = toSeconds(s.for) + 600;
@@ -543,6 +584,7 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
       targetAlertLabels,
     ),
   ];
+  groups.push(...connectionGroups(n, podTarget, { ...podLabels, flow: flow.name }, healthy));
   const cpuLimit = quantityValue(model.target.resources.limits.cpu);
   const cpu = (fraction: number) => [counterSeries(METRICS.processCpuSeconds, target, n, () => fraction * cpuLimit * INTERVAL_SECONDS)];
   groups.push(
