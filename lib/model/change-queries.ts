@@ -60,12 +60,14 @@ function nodeEvent(expr: string, event: string): string {
 export function nodeChanges(): string {
   const unsched = 'kube_node_spec_unschedulable';
   const ready = 'kube_node_status_condition{condition="Ready",status="true"}';
-  const changed = (s: string) => `changes(${s}[${CHANGE_WINDOW}]) > 0`;
+  // changes() on the left: `and` keeps its value (>= 1), and Grafana draws an annotation only for
+  // samples >= 1 (a `== 0` on the left would yield 0 and draw nothing).
+  const changedTo = (s: string, v: 0 | 1) => `changes(${s}[${CHANGE_WINDOW}]) > 0 and ${s} == ${v}`;
   return [
-    nodeEvent(`max by (node) (${unsched} == 1 and ${changed(unsched)})`, 'cordoned'),
-    nodeEvent(`max by (node) (${unsched} == 0 and ${changed(unsched)})`, 'uncordoned'),
-    nodeEvent(`max by (node) (${ready} == 0 and ${changed(ready)})`, 'NotReady'),
-    nodeEvent(`max by (node) (${ready} == 1 and ${changed(ready)})`, 'Ready'),
+    nodeEvent(`max by (node) (${changedTo(unsched, 1)})`, 'cordoned'),
+    nodeEvent(`max by (node) (${changedTo(unsched, 0)})`, 'uncordoned'),
+    nodeEvent(`max by (node) (${changedTo(ready, 0)})`, 'NotReady'),
+    nodeEvent(`max by (node) (${changedTo(ready, 1)})`, 'Ready'),
     nodeEvent(`max by (node) (kube_node_info) unless max by (node) (kube_node_info offset ${CHANGE_WINDOW})`, 'added'),
     nodeEvent(`max by (node) (kube_node_info offset ${CHANGE_WINDOW}) unless max by (node) (kube_node_info)`, 'removed'),
   ].join('\nor\n');

@@ -5,8 +5,8 @@ import { labelSelector, matchers } from './queries';
 /**
  * PromQL over the script's `k6_connection_broken_total`: established connections the injector's VUs lost
  * (a keep-alive HTTP request that had to dial again, a gRPC RPC that found its connection UNAVAILABLE).
- * The counter has a series only once something broke; k6_iterations_total exists for every running flow
- * and pod, so `0 * increase(iterations)` gives the zero of a healthy flow without an emitted 0.
+ * The script creates the series at 0 once a VU of the flow has a working connection; fresh-connection
+ * flows never do, and for them (and a pod that just started) `0 * increase(iterations)` gives the zero.
  */
 
 /** Labels the counts keep: the flow and the source (injector) pod and node. */

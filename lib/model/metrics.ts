@@ -46,8 +46,9 @@ export const METRICS = {
   /**
    * Counter of established connections a VU lost (the script's `connection_broken`), labelled flow: a
    * keep-alive HTTP request that had to dial again, a gRPC RPC that found its connection UNAVAILABLE.
-   * Sent only when one breaks (no series while healthy; queries fall back to 0 via k6_iterations_total).
-   * The source node is the injector pod's `node` label.
+   * One series per keep-alive flow and injector pod: each VU adds 0 at its first working connection, so
+   * the series exists before the first break (increase() counts it); flows without kept connections have
+   * none, and queries fall back to 0 via k6_iterations_total. The source node is the pod's `node` label.
    */
   connectionBroken: 'k6_connection_broken_total',
   /** Counter of sampled responses per serving node (the script's `served_by`), labelled flow and served_by_node. */

@@ -115,7 +115,10 @@ function runHttp(flow, req) {
     responseCallback: http.expectedStatuses(...req.expectedStatuses),
   });
   if (req.freshConnection) httpReqTotalDuration.add(res.timings.blocked + res.timings.duration);
-  else if (watch(flow).httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now())) connectionBroken.add(1);
+  else {
+    const w = watch(flow);
+    countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
+  }
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (!statusOk) return;
@@ -176,6 +179,8 @@ class ConnectionWatch {
     this.established = false;
     /** When the last response arrived (ms since the epoch). */
     this.lastResponseAt = 0;
+    /** The VU has sent its 0 for this flow (see connectionBroken). */
+    this.announced = false;
   }
 
   /** Records an HTTP request of a keep-alive flow; true when it shows a broken connection. */
@@ -199,6 +204,15 @@ class ConnectionWatch {
     const broken = status === GRPC_UNAVAILABLE && this.established;
     this.established = status !== GRPC_UNAVAILABLE;
     return broken;
+  }
+}
+
+/** Counts a break, or sends the VU's one 0 for a flow once its connection works. */
+function countBreak(/** @type {ConnectionWatch} */ w, /** @type {boolean} */ broken) {
+  if (broken) connectionBroken.add(1);
+  else if (w.established && !w.announced) {
+    w.announced = true;
+    connectionBroken.add(0);
   }
 }
 
@@ -238,7 +252,8 @@ function runGrpc(flow, req) {
   const message = health ? { service: req.healthService } : req.message;
   const res = c.client.invoke(method, message, { timeout: flow.timeout, metadata: req.metadata, tags: { flow: flow.name } });
   grpcReqs.add(1, { status: String(res.status) });
-  if (watch(flow).grpcResult(res.status)) connectionBroken.add(1);
+  const w = watch(flow);
+  countBreak(w, w.grpcResult(res.status));
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (health && statusOk) {
