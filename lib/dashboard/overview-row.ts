@@ -39,7 +39,9 @@ export function overviewLine(model: Model, view: QueryScope): PanelSpec[] {
   const classes = model.flowClasses;
   const window = model.objectives.burnRates[0].short;
   const factors = model.objectives.burnRates;
-  const pageFactor = Math.min(...factors.filter((b) => b.severity === 'page').map((b) => b.factor), ...factors.map((b) => b.factor).slice(0, 1));
+  // Red from the slowest pace that pages (without page pairs: the fastest pair's).
+  const pages = factors.filter((b) => b.severity === 'page').map((b) => b.factor);
+  const pageFactor = pages.length > 0 ? Math.min(...pages) : Math.max(...factors.map((b) => b.factor));
   const ticketFactor = Math.min(...factors.map((b) => b.factor));
   const period = model.objectives.period;
   // One query per flow class (a class of several selects its flows through its variable): an objective

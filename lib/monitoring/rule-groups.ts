@@ -1,4 +1,5 @@
 import { alertPanelLink } from '../dashboard/links';
+import { withAlertTimeRange } from '../dashboard/alert-context';
 import { connectionAlerts } from './connection-alerts';
 import { ALERTS, AlertName, alertSpec, runbookUrl } from './alerts';
 import { isRemoteWrite } from '../model/queries-rw';
@@ -87,7 +88,7 @@ function withLinks(model: Model, group: RuleGroup, cls?: FlowClass): RuleGroup {
     rules: group.rules.map((r) =>
       r.alert === undefined
         ? r
-        : { ...r, annotations: { ...r.annotations, runbook_url: runbookUrl(r.alert), dashboard_url: alertPanelLink(model, r.alert, cls) } },
+        : { ...r, annotations: { ...r.annotations, runbook_url: runbookUrl(r.alert), dashboard_url: withAlertTimeRange(alertPanelLink(model, r.alert, cls)) } },
     ),
   };
 }
