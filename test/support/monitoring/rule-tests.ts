@@ -21,6 +21,7 @@ import {
 import { ALERTS, AlertName } from '../../../lib/monitoring/alerts';
 import { FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/rule-groups';
 import { round } from '../../../lib/model/numbers';
+import { ALERT_TIME_RANGE } from '../../../lib/dashboard/alert-context';
 
 /**
  * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.
@@ -667,10 +668,16 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
   // The other flows run healthy, so only this flow's alerts fire.
   const others = (n: number) => model.flows.filter((f) => f !== flow).flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), opts.le));
   // What Prometheus makes of the templates: the flow's name for its label, the measured value.
-  const render = (text: string, value: string) =>
-    text.replaceAll('{{ $labels.flow }}', flow.name).replace('{{ $value | humanizePercentage }}', value).replace('{{ $value }}', value);
-  const rendered = (annotations: Record<string, string>, value: string) =>
-    Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, value)]));
+  // The link's time range: the evaluation time - before and + after, in ms (lib/dashboard/alert-context.ts).
+  const render = (text: string, value: string, evalSeconds: number) =>
+    text
+      .replaceAll('{{ $labels.flow }}', flow.name)
+      .replace('{{ $value | humanizePercentage }}', value)
+      .replace('{{ $value }}', value)
+      .replace(/from=\{\{.*?\{\{ end \}\}/, `from=${(evalSeconds - ALERT_TIME_RANGE.beforeSeconds) * 1000}`)
+      .replace(/to=\{\{.*?\{\{ end \}\}/, `to=${(evalSeconds + ALERT_TIME_RANGE.afterSeconds) * 1000}`);
+  const rendered = (annotations: Record<string, string>, value: string, evalSeconds: number) =>
+    Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, value, evalSeconds)]));
   // Labels from the series: namespace, and the flow when the rule's static labels do not name it.
   const seriesLabels = { namespace: model.namespace, flow: flow.name };
   const burn = group.rules.filter((r) => r.alert === ALERTS.errorBudgetBurn);
@@ -692,7 +699,7 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
             exp_alerts: burn
               // Every pair sees 100 % in both windows; those whose `for` has passed (with a scrape to spare) fire.
               .filter((r) => toSeconds(r.for!) + INTERVAL_SECONDS * 2 <= evalTime)
-              .map((r) => ({ exp_labels: { ...seriesLabels, ...r.labels! }, exp_annotations: rendered(r.annotations!, '100%') })),
+              .map((r) => ({ exp_labels: { ...seriesLabels, ...r.labels! }, exp_annotations: rendered(r.annotations!, '100%', evalTime) })),
           },
         ],
       },
@@ -708,7 +715,7 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
           {
             eval_time: at(absentEval),
             alertname: ALERTS.injectorAbsent,
-            exp_alerts: [{ exp_labels: { ...seriesLabels, ...absent.labels! }, exp_annotations: rendered(absent.annotations!, '1') }],
+            exp_alerts: [{ exp_labels: { ...seriesLabels, ...absent.labels! }, exp_annotations: rendered(absent.annotations!, '1', absentEval) }],
           },
         ],
       },
