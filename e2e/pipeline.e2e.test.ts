@@ -198,6 +198,10 @@ describe('loopback pipeline: real podinfo, statsd_exporter and Prometheus with d
       if (empty.length > 0) throw new Error(`healthy: dashboard queries without data:\n${empty.join('\n')}`);
       // THEN every shipped rule evaluates without error (an erroring alert rule can never fire)
       if (ruleErrors.length > 0) throw new Error(`healthy: shipped rules failing to evaluate:\n${ruleErrors.join('\n')}`);
+      // THEN no established connection broke in the whole healthy run (issue 18: a healthy run counts zero)
+      const broken = await instantQuery(p.prometheus.url, `sum by (flow) (k6_connection_broken_total{namespace="${dist.namespace}"})`);
+      console.log(`healthy: broken connections per flow: ${broken.map((x) => `${x.metric['flow']}=${x.value[1]}`).join(', ')}`);
+      expect(broken.filter((x) => Number(x.value[1]) !== 0).map((x) => x.metric['flow'])).toEqual([]);
       const series = await instantQuery(p.prometheus.url, 'count by (__name__) ({__name__=~"k6_.+"})');
       console.log(`healthy: k6 series by metric: ${series.map((x) => `${x.metric['__name__']}=${x.value[1]}`).sort().join(', ')}`);
     } finally {

@@ -1448,6 +1448,18 @@ export interface ContinuousLoadProps {
         };
       };
     };
+    /**
+     * Change annotations on the dashboard (from kube-state-metrics).
+     * @default {}
+     */
+    readonly changeAnnotations?: {
+      /**
+       * More kube-system DaemonSets or Deployments whose rollouts the dashboard marks, besides the usual CNI,
+       * kube-proxy and DNS names.
+       * @default []
+       */
+      readonly kubeSystemWorkloads?: readonly (string)[];
+    };
   };
   /**
    * Tenant-perspective hardening: NetworkPolicies around everything we run.

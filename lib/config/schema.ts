@@ -551,6 +551,16 @@ export const configSchema = z
         mode: z.enum(['demo', 'existing']).default('demo').describe('`demo` bundles Prometheus and Grafana; `existing` plugs into kube-prometheus-stack and an existing Grafana.'),
         demo: demoStack.prefault({}),
         existing: existingStack.prefault({}),
+        changeAnnotations: z
+          .object({
+            kubeSystemWorkloads: z
+              .array(dnsLabel('monitoring.changeAnnotations.kubeSystemWorkloads[]'))
+              .default([])
+              .describe('More kube-system DaemonSets or Deployments whose rollouts the dashboard marks, besides the usual CNI, kube-proxy and DNS names.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Change annotations on the dashboard (from kube-state-metrics).'),
       })
       .strict()
       .prefault({}),

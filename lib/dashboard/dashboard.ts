@@ -45,6 +45,8 @@ import {
   panelId,
 } from './links';
 import { FlowPanel, SharedPanel } from './panels';
+import { annotationBuilders } from './annotations';
+import { OVERVIEW_HEIGHT, overviewLine } from './overview-row';
 import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';
@@ -67,7 +69,7 @@ export const ALL = '.*';
  * counter `k6_served_by_total`), `cadvisor` (kubelet; kube-prometheus-stack scrapes it, the demo
  * Prometheus does not).
  */
-type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
+export type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
 
 /** One query of one panel, with dashboard variables replaced by their defaults. */
 interface DashboardQuery {
@@ -94,7 +96,7 @@ interface DashboardQuery {
   readonly sparse: boolean;
 }
 
-const DS: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+export const DS: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 /** Alert whose runbook each panel links to (the catalog's `runbookPanels`); panels not listed link to the runbooks. */
 const PANEL_ALERT: ReadonlyMap<FlowPanel | SharedPanel, string> = new Map(
@@ -110,7 +112,7 @@ const CLIENT_DURATION: Readonly<Record<string, string>> = {
 /** Flow types whose requests do not end in podinfo's HTTP handler (no server-side histogram). */
 const NO_PODINFO_HTTP_SERVER = new Set<string>(['grpc', 'custom']);
 
-interface Query {
+export interface Query {
   readonly expr: string;
   readonly legend: string;
   readonly source: QuerySource;
@@ -121,7 +123,7 @@ interface Query {
 }
 
 /** The methods every panel builder of the SDK shares. */
-interface AnyPanel extends cog.Builder<dashboard.Panel> {
+export interface AnyPanel extends cog.Builder<dashboard.Panel> {
   id(id: number): this;
   title(title: string): this;
   description(description: string): this;
@@ -131,7 +133,7 @@ interface AnyPanel extends cog.Builder<dashboard.Panel> {
   links(links: cog.Builder<dashboard.DashboardLink>[]): this;
 }
 
-interface PanelSpec {
+export interface PanelSpec {
   readonly key: FlowPanel | SharedPanel;
   readonly title: string;
   readonly description: string;
@@ -141,13 +143,13 @@ interface PanelSpec {
   readonly w: number;
 }
 
-function thresholds(base: string, steps: [number, string][]): dashboard.ThresholdsConfigBuilder {
+export function thresholds(base: string, steps: [number, string][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
     .steps([{ value: null as unknown as number, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
 }
 
-function lines(unit: string): timeseries.PanelBuilder {
+export function lines(unit: string): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .unit(unit)
     .lineWidth(1)
@@ -479,19 +481,9 @@ function build(model: Model): Catalog {
     .withVariable(variable('namespace', 'Namespace', `label_values(${METRICS.iterations}, namespace)`, { text: model.namespace, value: model.namespace }, false))
     .withVariable(variable('flow', 'Flow', `label_values(${METRICS.iterations}{namespace="$namespace"}, flow)`, { text: ['All'], value: ['$__all'] }, true))
     .withVariable(variable('node', 'Source node', `label_values(${METRICS.iterations}{namespace="$namespace"}, node)`, { text: ['All'], value: ['$__all'] }, true))
-    .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Firing alerts')
-        .datasource(DS)
-        .enable(true)
-        .iconColor('red')
-        .expr('ALERTS{alertname=~"ContinuousLoad.*",alertstate="firing",namespace="$namespace"}')
-        .titleFormat('{{alertname}}')
-        .textFormat('{{flow}} {{severity}}')
-        .tagKeys('severity,flow')
-        .step('60s'),
-    )
     .link(new dashboard.DashboardLinkBuilder('Runbooks').type(dashboard.DashboardLinkType.Link).icon('doc').url(RUNBOOK_BASE).targetBlank(true));
+
+  for (const a of annotationBuilders(model)) b.annotation(a);
 
   let y = 0;
   const row = (id: number, title: string, repeat?: string) => {
@@ -541,6 +533,8 @@ function build(model: Model): Catalog {
     y += h;
   };
 
+  row(SECTION_ROW_IDS.overview, 'Overview: every flow');
+  place(undefined, overviewLine(model, view), OVERVIEW_HEIGHT);
   for (const cls of model.flowClasses) {
     if (cls.flows.length === 1) {
       const [flow] = cls.flows;

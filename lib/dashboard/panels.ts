@@ -29,5 +29,11 @@ export const SHARED_PANELS = [
   'server-requests',
   'server-success',
   'server-latency-by-path',
+  // Appended, so the ids of the panels above (10 + index) stay.
+  'overview-slo',
+  'overview-alerts',
+  'overview-budget',
+  'connection-breaks',
+  'kube-state-metrics',
 ] as const;
 export type SharedPanel = (typeof SHARED_PANELS)[number];

@@ -17,6 +17,8 @@ export interface LoadPlan {
     /** Distinct `served_by_node` values a VU reports before it counts further nodes as `other`. */
     readonly maxNodes: number;
   };
+  /** The script's connection_broken counter: a dial after `maxIdleMs` without a response is an idle close, not a break. */
+  readonly connectionBroken: { readonly maxIdleMs: number };
   readonly flows: readonly FlowPlan[];
 }
 
@@ -37,6 +39,12 @@ export interface FlowPlan {
 
 /** One year: the longest run we ask of k6 before a (sub-second) restart. */
 const PLAN_DURATION = '8760h';
+/**
+ * Servers close idle keep-alive connections on purpose (podinfo after 2 x its 30 s server timeout, nginx
+ * after 75 s); a VU that waited longer than this for its next request may find its connection closed by
+ * design, so that re-dial is not counted as a break. Below every such default we know except Node's 5 s.
+ */
+export const CONNECTION_MAX_IDLE_MS = 30_000;
 export const K6_SYSTEM_TAGS = ['status', 'method', 'expected_response', 'error_code', 'scenario', 'check'];
 
 /** Where a refused k6 option comes from in the config. */
@@ -70,6 +78,7 @@ export function loadPlan(model: Model): LoadPlan {
     duration: PLAN_DURATION,
     systemTags: K6_SYSTEM_TAGS,
     servedBy: model.injector.servedBy,
+    connectionBroken: { maxIdleMs: CONNECTION_MAX_IDLE_MS },
     flows,
   };
   const problems = k6OptionProblems(plan);

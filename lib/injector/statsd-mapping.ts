@@ -69,6 +69,7 @@ export function statsdMapping(model: Model): StatsdMappingConfig {
       counter(`k6.${K6_CUSTOM_METRICS.grpcReqs}`, METRICS.grpcReqs, 'Unary gRPC invokes by status code, timed-out ones included.'),
       counter(`k6.${K6_CUSTOM_METRICS.grpcConnectFailed}`, METRICS.grpcConnectFailed, 'gRPC connects that failed (no RPC was sent).'),
       counter(`k6.${K6_CUSTOM_METRICS.unexpectedResponse}`, METRICS.unexpectedResponse, 'Responses with an expected status but a wrong answer (body without the expected text, health not SERVING).'),
+      counter(`k6.${K6_CUSTOM_METRICS.connectionBroken}`, METRICS.connectionBroken, 'Established connections a VU lost: keep-alive HTTP requests that had to dial again, gRPC RPCs that found their connection UNAVAILABLE.'),
       counter(`k6.${K6_CUSTOM_METRICS.servedBy}`, METRICS.servedBy, 'Sampled responses per serving node (served_by_node).'),
       // k6 v0.54.0 js/runner.go (VU.runFn, iterationSamples): the sample carries the iteration's end time.
       counter('k6.iterations', METRICS.iterations, 'Iterations k6 ran (sent when an iteration ends).'),

@@ -43,6 +43,14 @@ export const METRICS = {
    * a chain whose backend hop failed, a gRPC health check not SERVING.
    */
   unexpectedResponse: 'k6_unexpected_response_total',
+  /**
+   * Counter of established connections a VU lost (the script's `connection_broken`), labelled flow: a
+   * keep-alive HTTP request that had to dial again, a gRPC RPC that found its connection UNAVAILABLE.
+   * One series per keep-alive flow and injector pod: each VU adds 0 at its first working connection, so
+   * the series exists before the first break (increase() counts it); flows without kept connections have
+   * none, and queries fall back to 0 via k6_iterations_total. The source node is the pod's `node` label.
+   */
+  connectionBroken: 'k6_connection_broken_total',
   /** Counter of sampled responses per serving node (the script's `served_by`), labelled flow and served_by_node. */
   servedBy: 'k6_served_by_total',
   iterations: 'k6_iterations_total',
@@ -82,7 +90,7 @@ export const METRICS = {
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
 
 /** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
-export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs', httpReqTotalDuration: 'http_req_total_duration' } as const;
+export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs', httpReqTotalDuration: 'http_req_total_duration', connectionBroken: 'connection_broken' } as const;
 
 /** The tag of `served_by` naming the node that answered; bounded by `injector.servedBy.maxNodes` (+ `other`, `unknown`). */
 export const SERVED_BY_NODE_TAG = 'served_by_node';

@@ -202,6 +202,8 @@ export interface Model {
     /** Labels of the Grafana instance our dashboard objects select. */
     readonly grafanaInstanceLabels: Readonly<Record<string, string>>;
     readonly datasource: { readonly name: string; readonly uid: string };
+    /** kube-system workloads whose rollouts the dashboard marks, besides the defaults (change-queries.ts). */
+    readonly kubeSystemWorkloads: readonly string[];
     readonly prometheusName: string;
     readonly grafanaName: string;
     /** Demo mode: the bundled Prometheus and Grafana. */
@@ -474,6 +476,7 @@ export function buildModel(config: Config): Model {
       selectorLabels,
       grafanaInstanceLabels: m.mode === 'demo' ? { 'continuous-load/grafana': config.name } : m.existing.grafana.instanceLabels,
       datasource: m.mode === 'demo' ? { name: 'Prometheus', uid: `${config.name}-prometheus` } : m.existing.grafana.datasource,
+      kubeSystemWorkloads: m.changeAnnotations.kubeSystemWorkloads,
       prometheusName: config.name,
       grafanaName: config.name,
       demo: m.demo,

@@ -45,6 +45,13 @@ export const ALERT_CATALOG = {
     summary: "No measurements of a flow at all: the injector is gone or not scraped, and the flow's other alerts cannot fire.",
     panel: 'requests',
   },
+  connectionsBroken: {
+    name: 'ContinuousLoadConnectionsBroken',
+    severity: 'ticket',
+    summary: 'Established connections of a flow broke in a burst: a CNI, kube-proxy or conntrack change, or a target restart.',
+    panel: 'connection-breaks',
+    runbookPanels: ['connection-breaks'],
+  },
   droppedIterations: {
     name: 'ContinuousLoadDroppedIterations',
     severity: 'ticket',

@@ -1,9 +1,8 @@
-import { alertPanelLink } from '../dashboard/links';
 import { EDGE_FLOW_TYPES, EdgeFlowType } from '../config/edge-schema';
 import { Model, ResolvedFlow } from '../model/model';
 import { RECORD, burnThreshold, matchers } from '../model/queries';
 import { percent as pct } from '../model/numbers';
-import { ALERTS, runbookUrl } from './alerts';
+import { ALERTS } from './alerts';
 import { burnFor, RuleGroup, Rule } from './rule-groups';
 
 /** Name of the rule group that tells a broken edge from broken pods. */
@@ -56,8 +55,6 @@ export function edgeRuleGroups(model: Model): RuleGroup[] {
           description:
             `{{ $value | humanizePercentage }} of ${flow.name} requests through ${via} failed over the last ${b.short} (more than ${pct(t)} over ${b.long}), ` +
             `while ${direct.length === 1 ? 'flow' : 'flows'} ${direct.map((d) => d.name).join(', ')} ${direct.length === 1 ? 'reaches' : 'reach'} the same target directly within objective: the route, the listener or the edge's data plane is broken, not the pods.`,
-          runbook_url: runbookUrl(ALERTS.edgePathBroken),
-          dashboard_url: alertPanelLink(model, ALERTS.edgePathBroken, flow.name),
         },
       });
     }

@@ -1,4 +1,6 @@
 import { alertPanelLink } from '../dashboard/links';
+import { withAlertTimeRange } from '../dashboard/alert-context';
+import { connectionAlerts } from './connection-alerts';
 import { ALERTS, AlertName, alertSpec, runbookUrl } from './alerts';
 import { edgeRuleGroups } from './edge-rules';
 import { isRemoteWrite } from '../model/queries-rw';
@@ -81,13 +83,20 @@ function severity(alert: AlertName): string {
  * kubernetes-mixin applies its runbook URL pattern): the runbook section of the catalog, and the alert's
  * panel for the flow class the group monitors (a class of several links with `{{ $labels.flow }}`).
  */
-function withLinks(model: Model, group: RuleGroup, cls?: FlowClass): RuleGroup {
+function withLinks(model: Model, group: RuleGroup, flowOf?: FlowClass | ((rule: Rule) => string | undefined)): RuleGroup {
   return {
     ...group,
     rules: group.rules.map((r) =>
       r.alert === undefined
         ? r
-        : { ...r, annotations: { ...r.annotations, runbook_url: runbookUrl(r.alert), dashboard_url: alertPanelLink(model, r.alert, cls) } },
+        : {
+            ...r,
+            annotations: {
+              ...r.annotations,
+              runbook_url: runbookUrl(r.alert),
+              dashboard_url: withAlertTimeRange(alertPanelLink(model, r.alert, typeof flowOf === 'function' ? flowOf(r) : flowOf)),
+            },
+          },
     ),
   };
 }
@@ -362,8 +371,9 @@ export function sloRuleGroups(model: Model): RuleGroup[] {
       const rules = [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
       return withLinks(model, { name: RULE_GROUP.flowClass(cls), rules }, cls);
     }),
-    ...edgeRuleGroups(model),
-    withLinks(model, { name: RULE_GROUP.injector, rules: injectorAlerts(model) }),
+    // Edge alerts carry their flow as a static label: each links to its own flow's row.
+    ...edgeRuleGroups(model).map((g) => withLinks(model, g, (r) => r.labels?.['flow'])),
+    withLinks(model, { name: RULE_GROUP.injector, rules: [...injectorAlerts(model), ...connectionAlerts(model)] }),
     withLinks(model, { name: RULE_GROUP.target, rules: targetAlerts(model) }),
   ];
 }

@@ -43,8 +43,15 @@ const COLORS = {
   text: '#ccccdc',
   muted: '#8e8e9e',
   row: '#d8d9da',
-  accent: { gauge: '#73bf69', stat: '#ff9830', timeseries: '#5794f2', heatmap: '#fade2a', table: '#b877d9' } as Record<string, string>,
+  accent: { gauge: '#73bf69', stat: '#ff9830', timeseries: '#5794f2', heatmap: '#fade2a', table: '#b877d9', bargauge: '#73bf69' } as Record<string, string>,
+  state: ['#73bf69', '#ff9830', '#f2495c'],
+  annotation: '#b877d9',
 };
+
+/** Where the sketch draws a change annotation across the time-series panels (a share of their width). */
+const ANNOTATION_AT = 0.72;
+/** Panel types that draw the dashboard's annotations (Grafana draws them on time-based panels). */
+const ANNOTATED = new Set(['timeseries', 'state-timeline', 'heatmap']);
 
 
 function fit(text: string, width: number): string {
@@ -76,6 +83,29 @@ function glyph(type: string, x: number, y: number, w: number, h: number): El[] {
         }
       return cells;
     }
+    case 'state-timeline': {
+      // One band per flow: green, then amber and red after the change, as a broken path shows.
+      const out: El[] = [];
+      const bands = 5;
+      const bh = (h - 8) / bands;
+      for (let j = 0; j < bands; j++) {
+        const by = y + 4 + j * bh;
+        const turn = j === 1 || j === 3 ? ANNOTATION_AT : 1;
+        out.push(el('rect', { x: px(x + 6), y: px(by), width: px((w - 12) * turn), height: px(bh - 2), fill: COLORS.state[0], 'fill-opacity': 0.7 }));
+        if (turn < 1) out.push(el('rect', { x: px(x + 6 + (w - 12) * turn), y: px(by), width: px((w - 12) * (1 - turn)), height: px(bh - 2), fill: COLORS.state[j === 1 ? 2 : 1], 'fill-opacity': 0.8 }));
+      }
+      return out;
+    }
+    case 'bargauge': {
+      const out: El[] = [];
+      const shares = [0.95, 0.9, 0.4, 0.85, 0.1];
+      const bh = (h - 8) / shares.length;
+      shares.forEach((v, j) => {
+        const color = v < 0.25 ? COLORS.state[2] : v < 0.5 ? COLORS.state[1] : COLORS.state[0];
+        out.push(el('rect', { x: px(x + 6), y: px(y + 4 + j * bh), width: px((w - 12) * v), height: px(bh - 3), fill: color, 'fill-opacity': 0.7 }));
+      });
+      return out;
+    }
     case 'table': {
       const out: El[] = [];
       for (let j = 0; j < 4; j++) out.push(el('line', { x1: px(x + 6), y1: px(y + 6 + j * ((h - 12) / 3)), x2: px(x + w - 6), y2: px(y + 6 + j * ((h - 12) / 3)), stroke: color, 'stroke-opacity': 0.6 }));
@@ -92,6 +122,15 @@ function glyph(type: string, x: number, y: number, w: number, h: number): El[] {
   }
 }
 
+/** A change annotation as Grafana draws it: a dashed vertical line with a marker at the bottom. */
+function annotationMark(x: number, y: number, w: number, h: number): El[] {
+  const ax = px(x + 6 + (w - 12) * ANNOTATION_AT);
+  return [
+    el('line', { x1: ax, y1: px(y), x2: ax, y2: px(y + h), stroke: COLORS.annotation, 'stroke-width': 1.2, 'stroke-dasharray': '3 2' }),
+    el('path', { d: `M ${ax} ${px(y + h - 5)} l 4 5 l -8 0 z`, fill: COLORS.annotation }),
+  ];
+}
+
 /**
  * Renders the dashboard's layout (titles, visualization types, grid positions) to an SVG: a sketch of
  * what Grafana shows, made from the same dashboard JSON the GrafanaDashboard carries.
@@ -104,8 +143,9 @@ export function renderLayoutSvg(d: DashboardJson): string {
   const children: El[] = [
     el('rect', { x: 0, y: 0, width, height, fill: COLORS.background }),
     el('text', { x: PAD, y: 26, fill: COLORS.row, 'font-size': 16, 'font-weight': 600 }, [`${d.title ?? ''} — layout`]),
-    el('text', { x: width - PAD, y: 26, fill: COLORS.muted, 'font-size': 11, 'text-anchor': 'end' }, [
-      `variables: ${(d.templating?.list ?? []).map((v) => v.name).join(', ')} · annotations: ${(d.annotations?.list ?? []).map((a) => a.name).join(', ')}`,
+    el('text', { x: width - PAD, y: 18, fill: COLORS.muted, 'font-size': 11, 'text-anchor': 'end' }, [`variables: ${(d.templating?.list ?? []).map((v) => v.name).join(', ')}`]),
+    el('text', { x: width - PAD, y: 33, fill: COLORS.annotation, 'font-size': 11, 'text-anchor': 'end' }, [
+      `┆ annotations (toggles): ${(d.annotations?.list ?? []).map((a) => a.name).join(', ')}`,
     ]),
   ];
   for (const p of panels) {
@@ -124,6 +164,7 @@ export function renderLayoutSvg(d: DashboardJson): string {
         el('rect', { x: x + 2, y: y + 2, width: w - 4, height: h - 4, rx: 3, fill: COLORS.panel, stroke: COLORS.border }),
         el('text', { x: px(x + w / 2), y: y + 17, fill: COLORS.text, 'font-size': 11, 'text-anchor': 'middle' }, [fit(title, w - 12)]),
         ...glyph(p.type, x + 8, y + 24, w - 16, h - 42),
+        ...(ANNOTATED.has(p.type) ? annotationMark(x + 8, y + 24, w - 16, h - 42) : []),
         el('text', { x: x + 8, y: y + h - 8, fill: COLORS.muted, 'font-size': 9 }, [p.type]),
       ]),
     );

@@ -124,7 +124,8 @@ describe.each(MODELS)('dashboard of %s', (_name, m) => {
   });
 
   test('the target, node views and injector health panels are there once', () => {
-    expect(SHARED_PANELS.map((k) => byId(d, panelId(undefined, k))?.type)).toEqual(['table', ...Array(SHARED_PANELS.length - 1).fill('timeseries')]);
+    const types: Record<string, string> = { 'served-by-matrix': 'table', 'overview-slo': 'state-timeline', 'overview-alerts': 'table', 'overview-budget': 'bargauge', 'kube-state-metrics': 'stat' };
+    expect(SHARED_PANELS.map((k) => byId(d, panelId(undefined, k))?.type)).toEqual(SHARED_PANELS.map((k) => types[k] ?? 'timeseries'));
   });
 });
 
@@ -195,7 +196,7 @@ describe('what the panels show', () => {
       ['statsd-exporter', false],
       ['statsd-exporter', true],
     ]);
-    expect(qs.filter((x) => x.sparse).map((x) => x.panel)).toEqual(['dropped-iterations', 'exporter-drops']);
+    expect(qs.filter((x) => x.sparse).map((x) => x.panel)).toEqual(['overview-alerts', 'dropped-iterations', 'exporter-drops']);
   });
 });
 
@@ -249,12 +250,13 @@ describe('flows monitored alike share one repeated row', () => {
     const d = buildDashboard(m);
     // THEN there is one flow row (besides the three shared sections), repeated over flows_1
     expect(rows(d).map((r) => [r.title, r.repeat])).toEqual([
+      ['Overview: every flow', undefined],
       ['Flow $flows_1 (http-service) · 10/s per injector', 'flows_1'],
       ['Target (podinfo)', undefined],
       ['Nodes', undefined],
       ['Injector health', undefined],
     ]);
-    expect(rows(d)[0].id).toBe(classIdBase(m.flowClasses[0]));
+    expect(rows(d)[1].id).toBe(classIdBase(m.flowClasses[0]));
     // AND flows_1 is a visible multi-select custom variable whose options are exactly the 500 flows, All selected
     const [v] = customVars(d);
     expect(customVars(d)).toHaveLength(1);
@@ -307,7 +309,7 @@ describe('flows monitored alike share one repeated row', () => {
     const m = model(MIXED_CLASSES);
     const d = buildDashboard(m);
     // THEN rows come in class order: flows alone keep their titles, ids and no repeat; classes repeat
-    expect(rows(d).slice(0, 4).map((r) => [r.id, r.title, r.repeat])).toEqual([
+    expect(rows(d).slice(1, 5).map((r) => [r.id, r.title, r.repeat])).toEqual([
       [flowIdBase('api'), 'Flow api (http-service) · 20/s per injector', undefined],
       [classIdBase(m.flowClasses[1]), 'Flow $flows_2 (http-service) · 5/s per injector', 'flows_2'],
       [flowIdBase('slow'), 'Flow slow (http-service) · 2/s per injector', undefined],

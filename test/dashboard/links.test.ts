@@ -1,4 +1,5 @@
 import { buildDashboard } from '../../lib/dashboard/dashboard';
+import { withAlertTimeRange } from '../../lib/dashboard/alert-context';
 import { ALERT_FLOW_TEMPLATE, alertPanelLink, classIdBase, panelId, panelLink } from '../../lib/dashboard/links';
 import { FLOW_PANELS, SHARED_PANELS } from '../../lib/dashboard/panels';
 import { ALERTS, alertSpec } from '../../lib/monitoring/alerts';
@@ -32,8 +33,8 @@ describe('panelLink', () => {
       const id = Number(/viewPanel=panel-(\d+)/.exec(link)?.[1]);
       // THEN that panel exists in the dashboard
       expect([a.alert, panel(id)?.title]).toEqual([a.alert, expect.any(String)]);
-      // AND the alert's dashboard_url annotation is that link
-      expect([a.alert, a.annotations?.dashboard_url]).toEqual([a.alert, link]);
+      // AND the alert's dashboard_url annotation is that link, with the time range around the alert
+      expect([a.alert, a.annotations?.dashboard_url]).toEqual([a.alert, withAlertTimeRange(link)]);
     }
   });
 

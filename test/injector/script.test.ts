@@ -1,6 +1,9 @@
 import { k6Options } from '../../lib/injector/k6-options';
 import { vuFor } from '../tools/script-vu';
 
+/** The counters a test is about: all but connection_broken (its own tests below). */
+const others = (vu: { counters: { name: string; value: number; tags: Record<string, string> }[] }) => vu.counters.filter((c) => c.name !== 'connection_broken');
+
 describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
   test('builds one constant-arrival-rate scenario per flow from the plan, with DNS re-resolved per connection and round-robin', () => {
     // GIVEN the default plan WHEN the script's init code runs
@@ -87,7 +90,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     expect(sampled.length).toBe(2);
     for (const c of sampled) expect([c.method, c.params.responseType, c.params.tags.flow]).toEqual(['GET', 'text', 'http-service']);
     for (const c of vu.http.filter((x) => !x.url.endsWith('/env'))) expect([c.url, c.params.responseType]).toEqual([(flow.request as any).url, 'none']);
-    expect(vu.counters).toEqual([
+    expect(others(vu)).toEqual([
       { name: 'served_by', value: 1, tags: { served_by_node: 'node-b' } },
       { name: 'served_by', value: 1, tags: { served_by_node: 'node-b' } },
     ]);
@@ -101,7 +104,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     for (let n = 0; n < bodies.length; n++) vu.iterate('http-service', n);
     vu.httpAnswer = () => ({ status: 200, body: 'not json' });
     vu.iterate('http-service', 5);
-    expect(vu.counters.map((c) => c.tags.served_by_node)).toEqual(['a', 'b', 'other', 'a', 'unknown', 'unknown']);
+    expect(others(vu).map((c) => c.tags.served_by_node)).toEqual(['a', 'b', 'other', 'a', 'unknown', 'unknown']);
   });
 
   test('the chain counts a 200 without the echoed probe as an unexpected response', () => {
@@ -115,7 +118,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
       ['POST', chain.body, 'text'],
       ['POST', chain.body, 'text'],
     ]);
-    expect(vu.counters).toEqual([{ name: 'unexpected_response', value: 1, tags: {} }]);
+    expect(others(vu)).toEqual([{ name: 'unexpected_response', value: 1, tags: {} }]);
   });
 
   test('gRPC connects once per VU with reflection, then alternates the health check and the unary method', () => {
@@ -133,7 +136,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
       ['/version.VersionService/Version', {}],
     ]);
     // every invoke is counted with its status code, the gRPC SLI's request counter
-    expect(vu.counters).toEqual(Array(4).fill({ name: 'grpc_reqs', value: 1, tags: { status: '0' } }));
+    expect(others(vu)).toEqual(Array(4).fill({ name: 'grpc_reqs', value: 1, tags: { status: '0' } }));
   });
 
   test('gRPC: an RPC that times out (status 4, for which k6 sends no grpc_req_duration sample) is counted in grpc_reqs', () => {
@@ -145,7 +148,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     vu.iterate('grpc', 0);
     vu.iterate('grpc', 1);
     // THEN both are counted with status "4" and both checks failed
-    expect(vu.counters).toEqual([
+    expect(others(vu)).toEqual([
       { name: 'grpc_reqs', value: 1, tags: { status: '4' } },
       { name: 'grpc_reqs', value: 1, tags: { status: '4' } },
     ]);
@@ -160,6 +163,75 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     vu.grpcAnswer = () => ({ status: 0, message: { status: 'NOT_SERVING' } });
     vu.iterate('grpc', 2);
     expect(vu.grpc.map((c) => c.op)).toEqual(['connect', 'connect', 'invoke']);
-    expect(vu.counters.map((c) => c.name)).toEqual(['grpc_connect_failed', 'grpc_reqs', 'unexpected_response']);
+    expect(others(vu).map((c) => c.name)).toEqual(['grpc_connect_failed', 'grpc_reqs', 'unexpected_response']);
+  });
+
+  describe('connection_broken: established connections a VU lost', () => {
+    const broken = (vu: { counters: { name: string; value: number }[] }) => vu.counters.filter((c) => c.name === 'connection_broken').map((c) => c.value);
+    /** One request of `flow`: `dial` says whether k6 reported a new TCP connection, `status` 0 is no response. */
+    const request = (vu: ReturnType<typeof vuFor>['vu'], flow: string, dial: boolean, status = 200, advanceMs = 100) => {
+      vu.httpTimings = () => ({ blocked: dial ? 2 : 0.01, connecting: dial ? 1 : 0, duration: 1 });
+      vu.httpAnswer = () => ({ status, body: null });
+      vu.now += advanceMs;
+      vu.iterate(flow, 1);
+    };
+
+    test('a keep-alive flow: 0 once at its first connection, 1 per lost connection, failing re-dials not counted again', () => {
+      const { vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
+      // GIVEN a VU whose first request dials and later ones reuse the connection
+      request(vu, 'http-service', true);
+      for (let i = 0; i < 5; i++) request(vu, 'http-service', false);
+      // THEN it sends one 0 (the series exists before any break) and nothing else
+      expect(broken(vu)).toEqual([0]);
+      // WHEN the connection breaks: the next request dials again and fails, as do two more, then one succeeds
+      request(vu, 'http-service', true, 0);
+      request(vu, 'http-service', false, 0);
+      request(vu, 'http-service', true, 0);
+      request(vu, 'http-service', true);
+      // THEN one lost connection is counted, once
+      expect(broken(vu)).toEqual([0, 1]);
+      // WHEN a request on the re-established connection dials again THEN that is a second break
+      request(vu, 'http-service', false);
+      request(vu, 'http-service', true);
+      expect(broken(vu)).toEqual([0, 1, 1]);
+    });
+
+    test('a dial after more than 30 s without a response is an idle close (servers close idle connections), not a break', () => {
+      const { plan, vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
+      expect(plan.connectionBroken.maxIdleMs).toBe(30_000);
+      request(vu, 'http-service', true);
+      request(vu, 'http-service', true, 200, 30_001);
+      expect(broken(vu)).toEqual([0]);
+      request(vu, 'http-service', true, 200, 29_000);
+      expect(broken(vu)).toEqual([0, 1]);
+    });
+
+    test('fresh-connection flows dial every time and count nothing', () => {
+      const { vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
+      for (let i = 0; i < 5; i++) request(vu, 'http-fresh', true);
+      expect(broken(vu)).toEqual([]);
+    });
+
+    test('gRPC: UNAVAILABLE (14) after a working RPC is one break; more UNAVAILABLE or other failures are not', () => {
+      const { vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
+      const rpc = (status: number) => {
+        vu.grpcAnswer = () => ({ status, message: { status: 'SERVING' } });
+        vu.iterate('grpc', 0);
+      };
+      // GIVEN an RPC that failed before any worked (no connection yet) and then working ones
+      rpc(14);
+      expect(broken(vu)).toEqual([]);
+      rpc(0);
+      rpc(0);
+      expect(broken(vu)).toEqual([0]);
+      // WHEN the connection breaks (UNAVAILABLE three times), a deadline is hit later, and it works again
+      rpc(14);
+      rpc(14);
+      rpc(14);
+      rpc(0);
+      rpc(4);
+      // THEN one break
+      expect(broken(vu)).toEqual([0, 1]);
+    });
   });
 });

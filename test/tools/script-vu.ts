@@ -35,6 +35,8 @@ export class Vu {
   readonly scenario = { name: '', iterationInTest: 0 };
   /** Next HTTP answer: status and body. */
   httpAnswer: (call: HttpCall) => { status: number; body: string | null } = () => ({ status: 200, body: null });
+  /** What Date.now() returns in the script (ms since the epoch). */
+  now = 1_700_000_000_000;
   grpcAnswer: (method: string) => { status: number; message: unknown } = () => ({ status: 0, message: {} });
   grpcConnectFails = false;
   readonly exports: { options: any; run: () => void };
@@ -111,6 +113,7 @@ export class Vu {
         return JSON.stringify(plan);
       },
       __ENV: {},
+      Date: { now: () => vu.now },
       JSON,
       Object,
       Array,

@@ -19,13 +19,14 @@ import { Counter, Trend } from 'k6/metrics';
  * @typedef {{ name: string, rate: number, timeUnit: string, timeout: string, preAllocatedVUs: number, maxVUs: number,
  *             request: HttpRequestPlan | GrpcRequestPlan }} FlowPlan
  * @typedef {{ duration: string, systemTags: string[], servedBy: { sampleEvery: number, maxNodes: number },
- *             flows: FlowPlan[] }} LoadPlan
+ *             connectionBroken: { maxIdleMs: number }, flows: FlowPlan[] }} LoadPlan
  */
 
 /** @type {LoadPlan} */
 const plan = JSON.parse(open(__ENV.CL_PLAN || '/etc/continuous-load/plan.json'));
 
 const GRPC_HEALTH_CHECK = '/grpc.health.v1.Health/Check';
+const GRPC_UNAVAILABLE = 14;
 
 /** Sampled responses per serving node, tagged `served_by_node` (bounded: see `servedByNode`). */
 const servedBy = new Counter('served_by');
@@ -40,6 +41,12 @@ const grpcConnectFailed = new Counter('grpc_connect_failed');
  * invoke() returns such failures as a response with that status instead of throwing (Conn.Invoke, same file).
  */
 const grpcReqs = new Counter('grpc_reqs');
+/**
+ * Established connections this VU lost (see ConnectionWatch): a keep-alive HTTP request that had to
+ * dial again, a gRPC RPC that found its connection unavailable. Sent only when it happens; the queries fall
+ * back to 0 through k6_iterations_total, so a healthy flow adds no series.
+ */
+const connectionBroken = new Counter('connection_broken');
 
 /**
  * The whole time of a fresh-connection request, DNS lookup and TCP connect included: the latency SLI of
@@ -99,6 +106,7 @@ function runHttp(flow, req) {
   const sample = req.servedByUrl !== null && plan.servedBy.sampleEvery > 0 && exec.scenario.iterationInTest % plan.servedBy.sampleEvery === 0;
   const url = sample && req.servedByUrl !== null ? req.servedByUrl : req.url;
   const readBody = sample || req.expectBody !== null;
+  const started = Date.now();
   const res = http.request(sample ? 'GET' : req.method, url, sample ? null : req.body, {
     timeout: flow.timeout,
     headers,
@@ -107,6 +115,10 @@ function runHttp(flow, req) {
     responseCallback: http.expectedStatuses(...req.expectedStatuses),
   });
   if (req.freshConnection) httpReqTotalDuration.add(res.timings.blocked + res.timings.duration);
+  else {
+    const w = watch(flow);
+    countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
+  }
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (!statusOk) return;
@@ -147,6 +159,69 @@ function servedByNode(/** @type {string} */ node) {
   return node;
 }
 
+/**
+ * Whether one flow's established connection of this VU broke. A VU's requests are sequential and each VU
+ * has its own HTTP transport (k6 v0.54.0 js/runner.go Runner.newVU), so a keep-alive flow dials once per VU
+ * and then reuses that connection; a later request that dials again lost it.
+ * k6 v0.54.0 lib/netext/httpext/tracer.go (Tracer.GotConn, Tracer.Done): `connecting` is ConnectDone -
+ * ConnectStart of a dial that succeeded and is reset to 0 on a reused connection, so `connecting > 0` means
+ * this request opened a new TCP connection.
+ * Counted once per lost connection: after a break, failing dials are not counted again until a response
+ * arrives. A dial after more than `maxIdleMs` without a response is not counted: servers close idle
+ * keep-alive connections on purpose (podinfo after 60 s, nginx after 75 s). Not seen: a request that failed
+ * on a reused idempotent connection and that Go's transport retried on a new one (k6 reports connecting 0
+ * then), and a gRPC connection that grpc-go re-dialed between RPCs without failing one.
+ */
+class ConnectionWatch {
+  constructor(/** @type {number} */ maxIdleMs) {
+    this.maxIdleMs = maxIdleMs;
+    /** A response came over this flow's connection and no break was counted since. */
+    this.established = false;
+    /** When the last response arrived (ms since the epoch). */
+    this.lastResponseAt = 0;
+    /** The VU has sent its 0 for this flow (see connectionBroken). */
+    this.announced = false;
+  }
+
+  /** Records an HTTP request of a keep-alive flow; true when it shows a broken connection. */
+  httpResult(/** @type {number} */ startedAt, /** @type {boolean} */ dialed, /** @type {boolean} */ answered, /** @type {number} */ now) {
+    const broken = dialed && this.established && startedAt - this.lastResponseAt <= this.maxIdleMs;
+    if (broken) this.established = false;
+    if (answered) {
+      this.established = true;
+      this.lastResponseAt = now;
+    }
+    return broken;
+  }
+
+  /**
+   * Records a unary gRPC result; true when it shows a broken connection: UNAVAILABLE (14) on a connection
+   * that answered before. grpc-go (v1.65.0, as k6 v0.54.0 pins) fails an RPC with codes.Unavailable when its
+   * transport closes under it or no connection can be made; k6 returns the code as `status` (k6 v0.54.0
+   * js/modules/k6/grpc/grpc.go: StatusUnavailable = codes.Unavailable).
+   */
+  grpcResult(/** @type {number} */ status) {
+    const broken = status === GRPC_UNAVAILABLE && this.established;
+    this.established = status !== GRPC_UNAVAILABLE;
+    return broken;
+  }
+}
+
+/** Counts a break, or sends the VU's one 0 for a flow once its connection works. */
+function countBreak(/** @type {ConnectionWatch} */ w, /** @type {boolean} */ broken) {
+  if (broken) connectionBroken.add(1);
+  else if (w.established && !w.announced) {
+    w.announced = true;
+    connectionBroken.add(0);
+  }
+}
+
+/** This VU's connection state per flow. */
+const watches = /** @type {Record<string, ConnectionWatch>} */ ({});
+function watch(/** @type {FlowPlan} */ flow) {
+  return watches[flow.name] || (watches[flow.name] = new ConnectionWatch(plan.connectionBroken.maxIdleMs));
+}
+
 /** One gRPC client per VU and target, connected once and then reused. */
 const grpcClients = /** @type {Record<string, { client: grpc.Client, connected: boolean }>} */ ({});
 
@@ -177,6 +252,8 @@ function runGrpc(flow, req) {
   const message = health ? { service: req.healthService } : req.message;
   const res = c.client.invoke(method, message, { timeout: flow.timeout, metadata: req.metadata, tags: { flow: flow.name } });
   grpcReqs.add(1, { status: String(res.status) });
+  const w = watch(flow);
+  countBreak(w, w.grpcResult(res.status));
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   check(res, { status: () => statusOk });
   if (health && statusOk) {

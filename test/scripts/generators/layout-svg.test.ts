@@ -24,4 +24,18 @@ describe('dashboard layout picture', () => {
     const bottom = Math.max(...(d.panels ?? []).map((p) => p.gridPos!.y + p.gridPos!.h));
     expect(svg).toContain(`height="${40 + 12 + bottom * 26 + 12}"`);
   });
+
+  test('shows the overview row first and a change annotation on every time-based panel, naming the toggles', () => {
+    // GIVEN the default dashboard WHEN it is drawn
+    const d = buildDashboard(model());
+    const svg = renderLayoutSvg(d);
+    // THEN the first row drawn is the overview, its state timeline drawn as coloured bands
+    expect(svg.indexOf('⌄ Overview: every flow')).toBeLessThan(svg.indexOf('⌄ Flow '));
+    expect(svg.indexOf('⌄ Overview: every flow')).toBeGreaterThan(0);
+    // AND every time-series, state-timeline and heatmap panel carries one dashed annotation line
+    const timeBased = (d.panels ?? []).filter((p) => ['timeseries', 'state-timeline', 'heatmap'].includes(p.type));
+    expect(svg.match(/stroke-dasharray="3 2"/g)?.length).toBe(timeBased.length);
+    // AND the header names every annotation toggle
+    for (const a of d.annotations?.list ?? []) expect(svg).toContain(a.name);
+  });
 });

@@ -21,6 +21,7 @@ import {
 import { ALERTS, AlertName } from '../../../lib/monitoring/alerts';
 import { FLOW_CLASS_LABEL, K6_CONTAINER, RULE_GROUP, burnFor, flowClassOf, sloRuleGroups } from '../../../lib/monitoring/rule-groups';
 import { round } from '../../../lib/model/numbers';
+import { ALERT_TIME_RANGE } from '../../../lib/dashboard/alert-context';
 
 /**
  * `promtool test rules` suites, generated from the same model, queries and rules as the PrometheusRule.
@@ -477,6 +478,47 @@ function gaugeGroups(model: Model, rules: readonly string[], alert: AlertName, w
   ];
 }
 
+/**
+ * The burst alert on broken connections: a break of several VUs' connections at once fires it (a ticket,
+ * no `for`); one break now and then (a target pod restarting) stays silent, as does a healthy flow, whose
+ * counter has no series at all (the script sends it only when something breaks).
+ */
+function connectionGroups(n: number, podTarget: Record<string, string>, expLabels: Record<string, string>, healthy: readonly InputSeries[]): NamedTestGroup[] {
+  const alert = ALERTS.connectionsBroken;
+  const flow = expLabels['flow'];
+  const burstStep = Math.floor(n / 2);
+  const broken = (perStep: (step: number) => number) => counterSeries(METRICS.connectionBroken, { ...podTarget, flow, scenario: flow }, n, perStep);
+  const end = (n - 1) * INTERVAL_SECONDS;
+  return [
+    {
+      name: `${alert} fires when 10 connections of ${flow} break at once`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...healthy, broken((step) => (step === burstStep ? 10 : 0))],
+        promql_expr_test: [fires(alert, expLabels, (burstStep + 2) * INTERVAL_SECONDS)],
+      },
+    },
+    {
+      name: `${alert} stays silent for one broken connection every 5 minutes`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: {
+        interval: SCRAPE_INTERVAL,
+        input_series: [...healthy, broken((step) => (step > 0 && (step * INTERVAL_SECONDS) % 300 === 0 ? 1 : 0))],
+        promql_expr_test: [neverFires(alert, { alertname: alert }, end)],
+      },
+    },
+    {
+      name: `${alert} stays silent on a healthy flow (no connection_broken series)`,
+      alert,
+      rules: [RULE_GROUP.injector],
+      group: { interval: SCRAPE_INTERVAL, input_series: [...healthy], promql_expr_test: [neverFires(alert, { alertname: alert }, end)] },
+    },
+  ];
+}
+
 function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[] {
   const s = model.objectives.saturation;
   const end = toSeconds(s.for) + 600;
@@ -543,6 +585,7 @@ function saturationGroups(model: Model, opts: RuleTestOptions): NamedTestGroup[]
       targetAlertLabels,
     ),
   ];
+  groups.push(...connectionGroups(n, podTarget, { ...podLabels, flow: flow.name }, healthy));
   const cpuLimit = quantityValue(model.target.resources.limits.cpu);
   const cpu = (fraction: number) => [counterSeries(METRICS.processCpuSeconds, target, n, () => fraction * cpuLimit * INTERVAL_SECONDS)];
   groups.push(
@@ -625,10 +668,16 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
   // The other flows run healthy, so only this flow's alerts fire.
   const others = (n: number) => model.flows.filter((f) => f !== flow).flatMap((f) => flowSeries(model, f, pod, n, ratioTraffic(f, {}), opts.le));
   // What Prometheus makes of the templates: the flow's name for its label, the measured value.
-  const render = (text: string, value: string) =>
-    text.replaceAll('{{ $labels.flow }}', flow.name).replace('{{ $value | humanizePercentage }}', value).replace('{{ $value }}', value);
-  const rendered = (annotations: Record<string, string>, value: string) =>
-    Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, value)]));
+  // The link's time range: the evaluation time - before and + after, in ms (lib/dashboard/alert-context.ts).
+  const render = (text: string, value: string, evalSeconds: number) =>
+    text
+      .replaceAll('{{ $labels.flow }}', flow.name)
+      .replace('{{ $value | humanizePercentage }}', value)
+      .replace('{{ $value }}', value)
+      .replace(/from=\{\{.*?\{\{ end \}\}/, `from=${(evalSeconds - ALERT_TIME_RANGE.beforeSeconds) * 1000}`)
+      .replace(/to=\{\{.*?\{\{ end \}\}/, `to=${(evalSeconds + ALERT_TIME_RANGE.afterSeconds) * 1000}`);
+  const rendered = (annotations: Record<string, string>, value: string, evalSeconds: number) =>
+    Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, render(v, value, evalSeconds)]));
   // Labels from the series: namespace, and the flow when the rule's static labels do not name it.
   const seriesLabels = { namespace: model.namespace, flow: flow.name };
   const burn = group.rules.filter((r) => r.alert === ALERTS.errorBudgetBurn);
@@ -650,7 +699,7 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
             exp_alerts: burn
               // Every pair sees 100 % in both windows; those whose `for` has passed (with a scrape to spare) fire.
               .filter((r) => toSeconds(r.for!) + INTERVAL_SECONDS * 2 <= evalTime)
-              .map((r) => ({ exp_labels: { ...seriesLabels, ...r.labels! }, exp_annotations: rendered(r.annotations!, '100%') })),
+              .map((r) => ({ exp_labels: { ...seriesLabels, ...r.labels! }, exp_annotations: rendered(r.annotations!, '100%', evalTime) })),
           },
         ],
       },
@@ -666,7 +715,7 @@ function classAnnotationGroups(model: Model, c: ClassCase, opts: RuleTestOptions
           {
             eval_time: at(absentEval),
             alertname: ALERTS.injectorAbsent,
-            exp_alerts: [{ exp_labels: { ...seriesLabels, ...absent.labels! }, exp_annotations: rendered(absent.annotations!, '1') }],
+            exp_alerts: [{ exp_labels: { ...seriesLabels, ...absent.labels! }, exp_annotations: rendered(absent.annotations!, '1', absentEval) }],
           },
         ],
       },
