@@ -17,6 +17,11 @@ export interface LoadPlan {
     /** Distinct `served_by_node` values a VU reports before it counts further nodes as `other`. */
     readonly maxNodes: number;
   };
+  /**
+   * Destination attribution: the pod-direct flows (name → latency threshold in ms, above which a request
+   * counts as `slow`) whose requests the script counts per destination pod IP, and the cap on distinct IPs.
+   */
+  readonly destinations: { readonly maxPods: number; readonly flows: Readonly<Record<string, number>> };
   readonly flows: readonly FlowPlan[];
 }
 
@@ -70,6 +75,10 @@ export function loadPlan(model: Model): LoadPlan {
     duration: PLAN_DURATION,
     systemTags: K6_SYSTEM_TAGS,
     servedBy: model.injector.servedBy,
+    destinations: {
+      maxPods: model.injector.destinations.maxPods,
+      flows: Object.fromEntries(model.flows.filter((f) => f.type === 'http-pod-direct').map((f) => [f.name, Math.round(f.latency.thresholdSeconds * 1e6) / 1e3])),
+    },
     flows,
   };
   const problems = k6OptionProblems(plan);
