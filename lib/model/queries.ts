@@ -88,7 +88,7 @@ const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
  * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
  * A flow's request rate is the sum of their rates.
  */
-function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
+export function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
@@ -98,7 +98,7 @@ function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
+export function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
   const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
@@ -134,7 +134,7 @@ export function clientLatencyMetric(flow: FlowScope): string {
 }
 
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
-function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
+export function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
   if (!isGrpc(flow)) return { name: clientLatencyMetric(flow), matchers: flowSelector(model, flow) };
   return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }

@@ -32,6 +32,33 @@ export const ALERT_CATALOG = {
     panel: 'latency-slo',
     runbookPanels: ['latency', 'latency-heatmap', 'latency-slo'],
   },
+  sourceNodeErrors: {
+    name: 'ContinuousLoadSourceNodeErrors',
+    severity: 'burn-rate pair',
+    summary: "A flow fails from one source node (or a minority of them) while its other nodes' traffic is healthy: names the node and zone.",
+    panel: 'node-error-ratio',
+    runbookPanels: ['node-error-ratio'],
+  },
+  sourceNodeSlow: {
+    name: 'ContinuousLoadSourceNodeSlow',
+    severity: 'burn-rate pair',
+    summary: 'A flow is slow from one source node (or a minority of them) while its other nodes are not: names the node and zone.',
+    panel: 'node-latency',
+    runbookPanels: ['node-latency'],
+  },
+  destinationFailing: {
+    name: 'ContinuousLoadDestinationFailing',
+    severity: 'burn-rate pair',
+    summary: 'A pod-direct flow fails on one target pod (or a minority of them): names the pod, its IP, node and zone.',
+    panel: 'served-by-matrix',
+    runbookPanels: ['served-by-matrix'],
+  },
+  zonePairSlow: {
+    name: 'ContinuousLoadZonePairSlow',
+    severity: 'burn-rate pair',
+    summary: 'A pod-direct flow is slow between one source zone and one destination zone (a minority of zone pairs): names the pair.',
+    panel: 'node-latency',
+  },
   trafficLow: {
     name: 'ContinuousLoadTrafficLow',
     severity: 'ticket',

@@ -65,7 +65,8 @@ test(`a healthy run of the default flows keeps at most ${SERIES_BUDGET} series p
       const dest = lines.filter((l) => l.startsWith(`${METRICS.destRequests}{`)).length;
       counts[f.name] = { measured: lines.length, projected: lines.length + dest * (replicas - 1) };
     }
-    console.log(`series-budget: per flow per injector pod (${replicas} target replicas): ${JSON.stringify(counts)}`);
+    const runLevel = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !/[{,]flow="/.test(l)).length;
+    console.log(`series-budget: per flow per injector pod (${replicas} target replicas): ${JSON.stringify(counts)}; run-level (no flow label): ${runLevel}`);
     // THEN every flow ran (it has series) and stays within the budget
     for (const f of plan.flows) {
       expect({ flow: f.name, hasSeries: counts[f.name]!.measured > 0 }).toEqual({ flow: f.name, hasSeries: true });
