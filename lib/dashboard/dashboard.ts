@@ -45,6 +45,7 @@ import {
   panelId,
 } from './links';
 import { FlowPanel, SharedPanel } from './panels';
+import { WHERE_ROW_TITLE, whereLines } from './where-row';
 import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';
@@ -67,7 +68,7 @@ export const ALL = '.*';
  * counter `k6_served_by_total`), `cadvisor` (kubelet; kube-prometheus-stack scrapes it, the demo
  * Prometheus does not).
  */
-type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
+export type QuerySource = 'k6' | 'podinfo' | 'statsd-exporter' | 'rules' | 'served-by' | 'cadvisor' | 'constant';
 
 /** One query of one panel, with dashboard variables replaced by their defaults. */
 interface DashboardQuery {
@@ -110,7 +111,7 @@ const CLIENT_DURATION: Readonly<Record<string, string>> = {
 /** Flow types whose requests do not end in podinfo's HTTP handler (no server-side histogram). */
 const NO_PODINFO_HTTP_SERVER = new Set<string>(['grpc', 'custom']);
 
-interface Query {
+export interface Query {
   readonly expr: string;
   readonly legend: string;
   readonly source: QuerySource;
@@ -131,7 +132,7 @@ interface AnyPanel extends cog.Builder<dashboard.Panel> {
   links(links: cog.Builder<dashboard.DashboardLink>[]): this;
 }
 
-interface PanelSpec {
+export interface PanelSpec {
   readonly key: FlowPanel | SharedPanel;
   readonly title: string;
   readonly description: string;
@@ -541,6 +542,11 @@ function build(model: Model): Catalog {
     y += h;
   };
 
+  // Where it broke: the first thing to read when a fault is local (an overview row may come above it).
+  if (!isRemoteWrite(model)) {
+    row(SECTION_ROW_IDS.where, WHERE_ROW_TITLE);
+    whereLines(filter, lines).forEach((line) => place(undefined, line, 8));
+  }
   for (const cls of model.flowClasses) {
     if (cls.flows.length === 1) {
       const [flow] = cls.flows;

@@ -22,6 +22,8 @@ export const WHERE_RECORD = {
   /** The share of its even share of requests a destination pod did not answer (connects that failed). */
   destMissingRatio: (w: string) => `flow_dest:cl_missing_ratio:rate${w}`,
   zonePairLatencyBadRatio: (w: string) => `flow_zone_pair:cl_latency_bad_ratio:rate${w}`,
+  /** Slow share within one zone (`same`) or across zones (the dashboard's same- vs cross-zone panel). */
+  zoneScopeLatencyBadRatio: (same: boolean, w: string) => `flow:cl_latency_bad_ratio_${same ? 'same' : 'cross'}_zone:rate${w}`,
   /** 1 per flow whose errors (latency) are localized to a minority of source nodes, destinations or zone pairs. */
   errorsLocalized: 'flow:cl_errors_localized:bool',
   latencyLocalized: 'flow:cl_latency_localized:bool',
@@ -139,4 +141,70 @@ export function withSourceZone(expr: string): string {
 /** `expr` (per dest_ip) with the destination pod, node and zone added where they are known. */
 export function withDestination(expr: string): string {
   return `(\n${expr}\n) * on (${DEST_IP_TAG}) group_left (dest_pod, dest_node, dest_zone) ${WHERE_RECORD.podIp}\nor on (namespace, flow, ${DEST_IP_TAG})\n(\n${expr}\n)`;
+}
+
+/* ---- Dashboard: the "where" row. Cross-flow views filtered by the dashboard's variables. ---- */
+
+/** Filters of the where row: exact namespace, regex on `flow` and on the source `node`. */
+export interface WhereFilter {
+  readonly namespace: string;
+  readonly flow: string;
+  readonly node: string;
+}
+
+const destView = (f: WhereFilter, extra: Matcher[] = []) =>
+  `${METRICS.destRequests}${selector([['namespace', '=', f.namespace], ['flow', '=~', f.flow], ['node', '=~', f.node], KNOWN_DEST, ...extra])}`;
+
+/** Per-second dest_reqs of an outcome matcher, with source zone and destination pod, node and zone joined. */
+function destJoined(f: WhereFilter, extra: Matcher[], window: string): string {
+  return (
+    `sum by (namespace, flow, node, ${DEST_IP_TAG}) (rate(${destView(f, extra)}[${window}]))\n` +
+    `* on (node) group_left (${ZONE_LABEL}) ${WHERE_RECORD.nodeZone}\n` +
+    `* on (${DEST_IP_TAG}) group_left (dest_pod, dest_node, dest_zone) ${WHERE_RECORD.podIp}`
+  );
+}
+
+/** Error ratio (failures after connecting) of pod-direct requests by `by` (e.g. node × dest_node, zone × dest_zone). */
+export function whereErrorMatrix(f: WhereFilter, by: readonly string[], window: string): string {
+  const sum = `sum by (${by.join(', ')})`;
+  return `${sum} (\n${destJoined(f, [['outcome', '=', 'failed']], window)}\n)\n/\n${sum} (\n${destJoined(f, [], window)}\n)`;
+}
+
+/** The share of its even share each destination pod did not answer (refused or timed-out connects), per flow. */
+export function whereMissingByPod(f: WhereFilter, window: string): string {
+  return `max by (flow, dest_pod, dest_node) (\n${WHERE_RECORD.destMissingRatio(window)}${selector([['namespace', '=', f.namespace], ['flow', '=~', f.flow]])}\n* on (${DEST_IP_TAG}) group_left (dest_pod, dest_node) ${WHERE_RECORD.podIp}\n)`;
+}
+
+/** Slow share of pod-direct requests per source zone × destination zone (the zone-pair records), per flow. */
+export function whereZoneSlowMatrix(f: WhereFilter, window: string): string {
+  return `max by (${ZONE_LABEL}, dest_zone) (${WHERE_RECORD.zonePairLatencyBadRatio(window)}${selector([['namespace', '=', f.namespace], ['flow', '=~', f.flow]])})`;
+}
+
+/**
+ * Slow share of a pod-direct flow's answered requests within one zone (`same`) or across zones. For the
+ * recording rules `WHERE_RECORD.zoneScopeLatencyBadRatio`: it compares two labels with label_replace, whose
+ * `$1` Grafana would read as a variable, so the dashboard reads the record.
+ */
+export function zoneScopeLatencyBadRatio(model: QueryScope, flow: FlowScope, same: boolean, window: string): string {
+  const pairs = (extra: Matcher[]) =>
+    `sum by (namespace, flow, ${ZONE_LABEL}, dest_zone) (\n  sum by (namespace, flow, node, ${DEST_IP_TAG}) (rate(${destSel(model, flow, [KNOWN_DEST, ...extra])}[${window}]))\n  * on (node) group_left (${ZONE_LABEL}) ${WHERE_RECORD.nodeZone}\n  * on (${DEST_IP_TAG}) group_left (dest_zone) ${WHERE_RECORD.podIp}{dest_zone!=""}\n)`;
+  // zone == dest_zone: the pair matches itself with dest_zone overwritten by zone.
+  const keep = (e: string) => `sum by (namespace, flow) (\n${e}\n${same ? 'and' : 'unless'} on (namespace, flow, ${ZONE_LABEL}, dest_zone)\nlabel_replace(${e}, "dest_zone", "$1", "${ZONE_LABEL}", "(.*)")\n)`;
+  const answered = pairs([['outcome', '!=', 'failed']]);
+  const slow = `(${pairs([['outcome', '=', 'slow']])}\nor\n0 * ${answered})`;
+  return `${keep(slow)}\n/\n${keep(answered)}`;
+}
+
+/** Same-zone and cross-zone slow shares per flow (the records of zoneScopeLatencyBadRatio). */
+export function whereSameVsCrossZone(f: WhereFilter, same: boolean, window: string): string {
+  return `max by (flow) (${WHERE_RECORD.zoneScopeLatencyBadRatio(same, window)}${selector([['namespace', '=', f.namespace], ['flow', '=~', f.flow]])})`;
+}
+
+/** The latency SLI histograms of every flow kind (each flow has exactly one of them). */
+const SLI_HISTOGRAMS = [METRICS.httpReqDuration, METRICS.httpReqTotalDuration, METRICS.grpcReqDuration];
+
+/** A latency quantile per flow and source zone, from each flow's SLI histogram. */
+export function whereQuantileByZone(f: WhereFilter, q: number, window: string): string {
+  const sel = selector([['__name__', '=~', SLI_HISTOGRAMS.map((h) => `${h}_bucket`).join('|')], ['namespace', '=', f.namespace], ['flow', '=~', f.flow], ['node', '=~', f.node]]);
+  return `histogram_quantile(${q}, sum by (flow, ${ZONE_LABEL}, le) (\nsum by (flow, node, le) (rate(${sel}[${window}]))\n* on (node) group_left (${ZONE_LABEL}) ${WHERE_RECORD.nodeZone}\n))`;
 }

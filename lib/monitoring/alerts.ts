@@ -50,14 +50,15 @@ export const ALERT_CATALOG = {
     name: 'ContinuousLoadDestinationFailing',
     severity: 'burn-rate pair',
     summary: 'A pod-direct flow fails on one target pod (or a minority of them): names the pod, its IP, node and zone.',
-    panel: 'served-by-matrix',
-    runbookPanels: ['served-by-matrix'],
+    panel: 'where-dest-missing',
+    runbookPanels: ['where-dest-missing', 'where-node-errors', 'where-zone-errors'],
   },
   zonePairSlow: {
     name: 'ContinuousLoadZonePairSlow',
     severity: 'burn-rate pair',
     summary: 'A pod-direct flow is slow between one source zone and one destination zone (a minority of zone pairs): names the pair.',
-    panel: 'node-latency',
+    panel: 'where-zone-slow',
+    runbookPanels: ['where-zone-slow', 'where-same-cross-zone', 'where-zone-p99'],
   },
   trafficLow: {
     name: 'ContinuousLoadTrafficLow',

@@ -17,6 +17,7 @@ import {
   withDestination,
   withSourceZone,
   zonePairLatencyBadRatio,
+  zoneScopeLatencyBadRatio,
 } from '../model/queries-where';
 import { percent as pct } from '../model/numbers';
 
@@ -50,6 +51,9 @@ export const WHERE_TOPOLOGY_GROUP = 'continuous-load.topology';
  * page could fire.
  */
 export const MISSING_THRESHOLD = 0.2;
+
+/** Rate window of the where row's panels that read records. */
+export const WHERE_PANEL_WINDOW = '5m';
 
 /** Whether the model gets localizing rules: statsd mode, where every k6 series carries the scraped pod's `node`. */
 export function localizes(model: Model): boolean {
@@ -138,6 +142,10 @@ export function whereRules(model: Model, c: WhereClass): Rule[] {
         ]
       : []),
   ]);
+  // Same-zone vs cross-zone slow share, for the dashboard's where row (its rate window, 5m).
+  if (hasDestinations(flow)) {
+    for (const same of [true, false]) records.push({ record: WHERE_RECORD.zoneScopeLatencyBadRatio(same, WHERE_PANEL_WINDOW), expr: zoneScopeLatencyBadRatio(model, flow, same, WHERE_PANEL_WINDOW), labels });
+  }
   const pairs = pagePairs(model);
   const conds = pairs.map((b) => ({ b, cond: conditions(model, c, b) }));
   const anyOf = (pick: (x: Conditions) => string | undefined) =>
