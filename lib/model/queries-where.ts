@@ -189,7 +189,8 @@ export function zoneScopeLatencyBadRatio(model: QueryScope, flow: FlowScope, sam
   const pairs = (extra: Matcher[]) =>
     `sum by (namespace, flow, ${ZONE_LABEL}, dest_zone) (\n  sum by (namespace, flow, node, ${DEST_IP_TAG}) (rate(${destSel(model, flow, [KNOWN_DEST, ...extra])}[${window}]))\n  * on (node) group_left (${ZONE_LABEL}) ${WHERE_RECORD.nodeZone}\n  * on (${DEST_IP_TAG}) group_left (dest_zone) ${WHERE_RECORD.podIp}{dest_zone!=""}\n)`;
   // zone == dest_zone: the pair matches itself with dest_zone overwritten by zone.
-  const keep = (e: string) => `sum by (namespace, flow) (\n${e}\n${same ? 'and' : 'unless'} on (namespace, flow, ${ZONE_LABEL}, dest_zone)\nlabel_replace(${e}, "dest_zone", "$1", "${ZONE_LABEL}", "(.*)")\n)`;
+  const keep = (e: string) =>
+    `sum by (namespace, flow) (\n${e}\n${same ? 'and' : 'unless'} on (namespace, flow, ${ZONE_LABEL}, dest_zone)\nlabel_replace(group by (namespace, flow, ${ZONE_LABEL}) (${e}), "dest_zone", "$1", "${ZONE_LABEL}", "(.*)")\n)`;
   const answered = pairs([['outcome', '!=', 'failed']]);
   const slow = `(${pairs([['outcome', '=', 'slow']])}\nor\n0 * ${answered})`;
   return `${keep(slow)}\n/\n${keep(answered)}`;

@@ -332,6 +332,15 @@ export function whereTests(model: Model, c: WhereCase): NamedTestGroup[] {
           noneFired(ALERTS.zonePairSlow, `zone!="${from}"`, end),
           noneFired(ALERTS.latencyBudgetBurn, '', end),
           noneFired(ALERTS.sourceNodeSlow, '', end),
+          // the dashboard's same- vs cross-zone records: nothing slow within a zone; across zones, the slow
+          // pair's share (each source sends a third of its requests to each zone, two thirds cross a zone)
+          { expr: `${WHERE_RECORD.zoneScopeLatencyBadRatio(true, '5m')}{flow="${pd.name}"}`, eval_time: at(end), exp_samples: [{ labels: `${WHERE_RECORD.zoneScopeLatencyBadRatio(true, '5m')}{flow="${pd.name}",namespace="${model.namespace}"}`, value: 0 }] },
+          {
+            // (in ten-thousandths: the ratio of two float sums is exact only to ~1e-16)
+            expr: `round(10000 * ${WHERE_RECORD.zoneScopeLatencyBadRatio(false, '5m')}{flow="${pd.name}"})`,
+            eval_time: at(end),
+            exp_samples: [{ labels: `{flow="${pd.name}",namespace="${model.namespace}"}`, value: Math.round((10000 * t.pods.filter((_, i) => fromZone(i)).length) / (2 * c.n)) }],
+          },
         ],
       },
     });
