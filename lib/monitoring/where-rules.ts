@@ -114,8 +114,15 @@ function conditions(model: Model, c: WhereClass, b: { short: string; long: strin
     nodeSlow: local(WHERE_RECORD.nodeLatencyBadRatio, latT),
   };
   if (hasDestinations(c.scope)) {
-    const failing = (w: string) => `(${WHERE_RECORD.destErrorRatio(w)}${sel} > ${errT}) or (${WHERE_RECORD.destMissingRatio(w)}${sel} > ${MISSING_THRESHOLD})`;
-    const sustained = `(\n${WHERE_RECORD.destErrorRatio(b.short)}${sel} > ${errT} and ${WHERE_RECORD.destErrorRatio(b.long)}${sel} > ${errT}\nor\n${WHERE_RECORD.destMissingRatio(b.short)}${sel} > ${MISSING_THRESHOLD} and ${WHERE_RECORD.destMissingRatio(b.long)}${sel} > ${errT}\n)`;
+    // Missing answers name a pod only where every request picks a pod afresh (a new connection, a new
+    // lookup): a keep-alive flow keeps a connection per VU, so its pods' shares are not even.
+    const fresh = c.scope.request.kind === 'http' && c.scope.request.freshConnection;
+    const failed = (w: string) => `${WHERE_RECORD.destErrorRatio(w)}${sel} > ${errT}`;
+    const missing = (w: string) => `${WHERE_RECORD.destMissingRatio(w)}${sel} > ${MISSING_THRESHOLD}`;
+    const failing = (w: string) => (fresh ? `(${failed(w)}) or (${missing(w)})` : failed(w));
+    const sustained = fresh
+      ? `(\n${failed(b.short)} and ${failed(b.long)}\nor\n${missing(b.short)} and ${WHERE_RECORD.destMissingRatio(b.long)}${sel} > ${errT}\n)`
+      : `(\n${failed(b.short)} and ${failed(b.long)}\n)`;
     out.dest = `${sustained}\nand on (namespace, flow)\n${minority(failing(b.short), `${WHERE_RECORD.destMissingRatio(b.short)}${sel}`)}`;
     out.zonePair = local(WHERE_RECORD.zonePairLatencyBadRatio, latT);
   }
