@@ -370,7 +370,7 @@ function nodeLine(f: ViewFilter): PanelSpec[] {
     {
       key: 'node-latency',
       title: 'Client p99 latency by source node',
-      description: 'p99 request duration per injector node, all selected flows together.',
+      description: "p99 of the selected flows' latency SLI histograms (fresh-connection flows: DNS lookup and connect included) per injector node, together.",
       queries: [{ expr: latencyQuantileByNode(f, 0.99, PANEL_WINDOW), legend: '{{node}}', source: 'k6' }],
       w: 8,
       build: () => lines('s'),

@@ -87,6 +87,12 @@ export const METRICS = {
  */
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
 
+/**
+ * The latency SLI histograms (statsd mode): each flow has exactly one of them (keep-alive HTTP, fresh-connection
+ * HTTP, gRPC), so a view across flows reads them together.
+ */
+export const SLI_HISTOGRAMS = [METRICS.httpReqDuration, METRICS.httpReqTotalDuration, METRICS.grpcReqDuration] as const;
+
 /** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
 export const K6_CUSTOM_METRICS = {
   servedBy: 'served_by',

@@ -1,5 +1,5 @@
 import { FlowScope, QueryScope } from './model';
-import { DEST_IP_TAG, METRICS } from './metrics';
+import { DEST_IP_TAG, METRICS, SLI_HISTOGRAMS } from './metrics';
 import { Matcher, errorSelectors, flowSelector, latencyHistogram, leMatcherParts, oneOf, requestSelectors, selector } from './queries';
 import { isRemoteWrite } from './queries-rw';
 
@@ -200,9 +200,6 @@ export function zoneScopeLatencyBadRatio(model: QueryScope, flow: FlowScope, sam
 export function whereSameVsCrossZone(f: WhereFilter, same: boolean, window: string): string {
   return `max by (flow) (${WHERE_RECORD.zoneScopeLatencyBadRatio(same, window)}${selector([['namespace', '=', f.namespace], ['flow', '=~', f.flow]])})`;
 }
-
-/** The latency SLI histograms of every flow kind (each flow has exactly one of them). */
-const SLI_HISTOGRAMS = [METRICS.httpReqDuration, METRICS.httpReqTotalDuration, METRICS.grpcReqDuration];
 
 /** A latency quantile per flow and source zone, from each flow's SLI histogram. */
 export function whereQuantileByZone(f: WhereFilter, q: number, window: string): string {

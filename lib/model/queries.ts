@@ -1,5 +1,5 @@
 import { FlowScope, QueryScope, ResolvedFlow, scopeFlowNames } from './model';
-import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
+import { METRICS, SERVED_BY_NODE_TAG, SLI_HISTOGRAMS } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 import { round } from './numbers';
 
@@ -319,7 +319,9 @@ export function errorRatioByNode(f: ViewFilter, window: string): string {
 /** Client latency quantile by the injector's node. */
 export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
   if (f.remoteWrite) return `histogram_quantile(${q}, sum by (node) (rate(${METRICS.httpReqDuration}${viewSelector(f)}[${window}])))`;
-  return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
+  // Every flow's SLI histogram (the statsd mapping keeps one per flow: keep-alive, fresh-connection, gRPC).
+  const sel = labelSelector({ namespace: f.namespace }, { __name__: SLI_HISTOGRAMS.map((h) => `${h}_bucket`).join('|'), flow: f.flow, node: f.node });
+  return `histogram_quantile(${q}, sum by (node, le) (rate(${sel}[${window}])))`;
 }
 
 /**
