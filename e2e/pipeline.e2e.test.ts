@@ -48,11 +48,13 @@ function alertNamed(what: string, pred: (expr: string) => boolean): string {
   if (names.length !== 1) throw new Error(`expected one ${what} alert in the PrometheusRules of dist/, found: ${names.join(', ') || 'none'}`);
   return names[0] as string;
 }
-const ERROR_ALERT = alertNamed('error burn-rate', (e) => e.includes('cl_error_ratio'));
-const LATENCY_ALERT = alertNamed('latency burn-rate', (e) => e.includes('cl_latency_bad_ratio'));
-const ERROR_RECORDS = [...new Set(records.filter((r) => r.record.includes('error_ratio')).map((r) => r.record))].filter((r) => /rate(5m|1h)$/.test(r));
-const REQUEST_RECORDS = [...new Set(records.filter((r) => r.record.includes('cl_requests')).map((r) => r.record))].filter((r) => /rate5m$/.test(r));
-const LATENCY_RECORDS = [...new Set(records.filter((r) => r.record.includes('latency_bad_ratio')).map((r) => r.record))].filter((r) => /rate(5m|1h)$/.test(r));
+// The flow-level SLIs (`flow:`), not the localizing rules' per node, destination or zone pair (`flow_node:`, ...).
+const ERROR_ALERT = alertNamed('error burn-rate', (e) => e.includes('flow:cl_error_ratio'));
+const LATENCY_ALERT = alertNamed('latency burn-rate', (e) => e.includes('flow:cl_latency_bad_ratio'));
+const flowRecords = records.filter((r) => r.record.startsWith('flow:'));
+const ERROR_RECORDS = [...new Set(flowRecords.filter((r) => r.record.includes('error_ratio')).map((r) => r.record))].filter((r) => /rate(5m|1h)$/.test(r));
+const REQUEST_RECORDS = [...new Set(flowRecords.filter((r) => r.record.includes('cl_requests')).map((r) => r.record))].filter((r) => /rate5m$/.test(r));
+const LATENCY_RECORDS = [...new Set(flowRecords.filter((r) => /^flow:cl_latency_bad_ratio:/.test(r.record)).map((r) => r.record))].filter((r) => /rate(5m|1h)$/.test(r));
 
 // --random-error and --random-delay are podinfo HTTP middleware: they reach the HTTP flows only; stopping
 // podinfo reaches the gRPC flows too.

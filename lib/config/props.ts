@@ -135,6 +135,20 @@ export interface ContinuousLoadProps {
       readonly maxNodes?: number;
     };
     /**
+     * Destination attribution of pod-direct flows (k6_dest_requests_total): which target pod a request reached or
+     * failed on.
+     * @default {}
+     */
+    readonly destinations?: {
+      /**
+       * Distinct dest_ip values (target pod IPs) each k6 VU reports for a pod-direct flow; further pods are counted as
+       * 'other'. Bounds the label's cardinality: set it to at least the target's replicas.
+       * Allowed: ≥ 1, ≤ 1000.
+       * @default 50
+       */
+      readonly maxPods?: number;
+    };
+    /**
      * @default {}
      */
     readonly resources?: {

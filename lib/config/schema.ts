@@ -533,6 +533,19 @@ export const configSchema = z
           .strict()
           .prefault({})
           .describe('Served-by attribution: which node answered.'),
+        destinations: z
+          .object({
+            maxPods: z
+              .number()
+              .int()
+              .min(1)
+              .max(1000)
+              .default(50)
+              .describe("Distinct dest_ip values (target pod IPs) each k6 VU reports for a pod-direct flow; further pods are counted as 'other'. Bounds the label's cardinality: set it to at least the target's replicas."),
+          })
+          .strict()
+          .prefault({})
+          .describe('Destination attribution of pod-direct flows (k6_dest_requests_total): which target pod a request reached or failed on.'),
         resources: resources({ cpu: '100m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
         statsdExporter: z
           .object({

@@ -47,6 +47,7 @@ import {
 import { FlowPanel, SharedPanel } from './panels';
 import { annotationBuilders } from './annotations';
 import { OVERVIEW_HEIGHT, overviewLine } from './overview-row';
+import { WHERE_ROW_TITLE, whereLines } from './where-row';
 import { percent as pct, round } from '../model/numbers';
 
 export { DASHBOARD_UID } from './links';
@@ -371,7 +372,7 @@ function nodeLine(f: ViewFilter): PanelSpec[] {
     {
       key: 'node-latency',
       title: 'Client p99 latency by source node',
-      description: 'p99 request duration per injector node, all selected flows together.',
+      description: "p99 of the selected flows' latency SLI histograms (fresh-connection flows: DNS lookup and connect included) per injector node, together.",
       queries: [{ expr: latencyQuantileByNode(f, 0.99, PANEL_WINDOW), legend: '{{node}}', source: 'k6' }],
       w: 8,
       build: () => lines('s'),
@@ -535,6 +536,11 @@ function build(model: Model): Catalog {
 
   row(SECTION_ROW_IDS.overview, 'Overview: every flow');
   place(undefined, overviewLine(model, view), OVERVIEW_HEIGHT);
+  // Where it broke: the first thing to read when a fault is local (below the overview).
+  if (!isRemoteWrite(model)) {
+    row(SECTION_ROW_IDS.where, WHERE_ROW_TITLE);
+    whereLines(filter, lines).forEach((line) => place(undefined, line, 8));
+  }
   for (const cls of model.flowClasses) {
     if (cls.flows.length === 1) {
       const [flow] = cls.flows;

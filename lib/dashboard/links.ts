@@ -63,7 +63,7 @@ export function panelId(row: string | FlowClass | undefined, panel: FlowPanel | 
 }
 
 /** Row ids of the shared sections (rows of flows use their `flowIdBase`). */
-export const SECTION_ROW_IDS = { nodes: 1, injector: 2, target: 3, overview: 4 } as const;
+export const SECTION_ROW_IDS = { nodes: 1, injector: 2, target: 3, overview: 4, where: 5 } as const;
 
 /**
  * The Prometheus alert template of the alert's flow label. In a `dashboard_url` annotation Prometheus expands

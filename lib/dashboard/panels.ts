@@ -35,5 +35,12 @@ export const SHARED_PANELS = [
   'overview-budget',
   'connection-breaks',
   'kube-state-metrics',
+  // The "where it broke" row (lib/dashboard/where-row.ts); appended so the ids of the panels above stay.
+  'where-node-errors',
+  'where-zone-errors',
+  'where-dest-missing',
+  'where-zone-slow',
+  'where-zone-p99',
+  'where-same-cross-zone',
 ] as const;
 export type SharedPanel = (typeof SHARED_PANELS)[number];

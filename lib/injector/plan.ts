@@ -19,6 +19,11 @@ export interface LoadPlan {
   };
   /** The script's connection_broken counter: a dial after `maxIdleMs` without a response is an idle close, not a break. */
   readonly connectionBroken: { readonly maxIdleMs: number };
+  /**
+   * Destination attribution: the pod-direct flows (name → latency threshold in ms, above which a request
+   * counts as `slow`) whose requests the script counts per destination pod IP, and the cap on distinct IPs.
+   */
+  readonly destinations: { readonly maxPods: number; readonly flows: Readonly<Record<string, number>> };
   readonly flows: readonly FlowPlan[];
 }
 
@@ -79,6 +84,10 @@ export function loadPlan(model: Model): LoadPlan {
     systemTags: K6_SYSTEM_TAGS,
     servedBy: model.injector.servedBy,
     connectionBroken: { maxIdleMs: CONNECTION_MAX_IDLE_MS },
+    destinations: {
+      maxPods: model.injector.destinations.maxPods,
+      flows: Object.fromEntries(model.flows.filter((f) => f.type === 'http-pod-direct').map((f) => [f.name, Math.round(f.latency.thresholdSeconds * 1e6) / 1e3])),
+    },
     flows,
   };
   const problems = k6OptionProblems(plan);

@@ -53,6 +53,12 @@ export const METRICS = {
   connectionBroken: 'k6_connection_broken_total',
   /** Counter of sampled responses per serving node (the script's `served_by`), labelled flow and served_by_node. */
   servedBy: 'k6_served_by_total',
+  /**
+   * Counter of a pod-direct flow's requests per destination (the script's `dest_reqs`), labelled flow, dest_ip
+   * (the pod IP k6 connected to; `unknown` when the connect failed, `other` past `injector.destinations.maxPods`)
+   * and outcome (ok, slow, failed). Joined to kube-state-metrics' kube_pod_info{pod_ip} for pod and node.
+   */
+  destRequests: 'k6_dest_requests_total',
   iterations: 'k6_iterations_total',
   droppedIterations: 'k6_dropped_iterations_total',
   vus: 'k6_vus',
@@ -89,11 +95,39 @@ export const METRICS = {
  */
 export const K6_STATSD_TAG_BLOCKLIST = ['vu', 'iter', 'url', 'name', 'group', 'proto', 'subproto', 'tls_version', 'error', 'service', 'check', 'ip'];
 
+/**
+ * The latency SLI histograms (statsd mode): each flow has exactly one of them (keep-alive HTTP, fresh-connection
+ * HTTP, gRPC), so a view across flows reads them together.
+ */
+export const SLI_HISTOGRAMS = [METRICS.httpReqDuration, METRICS.httpReqTotalDuration, METRICS.grpcReqDuration] as const;
+
 /** Custom k6 metrics the script defines (their statsd names, without the `k6.` namespace). */
-export const K6_CUSTOM_METRICS = { servedBy: 'served_by', unexpectedResponse: 'unexpected_response', grpcConnectFailed: 'grpc_connect_failed', grpcReqs: 'grpc_reqs', httpReqTotalDuration: 'http_req_total_duration', connectionBroken: 'connection_broken' } as const;
+export const K6_CUSTOM_METRICS = {
+  servedBy: 'served_by',
+  unexpectedResponse: 'unexpected_response',
+  grpcConnectFailed: 'grpc_connect_failed',
+  grpcReqs: 'grpc_reqs',
+  httpReqTotalDuration: 'http_req_total_duration',
+  httpReqKeepaliveDuration: 'http_req_keepalive_duration',
+  freshReqBlocked: 'fresh_req_blocked',
+  freshReqConnecting: 'fresh_req_connecting',
+  destReqs: 'dest_reqs',
+  connectionBroken: 'connection_broken',
+} as const;
+
+/** The tags of `dest_reqs`: the destination pod IP (bounded by `injector.destinations.maxPods`) and the outcome. */
+export const DEST_IP_TAG = 'dest_ip';
+export const DEST_OUTCOMES = ['ok', 'slow', 'failed'] as const;
 
 /** The tag of `served_by` naming the node that answered; bounded by `injector.servedBy.maxNodes` (+ `other`, `unknown`). */
 export const SERVED_BY_NODE_TAG = 'served_by_node';
 
-/** Histogram buckets (seconds) always present, before flow thresholds are merged in. */
-export const BASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Buckets (seconds) of the latency SLI histograms, before every flow's latency threshold is merged in (the
+ * SLI reads the threshold's bucket). Eleven, not thirteen: each bucket is a series per flow and injector pod
+ * (docs/performance.md, series budget); 5 ms is the finest step a p50 needs in-cluster.
+ */
+export const BASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Buckets of the connect timings (DNS lookup + connect, connect) of fresh-connection flows: a panel's quantiles only. */
+export const CONNECT_BUCKETS = [0.001, 0.005, 0.025, 0.1, 1];

@@ -184,6 +184,8 @@ export interface Model {
     readonly statsdExporter: { readonly image: string; readonly resources: Resources };
     /** Served-by attribution: every `sampleEvery`th request asks the serving node (0: off), at most `maxNodes` values. */
     readonly servedBy: { readonly sampleEvery: number; readonly maxNodes: number };
+    /** Destination attribution of pod-direct flows: the cap on distinct dest_ip values per VU. */
+    readonly destinations: { readonly maxPods: number };
   };
   readonly flows: readonly ResolvedFlow[];
   /**
@@ -290,7 +292,9 @@ function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): R
     case 'http-fresh':
       return http(hosts.service, flow.path, true);
     case 'http-pod-direct':
-      return http(hosts.headless, flow.path, !flow.connectionReuse);
+      // No served-by sampling: the script counts every request of a pod-direct flow per destination pod IP
+      // (k6_dest_requests_total), which names the pod (and through kube_pod_info its node) of failures too.
+      return { ...http(hosts.headless, flow.path, !flow.connectionReuse), servedByUrl: null };
     case 'cross-namespace':
       return http(hosts.remote(flow), flow.path, !flow.connectionReuse);
     case 'chain':
@@ -466,6 +470,7 @@ export function buildModel(config: Config): Model {
       resources: inj.resources,
       statsdExporter: { image: inj.statsdExporter.image, resources: inj.statsdExporter.resources },
       servedBy: { sampleEvery: inj.servedBy.sampleEvery, maxNodes: inj.servedBy.maxNodes },
+      destinations: { maxPods: inj.destinations.maxPods },
     },
     flows,
     flowClasses: flowClasses(flows),

@@ -1,5 +1,5 @@
 import { FlowScope, QueryScope, ResolvedFlow, scopeFlowNames } from './model';
-import { METRICS, SERVED_BY_NODE_TAG } from './metrics';
+import { METRICS, SERVED_BY_NODE_TAG, SLI_HISTOGRAMS } from './metrics';
 import { httpFailedRw, isRemoteWrite, latencyBadRatioRw, latencyQuantileRw } from './queries-rw';
 import { round } from './numbers';
 
@@ -88,7 +88,7 @@ const isGrpc = (flow: FlowScope) => flow.request.kind === 'grpc';
  * statsHandler.HandleRPC), so a black-holed target would show no requests and no errors.
  * A flow's request rate is the sum of their rates.
  */
-function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
+export function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
   if (!isGrpc(flow)) return [`${METRICS.httpReqs}${selector(flowSelector(model, flow))}`];
   return [`${METRICS.grpcReqs}${selector(flowSelector(model, flow))}`, `${METRICS.grpcConnectFailed}${selector(flowSelector(model, flow))}`];
 }
@@ -98,7 +98,7 @@ function requestSelectors(model: QueryScope, flow: FlowScope): string[] {
  * transport error) and `k6_unexpected_response_total` (expected status, wrong answer); gRPC RPCs whose
  * status code is not an expected one, failed connects and wrong answers (health not SERVING).
  */
-function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
+export function errorSelectors(model: QueryScope, flow: FlowScope): string[] {
   const sel = selector(flowSelector(model, flow));
   const unexpected = `${METRICS.unexpectedResponse}${sel}`;
   if (!isGrpc(flow)) return [isRemoteWrite(model) ? httpFailedRw(model, flow) : `${METRICS.httpReqFailed}${sel}`, unexpected];
@@ -134,7 +134,7 @@ export function clientLatencyMetric(flow: FlowScope): string {
 }
 
 /** The client-side latency histogram of a flow (name and matchers, without `_bucket`/`_count`). */
-function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
+export function latencyHistogram(model: QueryScope, flow: FlowScope): { name: string; matchers: Matcher[] } {
   if (!isGrpc(flow)) return { name: clientLatencyMetric(flow), matchers: flowSelector(model, flow) };
   return { name: METRICS.grpcReqDuration, matchers: [...flowSelector(model, flow), GRPC_OWN_RPC] };
 }
@@ -319,7 +319,9 @@ export function errorRatioByNode(f: ViewFilter, window: string): string {
 /** Client latency quantile by the injector's node. */
 export function latencyQuantileByNode(f: ViewFilter, q: number, window: string): string {
   if (f.remoteWrite) return `histogram_quantile(${q}, sum by (node) (rate(${METRICS.httpReqDuration}${viewSelector(f)}[${window}])))`;
-  return `histogram_quantile(${q}, sum by (node, le) (rate(${METRICS.httpReqDuration}_bucket${viewSelector(f)}[${window}])))`;
+  // Every flow's SLI histogram (the statsd mapping keeps one per flow: keep-alive, fresh-connection, gRPC).
+  const sel = labelSelector({ namespace: f.namespace }, { __name__: SLI_HISTOGRAMS.map((h) => `${h}_bucket`).join('|'), flow: f.flow, node: f.node });
+  return `histogram_quantile(${q}, sum by (node, le) (rate(${sel}[${window}])))`;
 }
 
 /**

@@ -6,6 +6,10 @@ import {
   ServiceMonitorSpecEndpointsRelabelingsAction,
 } from '../../imports/monitoring.coreos.com';
 import { Model } from '../model/model';
+import { POD_IP_LABEL, ZONE_LABEL } from '../model/queries-where';
+
+/** Prometheus's meta label of a pod's `topology.kubernetes.io/zone` label (set where pod topology labels are enabled). */
+const ZONE_POD_LABEL = '__meta_kubernetes_pod_label_topology_kubernetes_io_zone';
 
 /** Scrape interval of our monitors. */
 export const SCRAPE_INTERVAL = '15s';
@@ -57,6 +61,12 @@ export class Monitors extends Construct {
                 sourceLabels: ['__meta_kubernetes_pod_node_name'],
                 targetLabel: 'node',
               },
+              // The pod's zone, where the cluster gives pods topology labels (docs/flows.md, "Where it broke").
+              {
+                action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
+                sourceLabels: [ZONE_POD_LABEL],
+                targetLabel: ZONE_LABEL,
+              },
             ],
           },
         ],
@@ -78,6 +88,17 @@ export class Monitors extends Construct {
                 action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
                 sourceLabels: ['__meta_kubernetes_pod_node_name'],
                 targetLabel: 'node',
+              },
+              {
+                action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
+                sourceLabels: [ZONE_POD_LABEL],
+                targetLabel: ZONE_LABEL,
+              },
+              // The pod's IP, so a pod-direct flow's dest_ip names a target pod even without kube-state-metrics.
+              {
+                action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
+                sourceLabels: ['__meta_kubernetes_pod_ip'],
+                targetLabel: POD_IP_LABEL,
               },
             ],
           },

@@ -29,6 +29,7 @@ import {
   trafficFloor,
 } from '../model/queries';
 import { percent as pct } from '../model/numbers';
+import { WHERE_TOPOLOGY_GROUP, localizes, topologyGroup, unlessLocalized, whereRules } from './where-rules';
 
 /** A Prometheus rule group as Prometheus (and promtool) read it. */
 export interface RuleGroup {
@@ -153,7 +154,7 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
     const errT = burnThreshold(b.factor, flow.availability);
     out.push({
       alert: ALERTS.errorBudgetBurn,
-      expr: `${RECORD.errorRatio(b.short)}${sel} > ${errT}\nand\n${RECORD.errorRatio(b.long)}${sel} > ${errT}`,
+      expr: `${RECORD.errorRatio(b.short)}${sel} > ${errT}\nand\n${RECORD.errorRatio(b.long)}${sel} > ${errT}${unlessLocalized(model, c, 'errors', b.severity)}`,
       for: burnFor(b),
       labels,
       annotations: annotations(
@@ -165,7 +166,7 @@ function burnRateAlerts(model: Model, c: ClassRules): Rule[] {
     const latT = burnThreshold(b.factor, flow.latency.target);
     out.push({
       alert: ALERTS.latencyBudgetBurn,
-      expr: `${RECORD.latencyBadRatio(b.short)}${sel} > ${latT}\nand\n${RECORD.latencyBadRatio(b.long)}${sel} > ${latT}`,
+      expr: `${RECORD.latencyBadRatio(b.short)}${sel} > ${latT}\nand\n${RECORD.latencyBadRatio(b.long)}${sel} > ${latT}${unlessLocalized(model, c, 'latency', b.severity)}`,
       for: burnFor(b),
       labels,
       annotations: annotations(
@@ -345,6 +346,7 @@ export function alertNames(model: Model): AlertName[] {
 export const RULE_GROUP = {
   flowClass: (cls: FlowClass) => (cls.flows.length === 1 ? `continuous-load.${cls.flows[0].name}` : `continuous-load.${cls.id}.${cls.type}`),
   injector: 'continuous-load.injector',
+  topology: WHERE_TOPOLOGY_GROUP,
   target: 'continuous-load.target',
 } as const;
 
@@ -368,9 +370,10 @@ export function sloRuleGroups(model: Model): RuleGroup[] {
   return [
     ...model.flowClasses.map((cls) => {
       const c = classRules(cls);
-      const rules = [...recordingRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
+      const rules = [...recordingRules(model, c), ...whereRules(model, c), ...burnRateAlerts(model, c), ...trafficAlerts(model, c)];
       return withLinks(model, { name: RULE_GROUP.flowClass(cls), rules }, cls);
     }),
+    ...(localizes(model) ? [topologyGroup(model)] : []),
     // Edge alerts carry their flow as a static label: each links to its own flow's row.
     ...edgeRuleGroups(model).map((g) => withLinks(model, g, (r) => r.labels?.['flow'])),
     withLinks(model, { name: RULE_GROUP.injector, rules: [...injectorAlerts(model), ...connectionAlerts(model)] }),

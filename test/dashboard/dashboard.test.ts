@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { WHERE_ROW_TITLE } from '../../lib/dashboard/where-row';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
@@ -124,8 +125,18 @@ describe.each(MODELS)('dashboard of %s', (_name, m) => {
   });
 
   test('the target, node views and injector health panels are there once', () => {
-    const types: Record<string, string> = { 'served-by-matrix': 'table', 'overview-slo': 'state-timeline', 'overview-alerts': 'table', 'overview-budget': 'bargauge', 'kube-state-metrics': 'stat' };
-    expect(SHARED_PANELS.map((k) => byId(d, panelId(undefined, k))?.type)).toEqual(SHARED_PANELS.map((k) => types[k] ?? 'timeseries'));
+    const types: Record<string, string> = {
+      'served-by-matrix': 'table',
+      'overview-slo': 'state-timeline',
+      'overview-alerts': 'table',
+      'overview-budget': 'bargauge',
+      'kube-state-metrics': 'stat',
+      // the where row's matrices are tables (rows: source, columns: destination)
+      'where-node-errors': 'table',
+      'where-zone-errors': 'table',
+      'where-zone-slow': 'table',
+    };
+    expect(SHARED_PANELS.map((k) => [k, byId(d, panelId(undefined, k))?.type])).toEqual(SHARED_PANELS.map((k) => [k, types[k] ?? 'timeseries']));
   });
 });
 
@@ -196,7 +207,8 @@ describe('what the panels show', () => {
       ['statsd-exporter', false],
       ['statsd-exporter', true],
     ]);
-    expect(qs.filter((x) => x.sparse).map((x) => x.panel)).toEqual(['overview-alerts', 'dropped-iterations', 'exporter-drops']);
+    // (and the where row's, which need kube-state-metrics or pod topology labels: lib/dashboard/where-row.ts)
+    expect(qs.filter((x) => x.sparse && !x.panel.startsWith('where-')).map((x) => x.panel)).toEqual(['overview-alerts', 'dropped-iterations', 'exporter-drops']);
   });
 });
 
@@ -248,15 +260,16 @@ describe('flows monitored alike share one repeated row', () => {
     expect(m.flowClasses.map((c) => c.flows.length)).toEqual([500]);
     // WHEN the dashboard is built
     const d = buildDashboard(m);
-    // THEN there is one flow row (besides the three shared sections), repeated over flows_1
+    // THEN there is one flow row (besides the five shared sections, overview and "where" first), repeated over flows_1
     expect(rows(d).map((r) => [r.title, r.repeat])).toEqual([
       ['Overview: every flow', undefined],
+      [WHERE_ROW_TITLE, undefined],
       ['Flow $flows_1 (http-service) · 10/s per injector', 'flows_1'],
       ['Target (podinfo)', undefined],
       ['Nodes', undefined],
       ['Injector health', undefined],
     ]);
-    expect(rows(d)[1].id).toBe(classIdBase(m.flowClasses[0]));
+    expect(rows(d)[2].id).toBe(classIdBase(m.flowClasses[0]));
     // AND flows_1 is a visible multi-select custom variable whose options are exactly the 500 flows, All selected
     const [v] = customVars(d);
     expect(customVars(d)).toHaveLength(1);
@@ -308,8 +321,9 @@ describe('flows monitored alike share one repeated row', () => {
     // GIVEN classes api | web-1..3 | slow | rpc-1..2
     const m = model(MIXED_CLASSES);
     const d = buildDashboard(m);
-    // THEN rows come in class order: flows alone keep their titles, ids and no repeat; classes repeat
-    expect(rows(d).slice(1, 5).map((r) => [r.id, r.title, r.repeat])).toEqual([
+    // THEN rows come in class order after the overview and where rows: flows alone keep their titles, ids and no repeat; classes repeat
+    expect(rows(d).slice(0, 2).map((r) => r.title)).toEqual(['Overview: every flow', WHERE_ROW_TITLE]);
+    expect(rows(d).slice(2, 6).map((r) => [r.id, r.title, r.repeat])).toEqual([
       [flowIdBase('api'), 'Flow api (http-service) · 20/s per injector', undefined],
       [classIdBase(m.flowClasses[1]), 'Flow $flows_2 (http-service) · 5/s per injector', 'flows_2'],
       [flowIdBase('slow'), 'Flow slow (http-service) · 2/s per injector', undefined],

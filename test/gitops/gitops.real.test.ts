@@ -152,11 +152,14 @@ describe('the GitOps loop from the packed package', () => {
         },
       ],
     });
-    const w = (s: string, l: string) => `ContinuousLoadErrorBudgetBurn{flow="http-service",long_window="${l}",short_window="${s}"}`;
+    const w = (s: string, l: string, alert = 'ContinuousLoadErrorBudgetBurn') => `${alert}{flow="http-service",long_window="${l}",short_window="${s}"}`;
     expect(d.alerts).toEqual({
       added: [],
       removed: [],
       changed: [
+        // the source-node pages of the page pairs follow the flow's budget
+        [w('5m', '1h', 'ContinuousLoadSourceNodeErrors'), '0.0072', '0.00144'],
+        [w('30m', '6h', 'ContinuousLoadSourceNodeErrors'), '0.003', '0.0006'],
         [w('5m', '1h'), '0.0072', '0.00144'],
         [w('30m', '6h'), '0.003', '0.0006'],
         [w('2h', '1d'), '0.0015', '0.0003'],
@@ -164,17 +167,19 @@ describe('the GitOps loop from the packed package', () => {
         ['ContinuousLoadTrafficLow{flow="http-service"}', '8', '16'],
       ].map(([rule, before, after]) => ({ rule, changes: [{ field: 'threshold', before, after }], exprBefore: expect.any(String), exprAfter: expect.any(String) })),
     });
-    expect(d.recordingRules).toEqual({ added: [], removed: [], changed: [] });
+    // and so does the record that holds the flow's page back while a fault is local
+    expect(d.recordingRules.changed.map((c) => c.rule)).toEqual(['flow:cl_errors_localized:bool{flow="http-service"}']);
+    expect([d.recordingRules.added, d.recordingRules.removed]).toEqual([[], []]);
     expect({ ...d.dashboard, panelsRestyled: 0 }).toEqual({ panelsAdded: [], panelsRemoved: [], queriesChanged: [], panelsRestyled: 0 });
     expect(d.images).toEqual([]);
     expect({ ...d.objects, shownAbove: [] }).toEqual({ added: [], removed: [], changed: [], shownAbove: [] });
     expect(d.attention).toEqual([]);
 
-    // The Markdown: the two sections and the collapsed list of objects they explain; README "Ship it your way" shows it.
+    // The Markdown: the sections and the collapsed list of objects they explain; README "Ship it your way" shows it.
     const md = cli(['review', '--base', 'main']);
     expect(md.status).toBe(1);
     expect(md.stdout.startsWith(`${COMMENT_MARKER}\n## Continuous Load: main → this change\n\n### Flows\n\n- \`http-service\`: rate 10/s → 20/s (k6 VUs 5–50 → 10–100); objectives.availability 99.95% → 99.99%\n\n### Alert rules\n\n`)).toBe(true);
-    expect(md.stdout.match(/^### .*/gm)).toEqual(['### Flows', '### Alert rules']);
+    expect(md.stdout.match(/^### .*/gm)).toEqual(['### Flows', '### Alert rules', '### Recording rules']);
     fs.writeFileSync(path.join(work, 'review.md'), md.stdout);
     // README "Ship it your way" shows this very comment.
     expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`\n\`\`\`\`markdown\n${md.stdout}\`\`\`\`\n`);
@@ -200,7 +205,7 @@ describe('the GitOps loop from the packed package', () => {
     const drift = cli(['check']);
     expect(drift.status).toBe(1);
     expect(drift.stderr).toBe(
-      'problem: dist/30-monitoring.k8s.yaml: differs from what the config synthesizes: PrometheusRule/continuous-load/continuous-load (spec.groups[0].rules[21].expr) (hand edits are overwritten; change the config and run continuous-load synth)\n',
+      'problem: dist/30-monitoring.k8s.yaml: differs from what the config synthesizes: PrometheusRule/continuous-load/continuous-load (spec.groups[0].rules[29].expr) (hand edits are overwritten; change the config and run continuous-load synth)\n',
     );
     fs.writeFileSync(f, text);
   });

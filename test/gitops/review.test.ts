@@ -61,12 +61,20 @@ describe('review', () => {
     expect(d.alerts.removed).toEqual([]);
     expect(d.alerts.changed.map((c) => [c.rule, c.changes])).toEqual([
       ['ContinuousLoadTrafficLow{flow="cart"}', [{ field: 'threshold', before: '3.2', after: '6.4' }]],
+      // the localizing page of a source node follows the flow's error budget, per page pair
+      ['ContinuousLoadSourceNodeErrors{flow="search",long_window="1h",short_window="5m"}', [{ field: 'threshold', before: '0.0072', after: '0.00144' }]],
+      ['ContinuousLoadSourceNodeErrors{flow="search",long_window="6h",short_window="30m"}', [{ field: 'threshold', before: '0.003', after: '0.0006' }]],
       ['ContinuousLoadErrorBudgetBurn{flow="search",long_window="1h",short_window="5m"}', [{ field: 'threshold', before: '0.0072', after: '0.00144' }]],
       ['ContinuousLoadErrorBudgetBurn{flow="search",long_window="6h",short_window="30m"}', [{ field: 'threshold', before: '0.003', after: '0.0006' }]],
       ['ContinuousLoadErrorBudgetBurn{flow="search",long_window="1d",short_window="2h"}', [{ field: 'threshold', before: '0.0015', after: '0.0003' }]],
       ['ContinuousLoadErrorBudgetBurn{flow="search",long_window="3d",short_window="6h"}', [{ field: 'threshold', before: '0.0005', after: '0.0001' }]],
     ]);
-    expect(d.recordingRules).toEqual({ added: [], removed: [], changed: [] });
+    // (and so does the record that holds the flow's page back while a fault is local)
+    expect(d.recordingRules.added).toEqual([]);
+    expect(d.recordingRules.removed).toEqual([]);
+    expect(d.recordingRules.changed.map((c) => [c.rule, c.changes])).toEqual([
+      ['flow:cl_errors_localized:bool{flow="search"}', [{ field: 'threshold', before: '0.0072, 0.003', after: '0.00144, 0.0006' }]],
+    ]);
     expect(d.dashboard.panelsAdded).toEqual([]);
     expect(d.dashboard.panelsRemoved).toEqual([]);
     expect(d.dashboard.queriesChanged).toEqual([]);

@@ -58,8 +58,10 @@ describe('injector.output: prometheus-rw', () => {
     const statsd = model({ flows: RW.flows });
     const rw = model(RW);
     // THEN the recorded series and alerts are the same, so alerts and dashboard read one contract
-    // (minus the statsd-exporter sidecar's own alerts: there is no sidecar in remote-write mode)
-    expect(names(rw)).toEqual(names(statsd).filter((n) => !/^ContinuousLoadStatsd/.test(n ?? '')));
+    // (minus the statsd-exporter sidecar's own alerts: there is no sidecar in remote-write mode; and minus the
+    // localizing rules: they need the source `node` label the PodMonitor puts on scraped series)
+    const localizing = /^ContinuousLoadStatsd|^ContinuousLoadSourceNode|^ContinuousLoadDestination|^ContinuousLoadZonePair|^flow_node:|^flow_dest:|^flow_zone_pair:|^flow:cl_\w+_localized|^flow:cl_latency_bad_ratio_\w+_zone|^cl:/;
+    expect(names(rw)).toEqual(names(statsd).filter((n) => !localizing.test(n ?? '')));
     const exprs = sloRuleGroups(rw)[0].rules.map((r) => r.expr).join('\n');
     expect(exprs).toContain('k6_http_reqs_total{expected_response="false",flow="http-service",namespace="continuous-load"}');
     expect(exprs).toContain('1 - histogram_fraction(0, 0.25, sum by (namespace, flow) (rate(k6_http_req_duration_seconds{flow="http-service",namespace="continuous-load"}[5m])))');

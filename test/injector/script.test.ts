@@ -62,7 +62,7 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     for (const c of vu.http) expect(c.params.responseCallback).toEqual({ expectedStatuses: [200] });
   });
 
-  test('fresh-connection flows add blocked + duration (DNS lookup and connect included) to http_req_total_duration; keep-alive flows add nothing', () => {
+  test('fresh-connection flows add blocked + duration (DNS lookup and connect included) to http_req_total_duration and send their connect timings; keep-alive flows send their duration alone', () => {
     // GIVEN every request blocked 1000 ms (a DNS answer 1 s late), connecting 3 ms, duration 7 ms
     const { plan, vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 } } });
     vu.httpTimings = () => ({ blocked: 1000, connecting: 3, duration: 7 });
@@ -70,12 +70,45 @@ describe('the k6 script (k6 v0.54 modules stood in by recorders)', () => {
     vu.httpAnswer = (c) => ({ status: c.params.tags.flow === 'http-pod-direct' ? 0 : 200, body: null });
     for (const f of plan.flows.filter((x) => x.request.kind === 'http')) vu.iterate(f.name, 1);
     // THEN the fresh flows, failed requests included, record 1007 ms as a time trend (k6's blocked spans
-    // GetConn..GotConn, the connect inside it, so connecting is not added again); the others nothing
-    expect(vu.trends).toEqual([
+    // GetConn..GotConn, the connect inside it, so connecting is not added again) and blocked and connecting;
+    // the keep-alive flows record the duration, the value k6 puts in http_req_duration
+    const fresh = [
       { name: 'http_req_total_duration', isTime: true, value: 1007, tags: {} },
-      { name: 'http_req_total_duration', isTime: true, value: 1007, tags: {} },
-    ]);
+      { name: 'fresh_req_blocked', isTime: true, value: 1000, tags: {} },
+      { name: 'fresh_req_connecting', isTime: true, value: 3, tags: {} },
+    ];
+    const keepAlive = { name: 'http_req_keepalive_duration', isTime: true, value: 7, tags: {} };
+    expect(vu.trends).toEqual([keepAlive, ...fresh, ...fresh, keepAlive]);
+    expect(plan.flows.filter((f) => f.request.kind === 'http').map((f) => f.name)).toEqual(['http-service', 'http-fresh', 'http-pod-direct', 'chain']);
     expect(plan.flows.filter((f) => f.request.kind === 'http' && f.request.freshConnection).map((f) => f.name)).toEqual(['http-fresh', 'http-pod-direct']);
+  });
+
+  test('pod-direct requests are counted per destination pod IP and outcome; a failed connect has no IP (unknown); IPs past maxPods are other', () => {
+    // GIVEN a pod-direct flow with a 250ms threshold, at most 2 destination IPs per VU
+    const { plan, vu } = vuFor({ injector: { servedBy: { sampleEvery: 0 }, destinations: { maxPods: 2 } } });
+    expect(plan.destinations).toEqual({ maxPods: 2, flows: { 'http-pod-direct': 250 } });
+    const answers = [
+      { status: 200, remoteIp: '10.244.1.30', ms: 5 },
+      { status: 200, remoteIp: '10.244.2.30', ms: 300 },
+      { status: 503, remoteIp: '10.244.2.30', ms: 5 },
+      { status: 0, remoteIp: '', ms: 5 },
+      { status: 200, remoteIp: '10.244.3.30', ms: 5 },
+    ];
+    let i = 0;
+    vu.httpTimings = () => ({ blocked: 0, connecting: 0, duration: answers[i]!.ms });
+    vu.httpAnswer = () => ({ status: answers[i]!.status, body: null, remoteIp: answers[i]!.remoteIp });
+    // WHEN one request per answer runs, and one of a keep-alive flow
+    for (; i < answers.length; i++) vu.iterate('http-pod-direct', i);
+    i = 0;
+    vu.iterate('http-service', 1);
+    // THEN each is counted once with its destination and outcome (slow: over the threshold, in ms); other flows not at all
+    expect(vu.counters.filter((c) => c.name === 'dest_reqs')).toEqual([
+      { name: 'dest_reqs', value: 1, tags: { dest_ip: '10.244.1.30', outcome: 'ok' } },
+      { name: 'dest_reqs', value: 1, tags: { dest_ip: '10.244.2.30', outcome: 'slow' } },
+      { name: 'dest_reqs', value: 1, tags: { dest_ip: '10.244.2.30', outcome: 'failed' } },
+      { name: 'dest_reqs', value: 1, tags: { dest_ip: 'unknown', outcome: 'failed' } },
+      { name: 'dest_reqs', value: 1, tags: { dest_ip: 'other', outcome: 'ok' } },
+    ]);
   });
 
   test('every Nth request of a podinfo flow reads /env and counts the serving node; the others discard their bodies', () => {

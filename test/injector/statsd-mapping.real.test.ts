@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { statsdMapping } from '../../lib/injector/statsd-mapping';
-import { METRICS } from '../../lib/model/metrics';
+import { CONNECT_BUCKETS, METRICS } from '../../lib/model/metrics';
 import { requireBinary } from '../tools/binaries';
 import { model } from '../helpers';
 import { freePort } from '../../e2e/lib/processes';
@@ -38,9 +38,19 @@ const K6_V054_LINES = [
   'k6.served_by:1|c|#flow:http-service,scenario:http-service,served_by_node:node-a',
   'k6.served_by:1|c|#flow:http-service,scenario:http-service,served_by_node:node-a',
   'k6.served_by:1|c|#flow:http-pod-direct,scenario:http-pod-direct,served_by_node:other',
-  // A fresh connection: connecting and blocked are non-zero.
+  // k6's own timings of every HTTP request (dropped: the script sends what rules and panels read).
   'k6.http_req_connecting:0.8|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
   'k6.http_req_blocked:1.9|ms|#expected_response:true,flow:http-fresh,method:GET,scenario:http-fresh,status:200',
+  'k6.http_req_duration:5.000000|ms|#expected_response:true,flow:http-service,method:GET,scenario:http-service,status:200',
+  'k6.http_req_waiting:4.000000|ms|#expected_response:true,flow:http-service,method:GET,scenario:http-service,status:200',
+  'k6.http_req_tls_handshaking:0.000000|ms|#expected_response:true,flow:http-service,method:GET,scenario:http-service,status:200',
+  // The script's trends: a keep-alive flow's duration, a fresh connection's blocked and connecting times.
+  'k6.http_req_keepalive_duration:5.000000|ms|#flow:http-service,scenario:http-service',
+  'k6.fresh_req_connecting:0.800000|ms|#flow:http-fresh,scenario:http-fresh',
+  'k6.fresh_req_blocked:1.900000|ms|#flow:http-fresh,scenario:http-fresh',
+  // A pod-direct request per destination pod IP and outcome.
+  'k6.dest_reqs:1|c|#dest_ip:10.244.1.30,flow:http-pod-direct,outcome:ok,scenario:http-pod-direct',
+  'k6.dest_reqs:1|c|#dest_ip:unknown,flow:http-pod-direct,outcome:failed,scenario:http-pod-direct',
   // The script's Trend('http_req_total_duration', true) of a fresh-connection request (blocked + duration):
   // a custom metric carries the VU's tags only (flow from the scenario's tags, scenario), sent as ms.
   'k6.http_req_total_duration:1007.000000|ms|#flow:http-fresh,scenario:http-fresh',
@@ -129,9 +139,23 @@ describe('the statsd-exporter mapping, in the real statsd_exporter (k6 v0.54 sto
     expect(series(METRICS.unexpectedResponse)).toEqual([`${METRICS.unexpectedResponse}{flow="chain",scenario="chain"} 1`]);
   });
 
-  test('connecting and blocked timings of fresh connections are histograms per flow', () => {
-    expect(series(`${METRICS.httpReqConnecting}_sum`).join('\n')).toMatch(/flow="http-fresh".*\} 0\.0008$/m);
-    expect(series(`${METRICS.httpReqBlocked}_count`).join('\n')).toMatch(/flow="http-fresh".*\} 1$/m);
+  test("connecting and blocked timings of fresh connections are histograms per flow with the connect buckets; k6's own timings are dropped", () => {
+    expect(series(`${METRICS.httpReqConnecting}_sum`)).toEqual([`${METRICS.httpReqConnecting}_sum{flow="http-fresh",scenario="http-fresh"} 0.0008`]);
+    expect(series(`${METRICS.httpReqBlocked}_count`)).toEqual([`${METRICS.httpReqBlocked}_count{flow="http-fresh",scenario="http-fresh"} 1`]);
+    expect(series(`${METRICS.httpReqBlocked}_bucket`).map((l) => /le="([^"]+)"/.exec(l)![1])).toEqual([...CONNECT_BUCKETS.map(String), '+Inf']);
+    expect(series(METRICS.httpReqWaiting)).toEqual([]);
+    expect(series(`${METRICS.httpReqTlsHandshaking}_count`)).toEqual([]);
+  });
+
+  test("a keep-alive flow's latency SLI is the script's duration, with the flow labels only", () => {
+    expect(series(`${METRICS.httpReqDuration}_count`)).toEqual([`${METRICS.httpReqDuration}_count{flow="http-service",scenario="http-service"} 1`]);
+  });
+
+  test('pod-direct requests are counted per destination IP and outcome', () => {
+    expect(series(METRICS.destRequests).sort()).toEqual([
+      `${METRICS.destRequests}{dest_ip="10.244.1.30",flow="http-pod-direct",outcome="ok",scenario="http-pod-direct"} 1`,
+      `${METRICS.destRequests}{dest_ip="unknown",flow="http-pod-direct",outcome="failed",scenario="http-pod-direct"} 1`,
+    ]);
   });
 
   test('the whole time of a fresh-connection request (blocked + duration) is a histogram per flow in seconds', () => {

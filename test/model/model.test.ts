@@ -68,8 +68,10 @@ describe('the default flows', () => {
     expect(m.target.backendUrl).toBe(`http://${backend?.serviceHost}:${PODINFO_PORTS.http}/echo`);
   });
 
-  test("podinfo HTTP flows except the chain sample /env on the host they already talk to", () => {
-    for (const f of m.flows.filter((x) => x.request.kind === 'http' && x.type !== 'chain')) {
+  test("podinfo HTTP flows except the chain and pod-direct ones sample /env on the host they already talk to", () => {
+    // pod-direct flows count every request per destination pod instead (k6_dest_requests_total)
+    for (const f of m.flows.filter((x) => x.type === 'chain' || x.type === 'http-pod-direct')) expect([f.name, http(f).servedByUrl]).toEqual([f.name, null]);
+    for (const f of m.flows.filter((x) => x.request.kind === 'http' && x.type !== 'chain' && x.type !== 'http-pod-direct')) {
       const r = http(f);
       expect([f.name, r.servedByUrl]).toEqual([f.name, new URL('/env', r.url).toString()]);
     }

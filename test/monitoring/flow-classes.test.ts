@@ -24,6 +24,7 @@ describe('rule groups of flow classes', () => {
       'continuous-load.class-1.http-service',
       'continuous-load.class-2.grpc',
       'continuous-load.strict',
+      RULE_GROUP.topology,
       RULE_GROUP.injector,
       RULE_GROUP.target,
     ]);
@@ -45,8 +46,9 @@ describe('rule groups of flow classes', () => {
   test('the number of rules of a class does not grow with its flows; only InjectorAbsent lists them', () => {
     // GIVEN 3 and 30 HTTP flows of one class
     const rules = (n: number) => sloRuleGroups(model(httpFlows(n)))[0].rules;
-    // WHEN their rule groups are built THEN both have the 31 rules of one flow
-    expect(rules(3).length).toBe(31);
+    // WHEN their rule groups are built THEN both have the 45 rules of one flow (31 SLO rules; 14 localizing:
+    // per page pair 2 windows × 2 per-node records and 2 alerts, plus 2 `localized` records)
+    expect(rules(3).length).toBe(45);
     expect(rules(30).map((r) => r.record ?? r.alert)).toEqual(rules(3).map((r) => r.record ?? r.alert));
     // AND the dead-man's switch has one absent_over_time term per flow, with the flow as an equality matcher
     const absent = rules(30).find((r) => r.alert === ALERTS.injectorAbsent)!;

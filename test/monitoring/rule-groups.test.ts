@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DASHBOARD_UID } from '../../lib/dashboard/dashboard';
 import { leMatcher } from '../../lib/model/queries';
 import { sloRuleTests } from '../support/monitoring/rule-tests';
+import { whereTests } from '../support/monitoring/where-tests';
 import { leLabel } from '../support/monitoring/series';
 import { ALERTS } from '../../lib/monitoring/alerts';
 import { alertNames, sloRuleGroups } from '../../lib/monitoring/rule-groups';
@@ -14,7 +15,9 @@ describe.each(Object.entries(CONFIGS))('generated rule tests: %s', (_configName,
 
   test('every alert of the rules has a fault it fires for and a non-fault it stays silent for', () => {
     // GIVEN the rules and the generated tests of this config
-    const groups = sloRuleTests(m, { le: 'exporter' });
+    // (the localizing alerts' tests, test/support/monitoring/where-tests.ts, need an http-service and an
+    // http-pod-direct flow at several injector pods: they run on the default config, at 3 and 10 pods)
+    const groups = [...sloRuleTests(m, { le: 'exporter' }), ...whereTests(model({}), { n: 3, history: 7200, healthy: 3600 })];
     // WHEN we list, per alert, the tests that expect it to fire and to stay silent
     const covered = (kind: 'fires' | 'silent') =>
       new Set(groups.filter((g) => g.group.promql_expr_test?.some((t) => (kind === 'fires' ? t.exp_samples.length > 0 : t.exp_samples.length === 0))).map((g) => g.alert));

@@ -34,7 +34,8 @@ export class Vu {
   readonly checks: Record<string, boolean>[] = [];
   readonly scenario = { name: '', iterationInTest: 0 };
   /** Next HTTP answer: status and body. */
-  httpAnswer: (call: HttpCall) => { status: number; body: string | null } = () => ({ status: 200, body: null });
+  /** `remoteIp`: k6's Response.remote_ip, '' when no connection was made (the default). */
+  httpAnswer: (call: HttpCall) => { status: number; body: string | null; remoteIp?: string } = () => ({ status: 200, body: null });
   /** What Date.now() returns in the script (ms since the epoch). */
   now = 1_700_000_000_000;
   grpcAnswer: (method: string) => { status: number; message: unknown } = () => ({ status: 0, message: {} });
@@ -51,7 +52,7 @@ export class Vu {
             const call = { method, url, body, params };
             vu.http.push(call);
             const a = vu.httpAnswer(call);
-            return { status: a.status, body: params.responseType === 'none' ? null : a.body, timings: vu.httpTimings() };
+            return { status: a.status, body: params.responseType === 'none' ? null : a.body, timings: vu.httpTimings(), remote_ip: a.remoteIp ?? '' };
           },
           expectedStatuses: (...statuses: number[]) => ({ expectedStatuses: statuses }),
         },

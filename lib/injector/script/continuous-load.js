@@ -18,8 +18,9 @@ import { Counter, Trend } from 'k6/metrics';
  * `rate` is a whole number of iterations per `timeUnit` (k6 decodes it into an int64): 2.5/s is 5 per '2s'.
  * @typedef {{ name: string, rate: number, timeUnit: string, timeout: string, preAllocatedVUs: number, maxVUs: number,
  *             request: HttpRequestPlan | GrpcRequestPlan }} FlowPlan
+ * `destinations.flows` maps a pod-direct flow to its latency threshold in ms (see `destReqs`).
  * @typedef {{ duration: string, systemTags: string[], servedBy: { sampleEvery: number, maxNodes: number },
- *             connectionBroken: { maxIdleMs: number }, flows: FlowPlan[] }} LoadPlan
+ *             connectionBroken: { maxIdleMs: number }, destinations?: { maxPods: number, flows: Record<string, number> }, flows: FlowPlan[] }} LoadPlan
  */
 
 /** @type {LoadPlan} */
@@ -56,6 +57,32 @@ const connectionBroken = new Counter('connection_broken');
  * (Tracer.Done). blocked + duration is therefore the request's time without counting the connect twice.
  */
 const httpReqTotalDuration = new Trend('http_req_total_duration', true);
+
+/**
+ * The latency SLI of keep-alive HTTP flows: res.timings.duration, the value k6 puts in http_req_duration
+ * (k6 v0.54.0 lib/netext/httpext/request.go updateK6Response: Timings.Duration = trail.Duration). A custom
+ * Trend carries the VU's tags only (flow, scenario), so the statsd mapping can drop k6's own
+ * http_req_duration, which every HTTP flow sends and which is no flow's SLI once fresh-connection flows read
+ * http_req_total_duration: one latency histogram per flow instead of two.
+ */
+const httpReqKeepaliveDuration = new Trend('http_req_keepalive_duration', true);
+/**
+ * Connect timings, sent by fresh-connection flows only (on a reused connection both are 0): k6's own
+ * http_req_blocked/http_req_connecting come from every HTTP flow and are dropped by the statsd mapping.
+ * blocked runs from GetConn to GotConn and holds the DNS lookup of k6's dialer; connecting is the TCP
+ * connect alone (k6 v0.54.0 lib/netext/httpext/tracer.go Tracer.Done, ConnectStart/ConnectDone).
+ */
+const freshReqBlocked = new Trend('fresh_req_blocked', true);
+const freshReqConnecting = new Trend('fresh_req_connecting', true);
+/**
+ * Requests of a pod-direct flow per destination pod IP and outcome (ok, slow, failed). The IP is
+ * res.remote_ip, set only once a connection exists (k6 v0.54.0 lib/netext/httpext/request.go
+ * updateK6Response: from trail.ConnRemoteAddr, filled by Tracer.GotConn). A connect that fails has none
+ * (k6's error text is "dial: connection refused" or "dial: i/o timeout", without the address:
+ * lib/netext/httpext/error_codes.go errorCodeForNetOpError), so such failures count as `unknown`; the rules
+ * attribute them by the missing successes of the pod that stopped answering (docs/flows.md).
+ */
+const destReqs = new Counter('dest_reqs');
 
 /** @type {Record<string, FlowPlan>} */
 const flows = {};
@@ -114,12 +141,22 @@ function runHttp(flow, req) {
     responseType: readBody ? 'text' : 'none',
     responseCallback: http.expectedStatuses(...req.expectedStatuses),
   });
-  if (req.freshConnection) httpReqTotalDuration.add(res.timings.blocked + res.timings.duration);
-  else {
+  const elapsed = req.freshConnection ? res.timings.blocked + res.timings.duration : res.timings.duration;
+  if (req.freshConnection) {
+    httpReqTotalDuration.add(elapsed);
+    freshReqBlocked.add(res.timings.blocked);
+    freshReqConnecting.add(res.timings.connecting);
+  } else {
+    httpReqKeepaliveDuration.add(elapsed);
     const w = watch(flow);
     countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
   }
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
+  const slowMs = plan.destinations ? plan.destinations.flows[flow.name] : undefined;
+  if (slowMs !== undefined && plan.destinations) {
+    const outcome = !statusOk ? 'failed' : elapsed > slowMs ? 'slow' : 'ok';
+    destReqs.add(1, { dest_ip: destIp(res.remote_ip || '', plan.destinations.maxPods), outcome });
+  }
   check(res, { status: () => statusOk });
   if (!statusOk) return;
   const body = typeof res.body === 'string' ? res.body : '';
@@ -220,6 +257,20 @@ function countBreak(/** @type {ConnectionWatch} */ w, /** @type {boolean} */ bro
 const watches = /** @type {Record<string, ConnectionWatch>} */ ({});
 function watch(/** @type {FlowPlan} */ flow) {
   return watches[flow.name] || (watches[flow.name] = new ConnectionWatch(plan.connectionBroken.maxIdleMs));
+}
+
+/** Destination IPs this VU has reported; at most maxPods, later ones become 'other'. */
+const seenIps = /** @type {Record<string, boolean>} */ ({});
+let seenIpCount = 0;
+
+/** The bounded `dest_ip` value of a request's remote IP. */
+function destIp(/** @type {string} */ ip, /** @type {number} */ maxPods) {
+  if (ip === '') return 'unknown';
+  if (seenIps[ip]) return ip;
+  if (seenIpCount >= maxPods) return 'other';
+  seenIps[ip] = true;
+  seenIpCount++;
+  return ip;
 }
 
 /** One gRPC client per VU and target, connected once and then reused. */
