@@ -68,6 +68,9 @@ func shippedScriptRun(t *testing.T, useDNS bool) {
 		"duration":   "2s",
 		"systemTags": shippedSystemTags,
 		"servedBy":   map[string]any{"sampleEvery": 2, "maxNodes": 100},
+		// As lib/injector/plan.ts writes them (loadPlan: connectionBroken, destinations).
+		"connectionBroken": map[string]any{"maxIdleMs": 30000},
+		"destinations":     map[string]any{"maxPods": 50, "flows": map[string]any{}},
 		"flows": []any{
 			httpFlow("http-keep", "keep.conformance.test", false, true),
 			httpFlow("http-fresh", "fresh.conformance.test", true, false),
@@ -320,9 +323,11 @@ func testShippedScriptSigterm(t *testing.T) {
 	}
 	target := newHTTPFixture(t)
 	plan := map[string]any{
-		"duration":   "8760h",
-		"systemTags": shippedSystemTags,
-		"servedBy":   map[string]any{"sampleEvery": 0, "maxNodes": 100},
+		"duration":         "8760h",
+		"systemTags":       shippedSystemTags,
+		"servedBy":         map[string]any{"sampleEvery": 0, "maxNodes": 100},
+		"connectionBroken": map[string]any{"maxIdleMs": 30000},
+		"destinations":     map[string]any{"maxPods": 50, "flows": map[string]any{}},
 		"flows": []any{map[string]any{"name": "http-keep", "rate": 5, "timeout": "5s", "preAllocatedVUs": 1, "maxVUs": 2, "request": map[string]any{
 			"kind": "http", "method": "GET", "url": "http://keep.conformance.test:9898/api/info", "expectedStatuses": []int{200},
 			"headers": map[string]string{}, "freshConnection": false, "body": nil, "expectBody": nil, "servedByUrl": nil,
