@@ -325,12 +325,17 @@ func raws(ls []line) []string {
 // vendor/github.com/DataDog/datadog-go/statsd/statsd.go append + flushLocked + joinMaxSize): lines
 // joined by "\n" with no empty line and no trailing newline, at most OptimalPayloadSize bytes per
 // datagram unless a single line is longer, at most bufferSize lines per datagram; and every line
-// parses. It returns the parsed lines.
+// parses; an empty datagram only right before a datagram of one oversized line. It returns the parsed lines.
 func checkPackets(t *testing.T, packets []packet, bufferSize int) []line {
 	t.Helper()
 	var out []line
 	for i, p := range packets {
 		s := string(p.data)
+		// datadog-go as k6 v0.54.0 vendors it (statsd/statsd.go joinMaxSize) appends the (empty) buffer as a frame when a line longer than OptimalPayloadSize
+		// comes first in a flush, so datadog-go then writes an empty datagram before that line's own.
+		if s == "" && i+1 < len(packets) && len(packets[i+1].data) > optimalPayloadSize && !strings.Contains(string(packets[i+1].data), "\n") {
+			continue
+		}
 		parts := strings.Split(s, "\n")
 		if len(parts) > 1 && len(p.data) > optimalPayloadSize {
 			t.Errorf("datagram %d: %d bytes with %d lines, want at most %d bytes", i, len(p.data), len(parts), optimalPayloadSize)
