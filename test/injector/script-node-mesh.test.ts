@@ -8,7 +8,7 @@ const MESH = { flows: [{ type: 'http-node-mesh' as const, name: 'mesh', rate: 10
 const NODES = Array.from({ length: 9 }, (_, i) => ({ node: `node-${i}`, ip: `10.0.0.${i + 1}` }));
 
 /** A VU on `self` whose discovery requests are answered by the nodes in turn (the headless name's round-robin). */
-function meshVu(self: string, answer: (call: { url: string }, n: number) => { status: number; remoteIp?: string } | undefined = () => undefined) {
+function meshVu(self: string, answer: (call: { url: string }, n: number) => { status: number; body: string | null; remoteIp?: string } | undefined = () => undefined) {
   const { vu } = vuFor(MESH, { CL_NODE: self });
   let turn = 0;
   vu.httpAnswer = (call) => {
@@ -49,7 +49,7 @@ describe('a node-mesh flow in the k6 script', () => {
   });
 
   test('a failed connect to a peer counts as failed for the IP dialled (k6 has no remote_ip then)', () => {
-    const vu = meshVu('node-0', (call) => (new URL(call.url).hostname === '10.0.0.2' ? { status: 0, remoteIp: '' } : undefined));
+    const vu = meshVu('node-0', (call) => (new URL(call.url).hostname === '10.0.0.2' ? { status: 0, body: null, remoteIp: '' } : undefined));
     for (let i = 1; i <= 120; i++) vu.iterate('mesh', i);
     const failed = vu.counters.filter((c) => c.name === 'dest_reqs' && c.tags.outcome === 'failed');
     expect(failed.length).toBeGreaterThan(0);
