@@ -15,11 +15,10 @@ import type { LoadPlan } from '../../lib/injector/plan';
 import { startK6Runner } from '../../e2e/lib/k6-runner';
 import { readDist, serviceHosts, startTargets } from '../../e2e/lib/pipeline';
 import type { KubeObject } from '../../e2e/lib/dist';
-import { makeTempDir, sleep, startPodinfo, stopAll } from '../../e2e/lib/processes';
-import { startCoreDNS } from '../../e2e/lib/coredns';
+import { makeTempDir, sleep, stopAll } from '../../e2e/lib/processes';
+import { startMeshPods } from '../support/node-mesh-loopback';
 import { ensureTools } from '../../e2e/lib/tools';
 import { model, synth } from '../helpers';
-import { PODINFO_PORTS } from '../../lib/model/model';
 import { pickPeers } from '../../lib/model/node-mesh';
 
 const RUN_SECONDS = 12;
@@ -184,19 +183,16 @@ describe('a node-mesh flow in the k6 v0.54-compatible runner', () => {
     const d = readDist(objects);
     const m = model(config);
     const mesh = m.targets.find((t) => t.perNode)!;
-    const pods = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'].map((node, i) => ({ node, ip: `127.86.0.${i + 2}` }));
+    const nodes = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'];
     const closers: (() => Promise<void>)[] = [];
     const collector = await statsdCollector();
     closers.push(() => collector.close());
     try {
-      for (const p of pods) {
-        const pi = await startPodinfo({ name: `script-mesh-${p.node}`, host: p.ip, port: PODINFO_PORTS.http, args: [], env: { NODE_NAME: p.node, POD_NAME: `${mesh.name}-${p.node}` } });
-        closers.push(() => pi.stop());
-      }
-      const dns = await startCoreDNS({ name: 'script-mesh-coredns', records: { [mesh.headless!.host]: pods.map((p) => p.ip) }, ttl: 0, queryLog: false });
-      closers.push(() => dns.stop());
+      const loop = await startMeshPods({ name: 'script-mesh', headlessHost: mesh.headless!.host, podPrefix: mesh.name, nodes, block: 86 });
+      closers.push(() => loop.stop());
+      const { pods } = loop;
       // WHEN the runner runs dist/'s script for RUN_SECONDS with the node the downward API would give
-      const k6 = await startK6Runner({ name: 'script-mesh-k6-runner', objects, injector: d.injector, statsdPort: collector.port, dnsServer: dns.server, extraEnv: { CL_NODE: 'node-c' } });
+      const k6 = await startK6Runner({ name: 'script-mesh-k6-runner', objects, injector: d.injector, statsdPort: collector.port, dnsServer: loop.dnsServer, extraEnv: { CL_NODE: 'node-c' } });
       closers.push(() => k6.stop());
       await sleep(RUN_SECONDS * 1000);
       await k6.stop(10_000);
