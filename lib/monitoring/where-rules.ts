@@ -130,7 +130,8 @@ function conditions(model: Model, c: WhereClass, b: { short: string; long: strin
     if (meshScope(c.scope)) {
       // A node-mesh destination is probed by a few sources only: it is the one failing when most of those fail
       // to it (a broken source fails to all its few peers instead), and it explains those sources' failures.
-      out.dest = `${out.dest}\nand on (namespace, flow, dest_ip)\n${meshDestFailsFromMostSources(sel, b.short, errT)}`;
+      // Only pods that exist now: a removed node's pod fails until the script's discovery forgets it.
+      out.dest = `${out.dest}\nand on (namespace, flow, dest_ip)\n${meshDestFailsFromMostSources(sel, b.short, errT)}\nand on (dest_ip)\n${WHERE_RECORD.podIp}`;
       out.explainedSources = meshSourcesOfFailingDest(sel, b.short, errT, out.dest);
     }
     out.zonePair = local(WHERE_RECORD.zonePairLatencyBadRatio, latT);
