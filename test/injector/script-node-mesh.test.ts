@@ -77,3 +77,31 @@ describe('a node-mesh flow in the k6 script', () => {
     expect(peersNow()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.9']);
   });
 });
+
+describe('connection breaks of a node-mesh flow', () => {
+  test('a peer connection that dials again after answering counts as a break, per peer; switching between peers does not', () => {
+    const vu = meshVu('node-4');
+    // GIVEN probes where each peer's first request dials and the later ones reuse, except one re-dial of 10.0.0.6
+    const dialed = new Set<string>();
+    let redials = 0;
+    vu.httpTimings = () => ({ blocked: 0, connecting: 0, duration: 1 });
+    const answer = vu.httpAnswer;
+    vu.httpAnswer = (call) => {
+      const a = answer(call);
+      const ip = new URL(call.url).hostname;
+      let connecting = 0;
+      if (!call.url.endsWith('/env') && !dialed.has(ip)) {
+        dialed.add(ip);
+        connecting = 1;
+      } else if (ip === '10.0.0.6' && redials === 0 && vu.http.length > 150) {
+        redials++;
+        connecting = 1;
+      }
+      vu.httpTimings = () => ({ blocked: connecting, connecting, duration: 1 });
+      return a;
+    };
+    for (let i = 1; i <= 200; i++) vu.iterate('mesh', i);
+    // THEN exactly the one re-dial counts
+    expect(vu.counters.filter((c) => c.name === 'connection_broken' && c.value === 1).length).toBe(1);
+  });
+});

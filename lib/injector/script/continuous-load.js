@@ -329,6 +329,12 @@ const MESH_SETTLE = 16;
 /** A node not answered by discovery for this many times the known nodes (at least MESH_EXPIRE_MIN) is gone. */
 const MESH_EXPIRE_FACTOR = 8;
 const MESH_EXPIRE_MIN = 64;
+/**
+ * Idle connections a VU's HTTP transport keeps in all: k6's `batch` option, 20 by default (k6 v0.54.0
+ * cmd/options.go optionFlagSet "batch"; js/runner.go Runner.newVU: MaxIdleConns = Batch). With more peers
+ * than that, a peer's connection is closed by the pool between probes, and a new dial is no break.
+ */
+const MESH_IDLE_CONNS = 20;
 
 /**
  * ⌈√N⌉ (at most maxPeers) destination nodes after `self` in the sorted names, wrapping around; the source's
@@ -423,8 +429,10 @@ function probeMesh(/** @type {FlowPlan} */ flow, /** @type {HttpRequestPlan} */ 
   const elapsed = res.timings.duration;
   httpReqKeepaliveDuration.add(elapsed);
   // One connection per peer: a watch per peer IP (bounded by maxPeers), so switching peers is no break.
-  const w = watch(/** @type {FlowPlan} */ ({ name: flow.name + '|' + ip }));
-  countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
+  if (st.peers.length <= MESH_IDLE_CONNS) {
+    const w = watch(/** @type {FlowPlan} */ ({ name: flow.name + '|' + ip }));
+    countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
+  }
   const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
   const slowMs = plan.destinations ? plan.destinations.flows[flow.name] : undefined;
   if (slowMs !== undefined) {
