@@ -70,3 +70,23 @@ export function pickPeers(destinations: readonly string[], self: string, maxPeer
   if (start < 0) start = 0;
   return Array.from({ length: k }, (_, j) => sorted[(start + j) % sorted.length] as string);
 }
+
+/**
+ * What a user of node-mesh flows should know about a valid config: without an injector on every node not
+ * every destination is probed, and without the statsd output no rule names the destination.
+ */
+export function nodeMeshWarnings(config: { readonly injector: { readonly mode: string; readonly replicas: number; readonly output: string }; readonly flows: readonly { readonly type: string; readonly name: string }[] }): string[] {
+  const mesh = config.flows.filter(isNodeMesh).map((f) => f.name);
+  if (!mesh.length) return [];
+  const which = `http-node-mesh flow${mesh.length > 1 ? 's' : ''} ${mesh.join(', ')}`;
+  const out: string[] = [];
+  if (config.injector.mode !== 'daemonset') {
+    out.push(
+      `${which} with injector.mode '${config.injector.mode}': only ${config.injector.replicas} injector pod(s) probe, each ⌈√N⌉ nodes (at most maxPeers), so most nodes are not probed; set injector.mode: daemonset for every node as a source and a destination`,
+    );
+  }
+  if (config.injector.output !== 'statsd') {
+    out.push(`${which} with injector.output '${config.injector.output}': the alerts that name a destination node need the statsd output (its scrape adds the source node); the flow's own SLO alerts still work`);
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { NODE_MESH_ROLE, isNodeMesh, nodeMeshNames, peersPerSource, pickPeers } from '../../lib/model/node-mesh';
+import { NODE_MESH_ROLE, isNodeMesh, nodeMeshNames, nodeMeshWarnings, peersPerSource, pickPeers } from '../../lib/model/node-mesh';
 import { model } from '../helpers';
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => `node-${String(i).padStart(4, '0')}`);
@@ -78,5 +78,21 @@ describe('the per-node target in the model', () => {
 
   test('without a node-mesh flow there is no per-node target', () => {
     expect(model({}).targets.some((t) => t.role === NODE_MESH_ROLE)).toBe(false);
+  });
+});
+
+describe('warnings about node-mesh flows', () => {
+  const cfg = (mode: string, output = 'statsd') => ({ injector: { mode, replicas: 2, output }, flows: [{ type: 'http-node-mesh', name: 'mesh' }] });
+  test('DaemonSet mode with the statsd output: none', () => {
+    expect(nodeMeshWarnings(cfg('daemonset'))).toEqual([]);
+  });
+  test('Deployment mode: not every node is probed; remote-write: no destination alerts', () => {
+    const w = nodeMeshWarnings(cfg('deployment', 'prometheus-rw'));
+    expect(w).toHaveLength(2);
+    expect(w[0]).toContain("http-node-mesh flow mesh with injector.mode 'deployment': only 2 injector pod(s) probe");
+    expect(w[1]).toContain("injector.output 'prometheus-rw'");
+  });
+  test('no node-mesh flow: none', () => {
+    expect(nodeMeshWarnings({ injector: { mode: 'deployment', replicas: 1, output: 'statsd' }, flows: [{ type: 'http-service', name: 'a' }] })).toEqual([]);
   });
 });
