@@ -5,6 +5,7 @@ import { ClusterConfig } from './config/fleet';
 import { Config } from './config/schema';
 import { KUSTOMIZATION_FILE } from './kustomize/kustomization';
 import { buildModel } from './model/model';
+import { nodeMeshWarnings } from './model/node-mesh';
 
 /** What one output directory holds, for the summary printed after synth. */
 interface DirectorySummary {
@@ -35,6 +36,7 @@ function configWarnings(config: Config): string[] {
   if (config.monitoring.mode === 'demo' && config.monitoring.demo.prometheus.replicas === 1) {
     out.push('monitoring.mode demo runs a single Prometheus replica with local storage: fine to try, not for alerting you depend on');
   }
+  out.push(...nodeMeshWarnings(config));
   return out;
 }
 

@@ -1158,6 +1158,90 @@ export interface ContinuousLoadProps {
      * @default "version.VersionService/Version"
      */
     readonly method?: string;
+  } | {
+    /**
+     * HTTP to a podinfo DaemonSet (a target pod on every node): each injector pod probes the pods of ⌈√N⌉ destination
+     * nodes (at most maxPeers) by pod IP over keep-alive connections, chosen from its own node so that together the
+     * sources cover every node.
+     */
+    readonly type: 'http-node-mesh';
+    /**
+     * Unique flow name; it becomes the `flow` label on every metric and alert.
+     * Allowed: at most 63 characters.
+     */
+    readonly name: string;
+    /**
+     * Requests per second, per injector pod (constant arrival rate, open model). Fractions down to 0.001 (at most 3
+     * decimal places): k6 runs r/s as a whole number of iterations per time unit, e.g. 2.5 as 5 per 2s, 0.1 as 1 per
+     * 10s.
+     * Allowed: > 0, ≤ 10000.
+     * @default 10
+     */
+    readonly rate?: number;
+    /**
+     * Request timeout.
+     * @default "5s"
+     */
+    readonly timeout?: string;
+    /**
+     * k6 VUs allocated at start.
+     * Allowed: > 0.
+     * @default derived from rate and latency objective
+     */
+    readonly preAllocatedVUs?: number;
+    /**
+     * Upper bound of k6 VUs.
+     * Allowed: > 0.
+     * @default derived from rate and timeout
+     */
+    readonly maxVUs?: number;
+    /**
+     * Objectives for this flow; missing fields use the global objectives.
+     * @default not set
+     */
+    readonly objectives?: {
+      /**
+       * Overrides objectives.availability for this flow.
+       * Allowed: > 0, < 100.
+       * @default not set
+       */
+      readonly availability?: number;
+      /**
+       * Overrides objectives.latency for this flow.
+       * @default not set
+       */
+      readonly latency?: {
+        /**
+         * A request is good when it completes faster than this, e.g. 250ms.
+         */
+        readonly threshold: string;
+        /**
+         * Percent of requests that must be faster than `threshold`.
+         * Allowed: > 0, < 100.
+         */
+        readonly target: number;
+      };
+    };
+    /**
+     * Request path on podinfo.
+     * @default "/api/info"
+     */
+    readonly path?: string;
+    /**
+     * Destination nodes each source probes at most: ⌈√N⌉ of N nodes, capped here. Each peer adds one or two dest_ip
+     * series per injector pod; 10 keeps the flow within the budget of 40 series per injector pod and covers √N up to
+     * 100 nodes.
+     * Allowed: ≥ 1, ≤ 100.
+     * @default 10
+     */
+    readonly maxPeers?: number;
+    /**
+     * Every Nth request goes through the headless Service name on a new connection, to podinfo's /env: it learns which
+     * pod IP serves which node, so new, replaced and removed nodes are followed.
+     * Allowed: ≥ 2, ≤ 1000.
+     * @default 10
+     */
+    readonly discoverEvery?: number;
   })[];
   /**
    * Service-level objectives used by the alerts and the dashboard.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RATE_DECIMALS, k6ArrivalRate } from '../injector/k6-options';
 import { edgeFlowSchemas } from './edge-schema';
+import { nodeMeshFlowSchema } from './node-mesh-schema';
 
 /**
  * The Continuous Load config schema: the one place that says what a config may contain.
@@ -338,6 +339,8 @@ const customFlow = z
 
 const edgeFlows = edgeFlowSchemas({ flowCommon, dnsLabel, labels, path, connectionReuse, grpcMethod });
 
+const nodeMeshFlow = nodeMeshFlowSchema({ flowCommon, path });
+
 const flowSchema = z.discriminatedUnion('type', [
   httpServiceFlow,
   httpFreshFlow,
@@ -349,10 +352,11 @@ const flowSchema = z.discriminatedUnion('type', [
   edgeFlows.ingress,
   edgeFlows.gatewayHttp,
   edgeFlows.gatewayGrpc,
+  nodeMeshFlow,
 ]);
 
-/** Every flow type; `cross-namespace`, `custom` and the edge types are optional (not in the defaults). */
-export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom', 'ingress', 'gateway-http', 'gateway-grpc'] as const;
+/** Every flow type; `cross-namespace`, `custom`, the edge types and `http-node-mesh` are optional (not in the defaults). */
+export const FLOW_TYPES = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'cross-namespace', 'custom', 'ingress', 'gateway-http', 'gateway-grpc', 'http-node-mesh'] as const;
 
 /** The default flows: every non-optional flow type once. */
 const DEFAULT_FLOWS = [

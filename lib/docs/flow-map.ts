@@ -1,5 +1,6 @@
 import { Config } from '../config/schema';
 import { RequestPlan, buildModel } from '../model/model';
+import { isNodeMesh } from '../model/node-mesh';
 import { round } from '../model/numbers';
 
 /** The per-directory flow map, written beside the manifests (kubectl apply -f reads only .yaml/.yml/.json). */
@@ -21,10 +22,12 @@ export function flowMap(config: Config, title: string): string {
   lines.push('flowchart LR');
   lines.push(`  injector["k6 injector<br/>Deployment ${label(inj.name)} x${replicas}<br/>k6 ${inj.k6Version.major}.${inj.k6Version.minor}.${inj.k6Version.patch}, output ${config.injector.output}"]`);
   lines.push(`  target["podinfo target<br/>Service ${label(model.target.serviceName)}<br/>${config.target.replicas} replicas"]`);
+  const mesh = model.targets.find((t) => t.perNode);
+  if (mesh) lines.push(`  nodemesh["podinfo on every node<br/>DaemonSet ${label(mesh.name)}"]`);
   model.flows.forEach((f, i) => {
     // An edge flow reaches the target through its route: injector → edge (route, host) → target.
     const route = model.edge.routes.find((r) => r.flow === f.name);
-    const to = route ? `edge${i}` : 'target';
+    const to = route ? `edge${i}` : isNodeMesh(f) ? 'nodemesh' : 'target';
     if (route) lines.push(`  edge${i}[/"${label(`${route.kind} ${route.name}`)}<br/>host ${label(route.hostname)}"/]`);
     lines.push(
       `  injector -- "${label(`${f.name}: ${f.rate}/s per pod, ${requestText(f.request, false)}`)}<br/>SLO ${round(f.availability * 100, 4)}% ok, ${round(f.latency.target * 100, 4)}% under ${label(f.latency.threshold)}" --> ${to}`,
@@ -37,6 +40,7 @@ export function flowMap(config: Config, title: string): string {
   lines.push(`  grafana["Grafana dashboard<br/>datasource ${label(model.monitoring.datasource.uid)}"]`);
   lines.push(`  injector -. "k6_* metrics${config.injector.output === 'statsd' ? ' via statsd-exporter' : ''}" .-> prometheus`);
   lines.push('  target -. "http_request_duration_seconds" .-> prometheus');
+  if (mesh) lines.push('  nodemesh -. "http_request_duration_seconds" .-> prometheus');
   lines.push('  prometheus --> alerts');
   lines.push('  prometheus --> grafana');
   const rows = model.flows.map(

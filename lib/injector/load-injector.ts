@@ -8,6 +8,7 @@ import { K6_STATSD_TAG_BLOCKLIST } from '../model/metrics';
 import { contentHash, objectMeta, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity } from '../k8s/pod';
 import { packageRoot } from '../paths';
 import { loadPlan } from './plan';
+import { isNodeMesh } from '../model/node-mesh';
 import { statsdMapping } from './statsd-mapping';
 
 /** The k6 image runs as user k6 (12345); statsd-exporter's as nobody (65534). */
@@ -107,6 +108,8 @@ export class LoadInjector extends Construct {
                   { name: 'K6_STATSD_PUSH_INTERVAL', value: '1s' },
                   { name: 'K6_STATSD_TAG_BLOCKLIST', value: K6_STATSD_TAG_BLOCKLIST.join(',') },
                   { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' },
+                  // The source node: node-mesh flows pick their peers from it (the script's pickPeers).
+                  ...(model.flows.some(isNodeMesh) ? [{ name: 'CL_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }] : []),
                 ]
               : [...remoteWriteEnv(inj.remoteWriteUrl!, inj.remoteWritePushInterval), { name: 'CL_PLAN', value: '/etc/continuous-load/plan.json' }],
             // k6's REST API listens on loopback only; the probe asks it from inside the pod.

@@ -1,5 +1,6 @@
 import { ConfigError, ConfigProblem } from '../config/errors';
 import { Model, ResolvedFlow } from '../model/model';
+import { isNodeMesh } from '../model/node-mesh';
 import { K6OptionProblem, K6OptionsError, RATE_DECIMALS, k6ArrivalRate, k6OptionProblems } from './k6-options';
 
 /**
@@ -21,7 +22,8 @@ export interface LoadPlan {
   readonly connectionBroken: { readonly maxIdleMs: number };
   /**
    * Destination attribution: the pod-direct flows (name → latency threshold in ms, above which a request
-   * counts as `slow`) whose requests the script counts per destination pod IP, and the cap on distinct IPs.
+   * counts as `slow`) whose requests the script counts per destination pod IP, and the cap on distinct IPs
+   * (node-mesh flows are bounded by their `request.mesh.maxPeers` instead: they report current peers only).
    */
   readonly destinations: { readonly maxPods: number; readonly flows: Readonly<Record<string, number>> };
   readonly flows: readonly FlowPlan[];
@@ -86,7 +88,7 @@ export function loadPlan(model: Model): LoadPlan {
     connectionBroken: { maxIdleMs: CONNECTION_MAX_IDLE_MS },
     destinations: {
       maxPods: model.injector.destinations.maxPods,
-      flows: Object.fromEntries(model.flows.filter((f) => f.type === 'http-pod-direct').map((f) => [f.name, Math.round(f.latency.thresholdSeconds * 1e6) / 1e3])),
+      flows: Object.fromEntries(model.flows.filter((f) => f.type === 'http-pod-direct' || isNodeMesh(f)).map((f) => [f.name, Math.round(f.latency.thresholdSeconds * 1e6) / 1e3])),
     },
     flows,
   };

@@ -2,6 +2,7 @@ import { Config, FlowConfig, Objectives } from '../config/schema';
 import { toSeconds } from './duration';
 import { EdgeModel, edgeModel, edgeRequest } from './edge';
 import { BASE_BUCKETS } from './metrics';
+import { NODE_MESH_ROLE, NodeMeshPlan, nodeMeshNames, nodeMeshRequest } from './node-mesh';
 import { round } from './numbers';
 
 /** Ports podinfo listens on; fixed by the podinfo args we render. */
@@ -23,6 +24,8 @@ export interface HttpRequestPlan {
   readonly expectBody: string | null;
   /** podinfo's `/env` on the same host and port: sampled requests go there to learn the serving node; null: no attribution. */
   readonly servedByUrl: string | null;
+  /** Node-mesh flows only: the peer bound and how the script learns the nodes' pod IPs (node-mesh.ts). */
+  readonly mesh?: NodeMeshPlan;
 }
 
 export interface GrpcRequestPlan {
@@ -135,8 +138,10 @@ interface WorkloadModel {
 
 /** One podinfo Deployment with its Services. */
 export interface TargetModel extends WorkloadModel {
-  /** `target`: the main target; `backend`: the chain's backend; `remote`: a cross-namespace target. */
-  readonly role: 'target' | 'backend' | 'remote';
+  /** `target`: the main target; `backend`: the chain's backend; `remote`: a cross-namespace target; `node-mesh`: a pod per node (DaemonSet). */
+  readonly role: 'target' | 'backend' | 'remote' | typeof NODE_MESH_ROLE;
+  /** One pod per node (a DaemonSet; `replicas` does not apply). */
+  readonly perNode?: boolean;
   readonly namespace: string;
   readonly replicas: number;
   readonly serviceName: string;
@@ -269,6 +274,8 @@ interface FlowTargets {
   readonly service: string;
   readonly headless: string;
   readonly remote: (flow: { namespace?: string }) => string;
+  /** The per-node podinfo's headless Service (node-mesh flows). */
+  readonly nodeMesh: string;
 }
 
 const podinfoUrl = (host: string, path: string) => `http://${host}:${PODINFO_PORTS.http}${path}`;
@@ -297,6 +304,8 @@ function resolveRequest(config: Config, flow: FlowConfig, hosts: FlowTargets): R
       return { ...http(hosts.headless, flow.path, !flow.connectionReuse), servedByUrl: null };
     case 'cross-namespace':
       return http(hosts.remote(flow), flow.path, !flow.connectionReuse);
+    case 'http-node-mesh':
+      return nodeMeshRequest(flow, hosts.nodeMesh, podinfoUrl);
     case 'chain':
       return {
         kind: 'http',
@@ -435,6 +444,10 @@ export function buildModel(config: Config): Model {
     ...new Set(config.flows.flatMap((f) => (f.type === 'cross-namespace' ? [remoteNamespace(config, f)] : []))),
   ];
   const remotes = remoteNamespaces.map((ns) => podinfoTarget('remote', `${config.name}-remote`, ns));
+  const meshNames = nodeMeshNames(config.name);
+  const nodeMesh = types.has('http-node-mesh')
+    ? podinfoTarget(NODE_MESH_ROLE, meshNames.workload, config.namespace, { perNode: true, headless: { name: meshNames.headless, host: svcHost(meshNames.headless, config.namespace) } })
+    : undefined;
   const k6Version = parseVersion(imageTag(config.injector.image));
   if (!k6Version) throw new Error(`injector.image: cannot read a k6 version from '${config.injector.image}'`);
   const hosts: FlowTargets = {
@@ -442,6 +455,7 @@ export function buildModel(config: Config): Model {
     headless: target.headless?.host ?? '',
     // The short `<service>.<namespace>` name: the resolver walks the pod's DNS search path to find it.
     remote: (f) => `${config.name}-remote.${remoteNamespace(config, f)}`,
+    nodeMesh: nodeMesh?.headless?.host ?? '',
   };
   const flows = config.flows.map((f) => resolveFlow(config, f, hosts));
   const buckets = [...new Set([...BASE_BUCKETS, ...flows.map((f) => f.latency.thresholdSeconds)])].sort((a, b) => a - b);
@@ -455,7 +469,7 @@ export function buildModel(config: Config): Model {
     namespace: config.namespace,
     commonLabels,
     target,
-    targets: [target, ...(backend ? [backend] : []), ...remotes],
+    targets: [target, ...(backend ? [backend] : []), ...remotes, ...(nodeMesh ? [nodeMesh] : [])],
     remoteNamespaces,
     injector: {
       ...workload(`${config.name}-injector`, 'injector', 'k6'),

@@ -1,5 +1,6 @@
 import { edgeFlowPaths } from './edge-network';
-import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow } from './model';
+import { INJECTOR_PORTS, Model, PODINFO_PORTS, ResolvedFlow, TargetModel } from './model';
+import { NODE_MESH_ROLE } from './node-mesh';
 
 /** Port of the `prometheus-operated` Service and of the Prometheus pods' `web` port. */
 export const PROMETHEUS_PORT = 9090;
@@ -64,7 +65,7 @@ function grafanaPodLabels(model: Model): Labels {
  */
 export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
   const injector: Peer = { role: 'injector', pods: model.injector.selector };
-  const podinfo = (role: 'target' | 'backend' | 'remote', namespace?: string): Peer => {
+  const podinfo = (role: TargetModel['role'], namespace?: string): Peer => {
     const t = model.targets.find((x) => x.role === role && (namespace === undefined || x.namespace === namespace));
     if (!t) throw new Error(`flow ${flow.name}: no ${role} podinfo${namespace ? ` in ${namespace}` : ''} in the model`);
     return { role: role === 'remote' ? `remote-${t.namespace}` : role, pods: t.selector, namespace: t.namespace === model.namespace ? undefined : t.namespace };
@@ -76,6 +77,8 @@ export function flowPaths(model: Model, flow: ResolvedFlow): NetworkPath[] {
     case 'http-fresh':
     case 'http-pod-direct':
       return [from(podinfo('target'), PODINFO_PORTS.http, "the injector's requests to the target")];
+    case 'http-node-mesh':
+      return [from(podinfo(NODE_MESH_ROLE), PODINFO_PORTS.http, "the injector's requests to the target pod on every node")];
     case 'grpc':
       return [from(podinfo('target'), PODINFO_PORTS.grpc, "the injector's requests to the target")];
     case 'chain':

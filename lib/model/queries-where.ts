@@ -2,6 +2,7 @@ import { FlowScope, QueryScope } from './model';
 import { DEST_IP_TAG, METRICS, SLI_HISTOGRAMS } from './metrics';
 import { Matcher, errorSelectors, flowSelector, latencyHistogram, leMatcherParts, oneOf, requestSelectors, selector } from './queries';
 import { isRemoteWrite } from './queries-rw';
+import { isNodeMesh } from './node-mesh';
 
 /**
  * PromQL that says where a flow breaks: by source node (the injector pod's node), by destination pod (the
@@ -90,9 +91,9 @@ export function nodeLatencyBadRatio(model: QueryScope, flow: FlowScope, window: 
   return `1 - (\n${by} (rate(${h.name}_bucket${selector([...h.matchers, le])}[${window}]))\n/\n${by} (rate(${h.name}_count${selector(h.matchers)}[${window}]))\n)`;
 }
 
-/** Whether a flow class counts requests per destination pod (pod-direct HTTP flows). */
+/** Whether a flow class counts requests per destination pod (pod-direct HTTP flows, node-mesh flows). */
 export function hasDestinations(flow: FlowScope): boolean {
-  return flow.type === 'http-pod-direct';
+  return flow.type === 'http-pod-direct' || isNodeMesh(flow);
 }
 
 const destSel = (model: QueryScope, flow: FlowScope, extra: Matcher[] = []) => `${METRICS.destRequests}${selector([...flowSelector(model, flow), ...extra])}`;

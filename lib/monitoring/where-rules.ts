@@ -20,6 +20,7 @@ import {
   zoneScopeLatencyBadRatio,
 } from '../model/queries-where';
 import { percent as pct } from '../model/numbers';
+import { MESH_PAIR_RECORD, meshDestFailsFromMostSources, meshPairErrorRatio, meshScope, meshSourcesOfFailingDest } from '../model/queries-node-mesh';
 
 /**
  * The rules that say where a flow breaks (docs/flows.md, "Where it broke: node and zone").
@@ -100,6 +101,8 @@ interface Conditions {
   readonly nodeSlow: string;
   readonly dest?: string;
   readonly zonePair?: string;
+  /** Node-mesh flows: source nodes whose failures a failing destination explains (their node alert is held back). */
+  readonly explainedSources?: string;
 }
 
 /** The localized conditions of one page pair (series per node, destination or zone pair that fire). */
@@ -124,6 +127,13 @@ function conditions(model: Model, c: WhereClass, b: { short: string; long: strin
       ? `(\n${failed(b.short)} and ${failed(b.long)}\nor\n${missing(b.short)} and ${WHERE_RECORD.destMissingRatio(b.long)}${sel} > ${errT}\n)`
       : `(\n${failed(b.short)} and ${failed(b.long)}\n)`;
     out.dest = `${sustained}\nand on (namespace, flow)\n${minority(failing(b.short), `${WHERE_RECORD.destMissingRatio(b.short)}${sel}`)}`;
+    if (meshScope(c.scope)) {
+      // A node-mesh destination is probed by a few sources only: it is the one failing when most of those fail
+      // to it (a broken source fails to all its few peers instead), and it explains those sources' failures.
+      // Only pods that exist now: a removed node's pod fails until the script's discovery forgets it.
+      out.dest = `${out.dest}\nand on (namespace, flow, dest_ip)\n${meshDestFailsFromMostSources(sel, b.short, errT)}\nand on (dest_ip)\n${WHERE_RECORD.podIp}`;
+      out.explainedSources = meshSourcesOfFailingDest(sel, b.short, errT, out.dest);
+    }
     out.zonePair = local(WHERE_RECORD.zonePairLatencyBadRatio, latT);
   }
   return out;
@@ -148,6 +158,8 @@ export function whereRules(model: Model, c: WhereClass): Rule[] {
           { record: WHERE_RECORD.zonePairLatencyBadRatio(w), expr: zonePairLatencyBadRatio(model, flow, w), labels },
         ]
       : []),
+    // Pairs of node-mesh flows, for the short windows the destination condition reads.
+    ...(meshScope(flow) && pagePairs(model).some((b) => b.short === w) ? [{ record: MESH_PAIR_RECORD(w), expr: meshPairErrorRatio(model, flow, w), labels }] : []),
   ]);
   // Same-zone vs cross-zone slow share, for the dashboard's where row (its rate window, 5m).
   if (hasDestinations(flow)) {
@@ -176,7 +188,9 @@ export function whereRules(model: Model, c: WhereClass): Rule[] {
     const out: Rule[] = [
       {
         ...common(ALERTS.sourceNodeErrors),
-        expr: withSourceZone(cond.nodeErrors),
+        expr: cond.explainedSources
+          ? `(\n${withSourceZone(cond.nodeErrors)}\n)\nunless on (namespace, flow, node)\n(\n${cond.explainedSources}\n)`
+          : withSourceZone(cond.nodeErrors),
         annotations: {
           summary: `Flow ${name} fails from node {{ $labels.node }} only`,
           description:

@@ -22,7 +22,8 @@ export interface PodinfoProps {
  * headless Service whose DNS name answers with every ready pod IP.
  */
 export class Podinfo extends Construct {
-  public readonly deployment: k8s.KubeDeployment;
+  /** The pods: a Deployment, or for a per-node target (node-mesh flows) a DaemonSet. */
+  public readonly deployment: k8s.KubeDeployment | k8s.KubeDaemonSet;
   public readonly service: k8s.KubeService;
   public readonly pdb: k8s.KubePodDisruptionBudget;
   public readonly headlessService?: k8s.KubeService;
@@ -41,20 +42,15 @@ export class Podinfo extends Construct {
       nodeTaintsPolicy: 'Honor',
     });
 
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(t.name),
-      spec: {
-        replicas: t.replicas,
-        revisionHistoryLimit: 3,
-        selector: { matchLabels: { ...t.selector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
+    const template: k8s.PodTemplateSpec = {
           metadata: { labels: { ...t.labels } },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurity(PODINFO_UID, PODINFO_GID),
-            topologySpreadConstraints: [spread('topology.kubernetes.io/zone', 'ScheduleAnyway'), spread('kubernetes.io/hostname', 'ScheduleAnyway')],
+            // A per-node target has a pod on every node the DaemonSet controller schedules to: the same nodes
+            // as the injector DaemonSet (neither tolerates taints), so every source node is a destination too.
+            ...(t.perNode ? {} : { topologySpreadConstraints: [spread('topology.kubernetes.io/zone', 'ScheduleAnyway'), spread('kubernetes.io/hostname', 'ScheduleAnyway')] }),
             terminationGracePeriodSeconds: 30,
             containers: [
               {
@@ -93,9 +89,28 @@ export class Podinfo extends Construct {
             ],
             volumes: [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
           },
-        },
-      },
-    });
+    };
+    this.deployment = t.perNode
+      ? new k8s.KubeDaemonSet(this, 'daemonset', {
+          metadata: metadata(t.name),
+          spec: {
+            revisionHistoryLimit: 3,
+            selector: { matchLabels: { ...t.selector } },
+            // One node's pod at a time, the new one started before the old one stops (Kubernetes >= 1.25).
+            updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+            template,
+          },
+        })
+      : new k8s.KubeDeployment(this, 'deployment', {
+          metadata: metadata(t.name),
+          spec: {
+            replicas: t.replicas,
+            revisionHistoryLimit: 3,
+            selector: { matchLabels: { ...t.selector } },
+            strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+            template,
+          },
+        });
 
     this.service = new k8s.KubeService(this, 'service', {
       metadata: metadata(t.serviceName),

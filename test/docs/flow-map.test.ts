@@ -45,3 +45,9 @@ describe('the flow map of edge flows', () => {
     expect(mermaid).toContain('  edge1 --> target');
   });
 });
+
+test('a node-mesh flow points at the per-node podinfo, not the target Deployment', () => {
+  const map = flowMap(parseConfig({ injector: { mode: 'daemonset' }, flows: [{ type: 'http-node-mesh', name: 'mesh' }] }, 'test.yaml'), 'test');
+  expect(map).toContain('  nodemesh["podinfo on every node<br/>DaemonSet continuous-load-node-mesh"]');
+  expect(map).toMatch(/injector -- "mesh: [^\n]*" --> nodemesh\n/);
+});

@@ -16,8 +16,10 @@ import { startK6Runner } from '../../e2e/lib/k6-runner';
 import { readDist, serviceHosts, startTargets } from '../../e2e/lib/pipeline';
 import type { KubeObject } from '../../e2e/lib/dist';
 import { makeTempDir, sleep, stopAll } from '../../e2e/lib/processes';
+import { startMeshPods } from '../support/node-mesh-loopback';
 import { ensureTools } from '../../e2e/lib/tools';
-import { synth } from '../helpers';
+import { model, synth } from '../helpers';
+import { pickPeers } from '../../lib/model/node-mesh';
 
 const RUN_SECONDS = 12;
 
@@ -97,7 +99,7 @@ const CASES: Case[] = [
 ];
 
 beforeAll(() => {
-  ensureTools(['podinfo', 'k6-runner']);
+  ensureTools(['podinfo', 'k6-runner', 'coredns']);
 });
 
 afterAll(async () => {
@@ -169,4 +171,50 @@ describe('the shipped k6 script in the k6 v0.54-compatible runner', () => {
       for (const c of closers.reverse()) await c().catch(() => undefined);
     }
   });
+});
+
+describe('a node-mesh flow in the k6 v0.54-compatible runner', () => {
+  test('learns the nodes through the headless name, then probes only its ⌈√N⌉ peers by pod IP, one dest_ip series each', async () => {
+    // GIVEN 5 per-node podinfo "pods" on their own loopback addresses (port 9898, as in the plan's URLs), each
+    // answering /env with its node, behind the headless name in a loopback CoreDNS; the source is on node-c.
+    // (127.86.0.x: addresses no other test binds 9898 on.)
+    const config = { flows: [{ type: 'http-node-mesh' as const, name: 'mesh', rate: 8, preAllocatedVUs: 1, maxVUs: 2, discoverEvery: 4 }] };
+    const objects = synth(config) as unknown as KubeObject[];
+    const d = readDist(objects);
+    const m = model(config);
+    const mesh = m.targets.find((t) => t.perNode)!;
+    const nodes = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'];
+    const closers: (() => Promise<void>)[] = [];
+    const collector = await statsdCollector();
+    closers.push(() => collector.close());
+    try {
+      const loop = await startMeshPods({ name: 'script-mesh', headlessHost: mesh.headless!.host, podPrefix: mesh.name, nodes, block: 86 });
+      closers.push(() => loop.stop());
+      const { pods } = loop;
+      // WHEN the runner runs dist/'s script for RUN_SECONDS with the node the downward API would give
+      const k6 = await startK6Runner({ name: 'script-mesh-k6-runner', objects, injector: d.injector, statsdPort: collector.port, dnsServer: loop.dnsServer, extraEnv: { CL_NODE: 'node-c' } });
+      closers.push(() => k6.stop());
+      await sleep(RUN_SECONDS * 1000);
+      await k6.stop(10_000);
+      await sleep(200);
+      const ns = d.k6Env['K6_STATSD_NAMESPACE'] ?? 'k6.';
+      const lines = collector.lines.filter((l) => l.tags['flow'] === 'mesh');
+      const sum = (name: string, pred: (t: Record<string, string>) => boolean = () => true) => lines.filter((l) => l.name === `${ns}${name}` && pred(l.tags)).reduce((a, l) => a + l.value, 0);
+      const dest = lines.filter((l) => l.name === `${ns}dest_reqs`);
+      const diagnostics = `runner log:\n${k6.tail(40)}\ndest_reqs: ${JSON.stringify(dest.slice(0, 5))}`;
+      // THEN every request passed (discoveries and probes), and probes ran
+      expect({ pass: sum('check.status.pass') > 0, fail: sum('check.status.fail') }).toEqual({ pass: true, fail: 0 });
+      if (dest.length === 0) throw new Error(`no probe ran\n${diagnostics}`);
+      // AND the probes went to exactly the peers the model's pickPeers gives node-c among 5 nodes (⌈√5⌉ = 3):
+      // node-c, node-d, node-e; one dest_ip value each, all ok
+      const expected = pickPeers(pods.map((p) => p.node), 'node-c', 10).map((n) => pods.find((p) => p.node === n)!.ip);
+      expect(expected.length).toBe(3);
+      expect([...new Set(dest.map((l) => l.tags['dest_ip']))].sort()).toEqual([...expected].sort());
+      expect(new Set(dest.map((l) => l.tags['outcome']))).toEqual(new Set(['ok']));
+      // AND every peer got a fair part of the probes (the VU takes them in turn)
+      for (const ip of expected) expect({ ip, share: sum('dest_reqs', (t) => t['dest_ip'] === ip) / sum('dest_reqs') > 0.2 }).toEqual({ ip, share: true });
+    } finally {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    }
+  }, 120_000);
 });

@@ -23,8 +23,8 @@ describe('the default flows', () => {
   const service = `continuous-load-target`;
 
   test('cover every non-optional flow type once', () => {
-    // THEN every type except the optional cross-namespace, custom and edge types is there, once
-    const optional: readonly string[] = ['cross-namespace', 'custom', ...EDGE_FLOW_TYPES];
+    // THEN every type except the optional cross-namespace, custom, edge and node-mesh types is there, once
+    const optional: readonly string[] = ['cross-namespace', 'custom', ...EDGE_FLOW_TYPES, 'http-node-mesh'];
     expect(m.flows.map((f) => f.type)).toEqual(FLOW_TYPES.filter((t) => !optional.includes(t)));
   });
 

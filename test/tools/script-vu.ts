@@ -42,7 +42,7 @@ export class Vu {
   grpcConnectFails = false;
   readonly exports: { options: any; run: () => void };
 
-  constructor(plan: LoadPlan) {
+  constructor(plan: LoadPlan, env: Record<string, string> = {}) {
     const vu = this;
     const modules: Record<string, unknown> = {
       'k6/http': {
@@ -113,7 +113,7 @@ export class Vu {
         if (file !== '/etc/continuous-load/plan.json') throw new Error(`unexpected open(${file})`);
         return JSON.stringify(plan);
       },
-      __ENV: {},
+      __ENV: { ...env },
       Date: { now: () => vu.now },
       JSON,
       Object,
@@ -131,7 +131,7 @@ export class Vu {
   }
 }
 
-export const vuFor = (input: ConfigInput = {}) => {
+export const vuFor = (input: ConfigInput = {}, env: Record<string, string> = {}) => {
   const plan = loadPlan(model(input));
-  return { plan, vu: new Vu(plan) };
+  return { plan, vu: new Vu(plan, env) };
 };

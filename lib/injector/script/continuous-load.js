@@ -11,7 +11,8 @@ import { Counter, Trend } from 'k6/metrics';
 /**
  * @typedef {{ kind: 'http', method: string, url: string, expectedStatuses: number[],
  *             headers: Record<string, string>, freshConnection: boolean, body: string | null,
- *             expectBody: string | null, servedByUrl: string | null }} HttpRequestPlan
+ *             expectBody: string | null, servedByUrl: string | null,
+ *             mesh?: { maxPeers: number, discoverEvery: number, discoverUrl: string } }} HttpRequestPlan
  * @typedef {{ kind: 'grpc', target: string, plaintext: boolean, healthService: string | null,
  *             method: string | null, message: Record<string, unknown>, expectedStatuses: number[],
  *             metadata: Record<string, string> }} GrpcRequestPlan
@@ -116,6 +117,7 @@ export const options = {
 export function run() {
   const flow = flows[exec.scenario.name];
   if (flow.request.kind === 'grpc') runGrpc(flow, flow.request);
+  else if (flow.request.mesh) runMesh(flow, flow.request, flow.request.mesh);
   else runHttp(flow, flow.request);
 }
 
@@ -312,4 +314,130 @@ function runGrpc(flow, req) {
     check(res, { serving: () => serving });
     if (!serving) unexpectedResponse.add(1);
   }
+}
+
+/*
+ * Node-mesh flows ("every node as a destination", docs/flows.md): a podinfo pod on every node behind a
+ * headless Service. k6 v0.54 has no DNS API in JS, so a VU learns the nodes' pod IPs from requests through
+ * the headless name: podinfo's /env answers NODE_NAME, and k6's res.remote_ip is the IP it reached (k6
+ * v0.54.0 lib/netext/httpext/request.go updateK6Response, from Tracer.GotConn). It then probes its peers by
+ * pod IP, so a failed connect still names the IP it dialled.
+ */
+
+/** Discoveries in a row that found no new node before a VU starts probing (its view is then nearly complete). */
+const MESH_SETTLE = 16;
+/** A node not answered by discovery for this many times the known nodes (at least MESH_EXPIRE_MIN) is gone. */
+const MESH_EXPIRE_FACTOR = 8;
+const MESH_EXPIRE_MIN = 64;
+/**
+ * Idle connections a VU's HTTP transport keeps in all: k6's `batch` option, 20 by default (k6 v0.54.0
+ * cmd/options.go optionFlagSet "batch"; js/runner.go Runner.newVU: MaxIdleConns = Batch). With more peers
+ * than that, a peer's connection is closed by the pool between probes, and a new dial is no break.
+ */
+const MESH_IDLE_CONNS = 20;
+
+/**
+ * ⌈√N⌉ (at most maxPeers) destination nodes after `self` in the sorted names, wrapping around; the source's
+ * own node first when it has a target pod. Every source sorts the same names, so with a source on every
+ * node each destination is probed by exactly that many sources. Same function: lib/model/node-mesh.ts pickPeers.
+ */
+function pickPeers(/** @type {string[]} */ nodes, /** @type {string} */ self, /** @type {number} */ maxPeers) {
+  const sorted = nodes.slice().sort();
+  const n = sorted.length;
+  const k = Math.min(n, maxPeers, Math.ceil(Math.sqrt(n)));
+  let start = 0;
+  while (start < n && sorted[start] < self) start++;
+  if (start === n) start = 0;
+  const out = [];
+  for (let j = 0; j < k; j++) out.push(sorted[(start + j) % n]);
+  return out;
+}
+
+/**
+ * @typedef {{ nodes: Record<string, { ip: string, seen: number }>, discoveries: number, sinceNew: number,
+ *             peers: string[], next: number }} MeshState
+ */
+/** This VU's view per node-mesh flow. */
+const meshStates = /** @type {Record<string, MeshState>} */ ({});
+
+/**
+ * @param {FlowPlan} flow
+ * @param {HttpRequestPlan} req
+ * @param {{ maxPeers: number, discoverEvery: number, discoverUrl: string }} mesh
+ */
+function runMesh(flow, req, mesh) {
+  const st = meshStates[flow.name] || (meshStates[flow.name] = { nodes: {}, discoveries: 0, sinceNew: 0, peers: [], next: 0 });
+  if (st.peers.length === 0 || exec.scenario.iterationInTest % mesh.discoverEvery === 0) discoverMesh(flow, st, mesh);
+  else probeMesh(flow, req, st);
+}
+
+/** One request through the headless name on a new connection: which node's pod answers, at which IP. */
+function discoverMesh(/** @type {FlowPlan} */ flow, /** @type {MeshState} */ st, /** @type {{ maxPeers: number, discoverEvery: number, discoverUrl: string }} */ mesh) {
+  const res = http.request('GET', mesh.discoverUrl, null, {
+    timeout: flow.timeout,
+    // A new connection (and, with dns ttl 0, a new lookup) for every discovery, so round-robin walks the pods.
+    headers: { Connection: 'close' },
+    tags: { flow: flow.name },
+    responseType: 'text',
+    responseCallback: http.expectedStatuses(200),
+  });
+  // The request's own time, as for keep-alive requests: the connect is not what this flow measures.
+  httpReqKeepaliveDuration.add(res.timings.duration);
+  const ok = res.status === 200;
+  check(res, { status: () => ok });
+  st.discoveries++;
+  st.sinceNew++;
+  const node = ok ? nodeFromEnv(typeof res.body === 'string' ? res.body : '') : '';
+  const ip = res.remote_ip || '';
+  let changed = false;
+  if (node !== '' && ip !== '') {
+    const had = st.nodes[node];
+    if (!had) st.sinceNew = 0;
+    changed = !had || had.ip !== ip;
+    st.nodes[node] = { ip, seen: st.discoveries };
+  }
+  const names = Object.keys(st.nodes);
+  const expireAfter = Math.max(MESH_EXPIRE_MIN, MESH_EXPIRE_FACTOR * names.length);
+  for (const n of names) {
+    if (st.discoveries - st.nodes[n].seen > expireAfter) {
+      delete st.nodes[n];
+      changed = true;
+    }
+  }
+  // Probe only once discovery has settled, so the peers do not shift (and add dest_ip series) while the
+  // VU is still learning the nodes.
+  if (st.sinceNew < MESH_SETTLE) st.peers = [];
+  else if (changed || st.peers.length === 0) {
+    const peers = pickPeers(Object.keys(st.nodes), __ENV.CL_NODE || '', mesh.maxPeers);
+    st.peers = peers.map((n) => st.nodes[n].ip);
+  }
+}
+
+/** One keep-alive request to the next peer's pod IP, counted by that IP (at most maxPeers values now). */
+function probeMesh(/** @type {FlowPlan} */ flow, /** @type {HttpRequestPlan} */ req, /** @type {MeshState} */ st) {
+  const ip = st.peers[st.next++ % st.peers.length];
+  const u = req.url.match(/^(https?:\/\/)[^/:]+(:\d+)?(.*)$/);
+  const url = u ? u[1] + (ip.indexOf(':') === -1 ? ip : '[' + ip + ']') + (u[2] || '') + u[3] : req.url;
+  const started = Date.now();
+  const res = http.request(req.method, url, req.body, {
+    timeout: flow.timeout,
+    headers: Object.assign({}, req.headers),
+    tags: { flow: flow.name },
+    responseType: 'none',
+    responseCallback: http.expectedStatuses(...req.expectedStatuses),
+  });
+  const elapsed = res.timings.duration;
+  httpReqKeepaliveDuration.add(elapsed);
+  // One connection per peer: a watch per peer IP (bounded by maxPeers), so switching peers is no break.
+  if (st.peers.length <= MESH_IDLE_CONNS) {
+    const w = watch(/** @type {FlowPlan} */ ({ name: flow.name + '|' + ip }));
+    countBreak(w, w.httpResult(started, res.timings.connecting > 0, res.status !== 0, Date.now()));
+  }
+  const statusOk = req.expectedStatuses.indexOf(res.status) !== -1;
+  const slowMs = plan.destinations ? plan.destinations.flows[flow.name] : undefined;
+  if (slowMs !== undefined) {
+    // The IP dialled, known even when the connect failed (then res.remote_ip is '').
+    destReqs.add(1, { dest_ip: ip, outcome: !statusOk ? 'failed' : elapsed > slowMs ? 'slow' : 'ok' });
+  }
+  check(res, { status: () => statusOk });
 }

@@ -33,7 +33,7 @@ export function topology(model: Model, n: number): Topology {
 }
 
 /** kube-state-metrics' series as kube-prometheus-stack scrapes them (honorLabels: the pod's namespace stays). */
-function ksmSeries(model: Model, t: Topology, steps: number): InputSeries[] {
+export function ksmSeries(model: Model, t: Topology, steps: number): InputSeries[] {
   const ksm = { job: 'kube-state-metrics', instance: '10.244.9.9:8080', container: 'kube-state-metrics' };
   return [
     ...t.pods.map((p) => gaugeSeries(KSM.nodeLabels, { ...ksm, node: p.node, [KSM.zoneLabel]: t.zoneOf(p.node), label_kubernetes_io_hostname: p.node }, steps, () => 1)),
@@ -82,7 +82,7 @@ function destSeries(model: Model, flow: ResolvedFlow, pod: InjectorPod, t: Topol
 }
 
 /** promtool notation for a list of numbers and `_`, compressing runs with a constant step. */
-function compress(v: readonly string[]): string {
+export function compress(v: readonly string[]): string {
   const out: string[] = [];
   let i = 0;
   while (i < v.length) {
@@ -121,17 +121,17 @@ function firing(alert: AlertName, labels: Record<string, string>): string {
 }
 
 /** The alert instance with exactly these labels fires at `evalTime`. */
-function fires(alert: AlertName, labels: Record<string, string>, evalTime: number): PromqlExprTest {
+export function fires(alert: AlertName, labels: Record<string, string>, evalTime: number): PromqlExprTest {
   return { expr: firing(alert, labels), eval_time: at(evalTime), exp_samples: [{ labels: firing(alert, labels), value: 1 }] };
 }
 
 /** No instance of `alert` matching `sel` (label matchers, e.g. `node!="node-1"`) fired up to `evalTime`. */
-function noneFired(alert: AlertName, sel: string, evalTime: number): PromqlExprTest {
+export function noneFired(alert: AlertName, sel: string, evalTime: number): PromqlExprTest {
   return { expr: `count_over_time(ALERTS{alertname="${alert}",alertstate="firing"${sel ? `,${sel}` : ''}}[${at(evalTime)}])`, eval_time: at(evalTime), exp_samples: [] };
 }
 
 /** Every alert that fired at all up to `evalTime` (expected: none). */
-function nothingFired(evalTime: number): PromqlExprTest {
+export function nothingFired(evalTime: number): PromqlExprTest {
   return { expr: `count_over_time(ALERTS{alertstate="firing"}[${at(evalTime)}])`, eval_time: at(evalTime), exp_samples: [] };
 }
 
@@ -151,7 +151,7 @@ function fastPage(model: Model) {
   return b;
 }
 
-function pairLabels(model: Model, flow: ResolvedFlow): Record<string, string> {
+export function pairLabels(model: Model, flow: ResolvedFlow): Record<string, string> {
   const b = fastPage(model);
   return { namespace: model.namespace, flow: flow.name, severity: b.severity, long_window: b.long, short_window: b.short };
 }
@@ -163,7 +163,7 @@ function flowByType(model: Model, type: string): ResolvedFlow {
 }
 
 /** Healthy history, then `fault(h)` for one pod's requests (h: the healthy groups of that interval). */
-function faulted(flow: ResolvedFlow, seed: number, faultAt: number, fault?: (h: RequestGroup[]) => RequestGroup[]): FlowTraffic {
+export function faulted(flow: ResolvedFlow, seed: number, faultAt: number, fault?: (h: RequestGroup[]) => RequestGroup[]): FlowTraffic {
   const healthy = healthyTraffic(flow, { seed });
   return (step) => {
     const h = healthy(step);
@@ -172,7 +172,7 @@ function faulted(flow: ResolvedFlow, seed: number, faultAt: number, fault?: (h: 
 }
 
 /** Rule groups a where test needs: the flows' class groups and the topology info rules. */
-function whereRuleGroups(model: Model, flows: readonly ResolvedFlow[]): string[] {
+export function whereRuleGroups(model: Model, flows: readonly ResolvedFlow[]): string[] {
   return [...new Set(flows.map((f) => RULE_GROUP.flowClass(flowClassOf(model, f)))), RULE_GROUP.topology];
 }
 
