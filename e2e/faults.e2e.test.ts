@@ -155,8 +155,8 @@ const ROWS: Row[] = [
       grpc: 'the VIP balances over the same three pods: the VUs whose connection landed on the dead pod time out',
       chain: 'the dead pod is also a chain frontend behind the VIP',
       ingress:
-        "the edge routes to the same three pods (their endpoints): the edge proxy's pooled connections on the dead pod time out; ContinuousLoadEdgePathBroken may say \"backends healthy\" while a keep-alive direct flow happens to have no connection on that pod",
-      'gateway-grpc': 'the edge routes to the same three pods: its HTTP/2 connection to a pod is pinned, and when that pod is the dead one every RPC times out',
+        'the edge balances its requests over the same three pods (their endpoints), so a third time out; and ContinuousLoadEdgePathBroken can fire too, saying "backends healthy", since a keep-alive direct flow whose connections all sit on live pods vouches for the backends',
+      'gateway-grpc': 'the edge balances its RPCs over the same three pods, so a third time out (ContinuousLoadEdgePathBroken can fire, see ingress)',
     },
     mustName: [
       {
@@ -233,8 +233,8 @@ const ROWS: Row[] = [
       'http-fresh': 'the VIP balances over the same three pods: a third of its connections land on the slow pod',
       grpc: 'the VIP balances over the same three pods: the VUs whose connection landed on the slow pod are slow',
       chain: 'the slow pod is also a chain frontend behind the VIP',
-      ingress: "the edge routes to the same three pods: the edge proxy's pooled connections on the slow pod are slow",
-      'gateway-grpc': 'the edge routes to the same three pods: when its pinned HTTP/2 connection is on the slow pod, every RPC is slow',
+      ingress: 'the edge balances its requests over the same three pods, so a third are slow',
+      'gateway-grpc': 'the edge balances its RPCs over the same three pods, so a third are slow',
     },
     mustName: [
       {

@@ -29,10 +29,10 @@
  * - Optional (`edge`): the cluster's edge (an Ingress controller's or a Gateway's data plane), the
  *   edge-proxy.ts stand-in routing by Host / :authority. Each edge address's host resolves (CoreDNS) to
  *   an edge address 127.B.2.x, where a toxiproxy proxy on the address's port forwards to the edge
- *   proxy's listener (the edge's network path). The edge proxy sends each route to the target pods
- *   through a balancer of its own over the pod proxies: ingress-nginx, Envoy Gateway, Istio and Contour
- *   route to the Service's endpoints (EndpointSlices), not to its ClusterIP, so a VIP fault spares the
- *   edge and a pod fault does not.
+ *   proxy's listener (the edge's network path). The edge proxy sends each route's requests to the
+ *   target pods' proxies in turn (per request): ingress-nginx, Envoy Gateway, Istio and Contour balance
+ *   over the Service's endpoints (EndpointSlices), not through its ClusterIP, so a VIP fault spares the
+ *   edge and a pod fault reaches it.
  */
 import * as net from 'node:net';
 import { stringify } from 'yaml';
@@ -300,24 +300,20 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
       }
     }
 
-    // The edge proxy routes each host to the target's endpoints (a balancer over the pod proxies), as
+    // The edge proxy sends each route's requests to the target's endpoints (the pod proxies) in turn, as
     // Ingress controllers and Gateway data planes do, and sits behind a toxiproxy proxy per edge address.
     let edge: ClusterEdge | undefined;
     if (opts.edge?.length) {
       const selected = pods.filter((p) => p.deployment === d.frontend.metadata.name);
-      const upstream: Record<string, string> = {};
+      const upstream: Record<string, string[]> = {};
       for (const kind of ['http', 'grpc'] as const) {
         if (!opts.edge.some((r) => r.kind === kind)) continue;
         const port = containerPort(d.frontend, kind);
         if (port === undefined) throw new Error(`cluster ${opts.name}: the target Deployment ${d.frontend.metadata.name} has no container port named ${kind} for the edge's ${kind} routes`);
-        const counts: number[] = selected.map(() => 0);
-        balancerCounts[`edge/${kind}`] = counts;
-        const lb = await startBalancer(`${opts.name}-edge-${kind}`, selected.map((p) => ({ host: p.address, port })), counts);
-        started.push(lb);
-        upstream[kind] = `127.0.0.1:${lb.port}`;
+        upstream[kind] = selected.map((p) => `${p.address}:${port}`);
       }
-      const routes = { http: {} as Record<string, string>, grpc: {} as Record<string, string> };
-      for (const r of opts.edge) routes[r.kind][r.hostname] = upstream[r.kind] as string;
+      const routes = { http: {} as Record<string, string[]>, grpc: {} as Record<string, string[]> };
+      for (const r of opts.edge) routes[r.kind][r.hostname] = upstream[r.kind] as string[];
       const proxy = await startEdgeProxy(routes);
       started.push(proxy);
       const proxies: string[] = [];
