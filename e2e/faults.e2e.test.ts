@@ -2,22 +2,24 @@
  * The fault matrix (issue 15): one loopback cluster per row (e2e/lib/topology.ts: CoreDNS on the
  * path of every lookup, toxiproxy in front of every pod and Service VIP, three target pods, the chain
  * backend), the shipped rules in a real Prometheus (2 s scrape and evaluation, as the pipeline e2e),
- * and dist/'s k6 script run unchanged by the k6 v0.54-compatible runner with --dns-server.
+ * and the synthesized k6 script run unchanged by the k6 v0.54-compatible runner with --dns-server.
  *
  * Each row: a healthy warm-up (keep-alive connections open, rate windows filled), then one fault on
  * one path, then alerts are polled every 2 s. The row records every alert that fires (name, severity,
- * flow) with its time from the fault, and asserts that
+ * flow, the place it names) with its time from the fault, and asserts that
  * - every flow whose path the fault breaks pages (severity=page) within the budget: 3 min for dead
  *   paths, 10 min for slow ones;
  * - no alert fires for a flow whose path the fault spares, unless the row lists it in `mayAlert` with
- *   the reason localization is impossible there (published in docs/faults.md).
+ *   the reason localization is impossible there (published in docs/faults.md);
+ * - the alerts the row lists in `mustName` fire within the budget naming their place, and the same alert
+ *   on the same flow names no other place.
  *
  * The matrix synthesizes its own config: the default flows plus two edge flows (`ingress`, `gateway-grpc`),
  * whose edge is the edge-proxy.ts stand-in behind a toxiproxy proxy like every other path (topology.ts
  * `edge`). The cluster has nodes and zones (target pod i on node-i in zone-a/b/c, the injector on
  * loopback-node in zone-a) and a stand-in kube-state-metrics, so the localizing alerts can name a
  * destination pod, node and zone: rows list those they must raise (`mustName`), and every alert's place
- * labels (node, zone, dest_pod, dest_node, dest_zone, dest_ip) are recorded. Source-node localization
+ * labels (node, zone, dest_pod, dest_node, dest_zone, dest_ip, edge_type) are recorded. Source-node localization
  * needs three injector pods or more; the matrix has one (CPU): e2e/localize.e2e.test.ts covers it.
  *
  * The rows' results are written to $CL_E2E_LOG_DIR/faults-matrix.json (and to CL_E2E_FAULTS_OUT if
@@ -80,6 +82,8 @@ interface Row {
   breaks: string[];
   /** Flows that may alert though the fault is not on their own path, with why localization is impossible. */
   mayAlert?: Record<string, string>;
+  /** Alerts that must not fire at all in this row (a wrong place named), with why. */
+  mustNotFire?: { alert: string; why: string }[];
   /** Alerts that must fire within the budget, each naming its place: every label given must match. */
   mustName?: { alert: string; labels: Record<string, string>; why: string }[];
   inject(c: Cluster): Promise<void>;
@@ -154,10 +158,10 @@ const ROWS: Row[] = [
       'http-fresh': 'the VIP balances over the same three pods: a third of its connections land on the dead pod',
       grpc: 'the VIP balances over the same three pods: the VUs whose connection landed on the dead pod time out',
       chain: 'the dead pod is also a chain frontend behind the VIP',
-      ingress:
-        'the edge balances its requests over the same three pods (their endpoints), so a third time out; and ContinuousLoadEdgePathBroken can fire too, saying "backends healthy", since a keep-alive direct flow whose connections all sit on live pods vouches for the backends',
-      'gateway-grpc': 'the edge balances its RPCs over the same three pods, so a third time out (ContinuousLoadEdgePathBroken can fire, see ingress)',
+      ingress: 'the edge balances its requests over the same three pods (their endpoints), so a third time out',
+      'gateway-grpc': 'the edge balances its RPCs over the same three pods, so a third time out',
     },
+    mustNotFire: [{ alert: ALERTS.edgePathBroken, why: 'a target pod is at fault, not the edge: the direct flows that reach that pod fail, so the backends are not healthy' }],
     mustName: [
       {
         alert: ALERTS.destinationFailing,
@@ -236,6 +240,8 @@ const ROWS: Row[] = [
       ingress: 'the edge balances its requests over the same three pods, so a third are slow',
       'gateway-grpc': 'the edge balances its RPCs over the same three pods, so a third are slow',
     },
+    mustNotFire: [{ alert: ALERTS.edgePathBroken, why: "a slow pod makes the edge flows slow, not failing: the edge alert reads errors, and the direct flows to that pod are slow too" }],
+
     mustName: [
       {
         alert: ALERTS.zonePairSlow,
@@ -260,6 +266,7 @@ export interface RowResult {
   /** First firing per alert and place: seconds after the fault, and the place labels it names. */
   fired: { alert: string; severity: string; flow: string; seconds: number; labels: Record<string, string> }[];
   mustName: { alert: string; labels: Record<string, string>; why: string }[];
+  mustNotFire: { alert: string; why: string }[];
   /** Alerts already firing at the end of the warm-up (should be none). */
   firingBeforeFault: string[];
   observedSeconds: number;
@@ -338,6 +345,7 @@ async function runRow(row: Row, block: number): Promise<RowResult> {
         return { alert, severity, flow, seconds: Math.round(seconds), labels };
       }),
       mustName: row.mustName ?? [],
+      mustNotFire: row.mustNotFire ?? [],
       firingBeforeFault: before,
       observedSeconds: Math.round(observed),
       seriesHealthy,
@@ -363,6 +371,9 @@ async function runRow(row: Row, block: number): Promise<RowResult> {
       for (const x of result.fired.filter((y) => y.alert === m.alert && y.flow === flow && !matchesLabels(y, m.labels))) {
         result.failures.push(`${x.alert}{flow="${x.flow}"} named ${JSON.stringify(x.labels)} after ${x.seconds} s; want only ${want}`);
       }
+    }
+    for (const m of result.mustNotFire) {
+      for (const x of result.fired.filter((y) => y.alert === m.alert)) result.failures.push(`${x.alert}{flow="${x.flow}"} fired after ${x.seconds} s, but must not in this row: ${m.why}`);
     }
     if (before.length > 0) result.failures.push(`alerts firing before the fault: ${before.join(', ')}`);
     console.log(
