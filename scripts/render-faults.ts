@@ -193,6 +193,8 @@ const edgeBeforeFile = path.join(root, 'docs', 'faults.before-edge-fix.json');
 if (fs.existsSync(edgeBeforeFile)) {
   const before = JSON.parse(fs.readFileSync(edgeBeforeFile, 'utf8')) as Results;
   const wrong = before.rows.flatMap((r) => r.fired.filter((f) => f.alert === 'ContinuousLoadEdgePathBroken' && r.id !== 'edge-blackhole').map((f) => ({ row: r.id, f })));
+  lines.push('### Found by the matrix: "edge path broken, backends healthy" for a dead pod');
+  lines.push('');
   lines.push(
     `A run on the edge rule before its fix (${before.generatedAt}, \`docs/faults.before-edge-fix.json\`): ` +
       (wrong.length === 0
