@@ -18,14 +18,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadObjects } from './lib/dist';
 import { describeAlerts, readDist, type DistPipeline } from './lib/pipeline';
 import { listAlerts, type Alert } from './lib/prometheus-api';
-import { freePort, makeTempDir, sleep, startPrometheus, startStatsdExporter, stopAll, type StatsdExporter } from './lib/processes';
+import { makeTempDir, sleep, startPrometheus, startStatsdExporter, stopAll, type StatsdExporter } from './lib/processes';
 import { startK6Runner, type K6Runner } from './lib/k6-runner';
+import { startKsm } from './lib/ksm';
 import { assertLoopbackIPv4 } from './lib/loopback';
 import { startCluster, type Cluster } from './lib/topology';
 import { ensureTools, REPO_ROOT } from './lib/tools';
@@ -72,25 +72,6 @@ interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** kube-state-metrics' text exposition for the nodes and target pods (what KSM serves, allowlisted zone label). */
-function ksmText(namespace: string, nodes: string[], targets: LocalCluster['targets']): string {
-  const lines = ['# TYPE kube_node_labels gauge'];
-  nodes.forEach((n, i) => lines.push(`kube_node_labels{node="${n}",label_topology_kubernetes_io_zone="${ZONES[i % ZONES.length]}"} 1`));
-  lines.push('# TYPE kube_pod_info gauge');
-  for (const t of targets) lines.push(`kube_pod_info{namespace="${namespace}",pod="${t.pod}",pod_ip="${t.ip}",node="${t.node}",host_ip="${t.ip}",created_by_kind="ReplicaSet"} 1`);
-  return `${lines.join('\n')}\n`;
-}
-
-async function startKsm(text: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text);
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 /**
  * The cluster with three injectors. `hostsFor(i)` gives injector i's runner `--hosts` entries (merged over
  * the cluster's DNS, as k6's dialer does), so one injector's path can be a proxy of its own.
@@ -106,7 +87,10 @@ async function startLocalCluster(name: string, block: number, hostsFor: (i: numb
     const ns = dist.namespace;
     const targets = c.pods.filter((p) => p.deployment === dist.frontend.metadata.name).map((p, j) => ({ pod: `${p.deployment}-${j}`, ip: p.address, node: nodes[j % nodes.length] as string }));
     for (const t of targets) assertLoopbackIPv4(`target ${t.pod}`, t.ip);
-    const ksm = await startKsm(ksmText(ns, nodes, targets));
+    const ksm = await startKsm(
+      nodes.map((n, i) => ({ name: n, zone: ZONES[i % ZONES.length] as string })),
+      targets.map((t) => ({ namespace: ns, ...t })),
+    );
     extra.push(ksm);
     const injectors: Injector[] = [{ node: nodes[0] as string, pod: `${dist.injector.metadata.name}-0`, statsd: c.statsd }];
     for (let i = 1; i < INJECTORS; i++) {
@@ -132,7 +116,7 @@ async function startLocalCluster(name: string, block: number, hostsFor: (i: numb
             relabel_configs: [{ target_label: 'job', replacement: `${ns}/${pm.metadata.name}` }],
           },
           // kube-prometheus-stack scrapes KSM with honorLabels: true (the pod's namespace stays).
-          { job_name: 'kube-state-metrics', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${ksm.port}`] }] },
+          ksm.scrapeJob,
         ],
       }),
       files: { 'rules.yaml': dist.rules },

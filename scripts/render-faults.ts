@@ -17,6 +17,13 @@ interface Fired {
   severity: string;
   flow: string;
   seconds: number;
+  /** The place the alert names (node, zone, dest_pod, dest_node, dest_zone, dest_ip, edge_type), where present. */
+  labels?: Record<string, string>;
+}
+interface MustName {
+  alert: string;
+  labels: Record<string, string>;
+  why: string;
 }
 interface RowResult {
   id: string;
@@ -27,6 +34,8 @@ interface RowResult {
   breaks: string[];
   mayAlert: Record<string, string>;
   fired: Fired[];
+  mustName?: MustName[];
+  mustNotFire?: { alert: string; why: string }[];
   firingBeforeFault: string[];
   observedSeconds: number;
   seriesHealthy: Record<string, number>;
@@ -40,6 +49,9 @@ interface Results {
   minObserveSeconds: number;
   parallel: number;
   wallSeconds?: number;
+  flows?: string[];
+  zones?: string[];
+  edge?: { kind: string; hostname: string; address: string }[];
   rows: RowResult[];
 }
 
@@ -55,18 +67,27 @@ if (!Array.isArray(res.rows) || res.rows.length === 0) {
   console.error(`render-faults: ${input}: "rows" is ${JSON.stringify(res.rows)}; want the non-empty list the matrix writes`);
   process.exit(1);
 }
-const ORDER = ['healthy', 'dns-dead', 'dns-slow', 'dns-slow-1s', 'vip-blackhole', 'pod-blackhole', 'grpc-blackhole', 'keepalive-reset', 'chain-hop2', 'pod-latency'];
+const ORDER = ['healthy', 'dns-dead', 'dns-slow', 'dns-slow-1s', 'vip-blackhole', 'pod-blackhole', 'grpc-blackhole', 'keepalive-reset', 'chain-hop2', 'edge-blackhole', 'pod-latency'];
+const FLOW_ORDER = ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain', 'ingress', 'gateway-grpc'];
 const rank = (id: string): number => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
 const rows = [...res.rows].sort((a, b) => rank(a.id) - rank(b.id));
-const flows = [...new Set(rows.flatMap((r) => Object.keys(r.seriesHealthy)).filter((f) => f !== '(no flow)'))].sort(
-  (a, b) => ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain'].indexOf(a) - ['http-service', 'http-fresh', 'http-pod-direct', 'grpc', 'chain'].indexOf(b),
-);
+const flowRank = (f: string): number => (FLOW_ORDER.includes(f) ? FLOW_ORDER.indexOf(f) : FLOW_ORDER.length);
+const flows = (res.flows ?? [...new Set(rows.flatMap((r) => Object.keys(r.seriesHealthy)).filter((f) => f !== '(no flow)'))]).slice().sort((a, b) => flowRank(a) - flowRank(b));
+/** The place an alert names, shortened for a cell: pod/node/zone of the destination, zone pair, source node. */
+function placeText(f: Fired): string {
+  const l = f.labels ?? {};
+  const parts: string[] = [];
+  if (l['dest_pod'] !== undefined) parts.push(`${l['dest_pod']} on ${l['dest_node'] ?? '?'} (${l['dest_zone'] ?? 'no zone'})`);
+  else if (l['dest_zone'] !== undefined) parts.push(`${l['zone'] ?? '?'} → ${l['dest_zone']}`);
+  else if (l['node'] !== undefined) parts.push(`from ${l['node']}${l['zone'] ? ` (${l['zone']})` : ''}`);
+  return parts.length ? ` [${parts.join('; ')}]` : '';
+}
 const short = (a: string): string => a.replace(/^ContinuousLoad/, '');
 
 function cell(r: RowResult, flow: string): string {
   const fired = r.fired.filter((f) => f.flow === flow).sort((a, b) => a.seconds - b.seconds);
   const expected = r.breaks.includes(flow);
-  const parts = fired.map((f) => `${f.severity === 'page' ? '**page**' : f.severity} ${short(f.alert)} ${f.seconds} s`);
+  const parts = fired.map((f) => `${f.severity === 'page' ? '**page**' : f.severity} ${short(f.alert)}${placeText(f)} ${f.seconds} s`);
   let text = parts.length > 0 ? parts.join('<br>') : expected ? '**missed**' : '–';
   if (expected) text = `🎯 ${text}`;
   else if (fired.length > 0 && flow in r.mayAlert) text = `${text} ⚠️`;
@@ -83,21 +104,39 @@ lines.push(
 lines.push('');
 lines.push(
   'Each row is one fault on one network path of a loopback cluster (`e2e/lib/topology.ts`): CoreDNS serving the ' +
-    "Services of `dist/`, toxiproxy in front of each of three target pods, of the chain backend and of each Service VIP " +
+    "Services of the matrix's config, toxiproxy in front of each of three target pods, of the chain backend and of each Service VIP " +
     '(a per-connection balancer of ours behind the VIP proxy, as kube-proxy picks an endpoint per connection), the shipped ' +
-    'PrometheusRules in a real Prometheus (scrape and evaluation every 2 s), and `dist/`\'s k6 script run unchanged by the ' +
+    'PrometheusRules in a real Prometheus (scrape and evaluation every 2 s), and the synthesized k6 script run unchanged by the ' +
     'k6 v0.54-compatible runner, resolving every name through that CoreDNS (`--dns-server`). The chain frontend resolves its ' +
     "backend through the same CoreDNS (a Pod's resolv.conf in a private mount namespace).",
 );
 lines.push('');
 lines.push(
+  'The matrix synthesizes its own config: the default flows plus two edge flows, ' +
+    (res.edge ?? []).map((e) => `a ${e.kind === 'grpc' ? 'GRPCRoute (gRPC, h2c, by `:authority`)' : 'route (HTTP/1.1, by Host header)'} for \`${e.hostname}\` at \`${e.address}\``).join(' and ') +
+    '. Their edge is a stand-in for an Ingress controller or a Gateway data plane (`e2e/lib/edge-proxy.ts`), with a toxiproxy proxy in front of it on ' +
+    "the edge address, like every other path; it sends each route's requests to the target's three pods in turn (per request), as " +
+    'ingress-nginx, Envoy Gateway, Istio and Contour balance over the endpoints rather than through the ClusterIP: a VIP fault spares the edge, a pod fault does not.',
+);
+lines.push('');
+lines.push(
+  `Nodes and zones: target pod i runs on node-i in ${(res.zones ?? []).map((z, i) => `\`${z}\` (${i})`).join(', ') || 'its zone'}; the injector runs on ` +
+    '`loopback-node` in the first zone. A stand-in kube-state-metrics (`e2e/lib/ksm.ts`) serves `kube_node_labels` (zones) and ' +
+    '`kube_pod_info` (pod IPs and nodes), so the localizing alerts can name a destination pod, its node and zone, and a zone pair. ' +
+    'Source-node localization (ContinuousLoadSourceNode*) needs three injector pods or more to have a majority to compare with; the matrix ' +
+    'runs one (CPU), so it never names a source node: `e2e/localize.e2e.test.ts` covers source nodes with three injectors.',
+);
+lines.push('');
+lines.push(
   `Each row warms up healthy for ${res.warmupSeconds} s, then the fault goes in and stays; alerts are polled every 2 s for at least ` +
-    `${res.minObserveSeconds} s, and until every flow the fault breaks has paged or the budget has passed (3 min for dead paths, 10 min ` +
+    `${res.minObserveSeconds} s, and until every flow the fault breaks has paged and every alert the row must name has fired, or the budget has passed (3 min for dead paths, 10 min ` +
     'for slow ones). Times are seconds from the fault to the first poll that sees the alert firing. Prometheus starts empty, so the ' +
     '1h windows hold only the row\'s own data: a lower bound for a Prometheus with a long healthy history.',
 );
 lines.push('');
 lines.push(`Run: ${res.generatedAt}, ${rows.length} rows, ${res.parallel} at a time${res.wallSeconds ? `, ${Math.round(res.wallSeconds)} s wall` : ''}.`);
+lines.push('');
+lines.push('Cells: the alerts that fired on each flow, with the place they name in brackets (destination pod on node (zone), zone pair, source node).');
 lines.push('');
 lines.push('🎯 the fault breaks this flow\'s path: it must page within the budget. ⚠️ an alert on a flow whose own path is spared, where localization is impossible (reasons below). ❌ an alert the matrix did not expect: a defect. – nothing fired.');
 lines.push('');
@@ -132,6 +171,41 @@ if (fs.existsSync(beforeFile)) {
   );
   lines.push('');
 }
+lines.push('## What the alerts must name');
+lines.push('');
+lines.push('Beside "every broken flow pages", these rows require an alert that names the place; the same alert on the same flow naming another place fails the row, and so does an alert a row says must not fire.');
+lines.push('');
+for (const r of rows) {
+  for (const m of r.mustName ?? []) {
+    const hit = r.fired.filter((f) => f.alert === m.alert && Object.entries(m.labels).every(([k, v]) => (k === 'flow' ? f.flow : k === 'severity' ? f.severity : f.labels?.[k]) === v)).sort((a, b) => a.seconds - b.seconds)[0];
+    const want = Object.entries(m.labels).map(([k, v]) => `${k}="${v}"`).join(', ');
+    lines.push(`- \`${r.id}\`: ${m.alert}{${want}}: ${hit ? `fired after ${hit.seconds} s` : '**did not fire**'}. Why: ${m.why}.`);
+  }
+}
+for (const r of rows) {
+  for (const m of r.mustNotFire ?? []) {
+    const hits = r.fired.filter((f) => f.alert === m.alert);
+    lines.push(`- \`${r.id}\`: ${m.alert} must not fire: ${hits.length ? `**fired** (${hits.map((h) => `${h.flow} ${h.seconds} s`).join(', ')})` : 'silent'}. Why: ${m.why}.`);
+  }
+}
+lines.push('');
+const edgeBeforeFile = path.join(root, 'docs', 'faults.before-edge-fix.json');
+if (fs.existsSync(edgeBeforeFile)) {
+  const before = JSON.parse(fs.readFileSync(edgeBeforeFile, 'utf8')) as Results;
+  const wrong = before.rows.flatMap((r) => r.fired.filter((f) => f.alert === 'ContinuousLoadEdgePathBroken' && r.id !== 'edge-blackhole').map((f) => ({ row: r.id, f })));
+  lines.push('### Found by the matrix: "edge path broken, backends healthy" for a dead pod');
+  lines.push('');
+  lines.push(
+    `A run on the edge rule before its fix (${before.generatedAt}, \`docs/faults.before-edge-fix.json\`): ` +
+      (wrong.length === 0
+        ? 'ContinuousLoadEdgePathBroken fired in no row but `edge-blackhole`.'
+        : `ContinuousLoadEdgePathBroken ("edge path broken, backends healthy") also fired in ${wrong.map((w) => `\`${w.row}\` for \`${w.f.flow}\` after ${w.f.seconds} s`).join(', ')}, where a target pod was dead. ` +
+          'Why: the rule asked for *a* healthy direct flow to the same target, and the keep-alive `http-service` (its few connections on live pods) ' +
+          'vouched for the backends while `http-fresh` and `http-pod-direct` failed on the dead pod, which the edge, balancing per request, hit too. ' +
+          'Fix: every direct flow the edge flow is compared with must be healthy (lib/monitoring/edge-rules.ts); a promtool test proves it stays silent when one of several direct flows fails.'),
+  );
+  lines.push('');
+}
 lines.push('## Where localization is impossible, and why');
 lines.push('');
 for (const r of rows) {
@@ -141,17 +215,34 @@ for (const r of rows) {
   for (const [flow, why] of reasons) lines.push(`  - \`${flow}\`: ${why}.`);
 }
 lines.push(
-  '- In general: a fault on a pod (its node, its network) is on the path of every flow that reaches that pod, through a VIP or ' +
-    'straight. Only `http-pod-direct` sees every pod in turn, so it is the flow that says "a pod", but a Service flow alerting at the ' +
-    'same time cannot tell the VIP from the pods behind it. Which pod: the `served_by_node` panel and the target\'s server-side ' +
-    'metrics, not the flow alerts.',
+  '- In general: a fault on a pod (its node, its network) is on the path of every flow that reaches that pod, through a VIP, an ' +
+    'edge or straight. Only `http-pod-direct` dials every pod by its IP, so it is the flow whose alerts name the pod: ' +
+    'ContinuousLoadDestinationFailing (pod, node, zone) when a pod fails, ContinuousLoadZonePairSlow (source and destination zone) ' +
+    'when the pods of one zone are slow, and the flow\'s own page of that kind (errors, latency) is held back while the fault is local. A Service or edge flow alerting ' +
+    'at the same time cannot tell the VIP or the edge from the pods behind it: its alert names the flow only.',
 );
 lines.push(
-  '- ⚠️ cells are "may alert", not "must": whether a keep-alive flow (`http-service`, `chain`, `grpc`: one long-lived ' +
+  '- ⚠️ cells are "may alert", not "must": whether a keep-alive flow (`http-service`, `chain`, `grpc`, and the edge flows, whose ' +
+    'edge pools its own connections to the pods: one long-lived ' +
     'connection per VU) sees a bad pod depends on where the balancer put its few connections when they were opened. A row ' +
     'can leave such a flow silent in one run and page it in the next; only the flows that open a connection per request ' +
     '(`http-fresh`, `http-pod-direct`) sample every pod all the time.',
 );
+// Pages beside a localizing alert on the same flow: the flow's own page of the other SLI was not held back.
+for (const r of rows) {
+  for (const m of r.mustName ?? []) {
+    if (!['ContinuousLoadDestinationFailing', 'ContinuousLoadZonePairSlow'].includes(m.alert)) continue;
+    const flow = m.labels['flow'];
+    const extra = r.fired.filter((f) => f.flow === flow && f.severity === 'page' && (f.alert === 'ContinuousLoadErrorBudgetBurn' || f.alert === 'ContinuousLoadLatencyBudgetBurn'));
+    if (extra.length === 0) continue;
+    lines.push(
+      `- \`${r.id}\`: \`${flow}\` paged ${extra.map((f) => `${short(f.alert)} (${f.seconds} s)`).join(', ')} beside ${short(m.alert)}: ` +
+        (m.alert === 'ContinuousLoadDestinationFailing'
+          ? "only the error page is held back while a destination fault is local; requests to a black-holed pod time out after the flow's timeout, so they also count as slow in the flow's latency SLI, while the zone-pair latency ratio that could hold the latency page back counts answered requests only (queries-where.ts zonePairLatencyBadRatio). The pod is named; the second page is the same fault."
+          : 'only the latency page is held back while a zone pair is slow.'),
+    );
+  }
+}
 lines.push(
   '- A DNS fault that makes requests time out (`dns-slow`, 5 s) pages through the error SLI, not the latency SLI: a request ' +
     'that never got a connection has no blocked time in k6 (GotConn never came), so it counts as an error only.',
@@ -182,9 +273,12 @@ for (const r of rows) {
   lines.push('');
   if (r.fired.length === 0) lines.push('No alert fired.');
   else {
-    lines.push('| alert | severity | flow | seconds after the fault |');
-    lines.push('| --- | --- | --- | --- |');
-    for (const f of [...r.fired].sort((a, b) => a.seconds - b.seconds)) lines.push(`| ${f.alert} | ${f.severity} | ${f.flow || '(none)'} | ${f.seconds} |`);
+    lines.push('| alert | severity | flow | names | seconds after the fault |');
+    lines.push('| --- | --- | --- | --- | --- |');
+    for (const f of [...r.fired].sort((a, b) => a.seconds - b.seconds)) {
+      const names = Object.entries(f.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '–';
+      lines.push(`| ${f.alert} | ${f.severity} | ${f.flow || '(none)'} | ${names} | ${f.seconds} |`);
+    }
   }
   if (r.firingBeforeFault.length > 0) lines.push(`\nFiring before the fault: ${r.firingBeforeFault.join(', ')}.`);
   if (r.failures.length > 0) lines.push(`\nFailures:\n${r.failures.map((f) => `- ${f}`).join('\n')}`);
@@ -221,7 +315,7 @@ lines.push('```');
 lines.push('');
 lines.push(
   'Knobs (environment): `CL_E2E_MATRIX_ROWS=id,id` (a subset; the rendered file then has only those rows), `CL_E2E_MATRIX_PARALLEL` ' +
-    '(rows at a time, default 5), `CL_E2E_MATRIX_WARMUP_SECONDS` (40), `CL_E2E_MATRIX_OBSERVE_SECONDS` (150).',
+    '(rows at a time, default 6), `CL_E2E_MATRIX_WARMUP_SECONDS` (40), `CL_E2E_MATRIX_OBSERVE_SECONDS` (150).',
 );
 lines.push('');
 fs.writeFileSync(output, lines.join('\n'));

@@ -14,10 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { parseLoopbackHostPort } from './loopback';
 
 export interface EdgeProxyRoutes {
-  /** Host (no port) → loopback `ip:port` of the HTTP upstream. */
-  readonly http?: Readonly<Record<string, string>>;
-  /** :authority host (no port) → loopback `ip:port` of the h2c gRPC upstream. */
-  readonly grpc?: Readonly<Record<string, string>>;
+  /**
+   * Host (no port) → loopback `ip:port` of the HTTP upstream, or several: then each request goes to the next
+   * in turn, as an edge balances a route's requests over the Service's endpoints (nginx upstream
+   * round-robin, Envoy's per-request load balancing), each with its own pooled connections.
+   */
+  readonly http?: Readonly<Record<string, string | readonly string[]>>;
+  /** :authority host (no port) → loopback `ip:port` of the h2c gRPC upstream, or several (per request in turn). */
+  readonly grpc?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface EdgeProxy {
@@ -36,8 +40,16 @@ function hostOnly(authority: string | undefined): string {
   return authority.replace(/:\d+$/, '').toLowerCase();
 }
 
-function checkedRoutes(field: string, routes: Readonly<Record<string, string>> = {}): Map<string, { host: string; port: number }> {
-  return new Map(Object.entries(routes).map(([h, up]) => [h.toLowerCase(), parseLoopbackHostPort(`${field}[${h}]`, up)]));
+/** Per host, a function that picks the upstream of the next request (round-robin over the route's upstreams). */
+function checkedRoutes(field: string, routes: Readonly<Record<string, string | readonly string[]>> = {}): Map<string, () => { host: string; port: number }> {
+  return new Map(
+    Object.entries(routes).map(([h, up]) => {
+      const list = typeof up === 'string' ? [parseLoopbackHostPort(`${field}[${h}]`, up)] : up.map((u, i) => parseLoopbackHostPort(`${field}[${h}][${i}]`, u));
+      if (list.length === 0) throw new Error(`${field}[${h}]: no upstream; want a loopback ip:port or a non-empty list of them`);
+      let next = 0;
+      return [h.toLowerCase(), () => list[next++ % list.length] as { host: string; port: number }];
+    }),
+  );
 }
 
 /** Hop-by-hop headers a proxy must not forward (RFC 9110 section 7.6.1). */
@@ -51,7 +63,7 @@ export async function startEdgeProxy(routes: EdgeProxyRoutes): Promise<EdgeProxy
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   const httpServer = http.createServer((req, res) => {
-    const up = httpRoutes.get(hostOnly(req.headers.host));
+    const up = httpRoutes.get(hostOnly(req.headers.host))?.();
     if (!up) {
       counts.unrouted++;
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no route for host ${req.headers.host ?? '(none)'}\n`);
@@ -92,7 +104,7 @@ export async function startEdgeProxy(routes: EdgeProxyRoutes): Promise<EdgeProxy
     s.on('close', () => serverSessions.delete(s));
   });
   grpcServer.on('stream', (stream, headers) => {
-    const up = grpcRoutes.get(hostOnly(headers[':authority'] as string | undefined));
+    const up = grpcRoutes.get(hostOnly(headers[':authority'] as string | undefined))?.();
     if (!up) {
       counts.unrouted++;
       stream.respond({ ':status': 404 }, { endStream: true });

@@ -166,9 +166,12 @@ export function serviceHosts(d: DistPipeline, byDeployment: Map<string, Podinfo>
  * Prometheus scrape jobs equivalent to what prometheus-operator generates from our monitors. A
  * Deployment may stand for several pods (the fault matrix runs three target pods).
  */
+/** The node the loopback injector pod runs on (its scrape target's `node` label). */
+export const INJECTOR_NODE = 'loopback-node';
+
 export function scrapeJobs(d: DistPipeline, statsd: StatsdExporter, byDeployment: Map<string, Podinfo | Podinfo[]>): unknown[] {
   const jobs: unknown[] = [];
-  const node = 'loopback-node';
+  const node = INJECTOR_NODE;
   for (const pm of d.podMonitors) {
     const spec = pm.spec as { selector: Selector; podMetricsEndpoints: { port: string; path?: string }[] };
     if (!matches(spec.selector, podLabels(d.injector))) throw new Error(`PodMonitor ${pm.metadata.name} does not select Deployment ${d.injector.metadata.name}'s pods`);

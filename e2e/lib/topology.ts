@@ -22,14 +22,27 @@
  *   private mount namespace (resolv.ts).
  * - statsd_exporter + Prometheus with the shipped rules and scrape jobs as the pipeline e2e builds
  *   them, and the k6-compatible runner running dist/'s script unchanged with --dns-server.
+ * - Optional (`zones`): nodes and zones. Target pod i runs on node-i, in zones[i % zones.length]; the
+ *   injector's node (INJECTOR_NODE) is in zones[0]. A stand-in kube-state-metrics (ksm.ts) serves
+ *   kube_node_labels and kube_pod_info (every pod's address), so the localizing rules can name a
+ *   destination pod, its node and zone.
+ * - Optional (`edge`): the cluster's edge (an Ingress controller's or a Gateway's data plane), the
+ *   edge-proxy.ts stand-in routing by Host / :authority. Each edge address's host resolves (CoreDNS) to
+ *   an edge address 127.B.2.x, where a toxiproxy proxy on the address's port forwards to the edge
+ *   proxy's listener (the edge's network path). The edge proxy sends each route's requests to the
+ *   target pods' proxies in turn (per request): ingress-nginx, Envoy Gateway, Istio and Contour balance
+ *   over the Service's endpoints (EndpointSlices), not through its ClusterIP, so a VIP fault spares the
+ *   edge and a pod fault reaches it.
  */
 import * as net from 'node:net';
 import { stringify } from 'yaml';
 import { findContainer, flagValue, type KubeObject } from './dist';
 import { startCoreDNS, type CoreDNS } from './coredns';
+import { startEdgeProxy, type EdgeProxy } from './edge-proxy';
+import { startKsm, type Ksm } from './ksm';
 import { startK6Runner, type K6Runner } from './k6-runner';
 import { assertLoopbackIPv4 } from './loopback';
-import { scrapeJobs, type DistPipeline } from './pipeline';
+import { INJECTOR_NODE, scrapeJobs, type DistPipeline } from './pipeline';
 import { startPodinfo, startPrometheus, startStatsdExporter, freePort, type Podinfo, type Prometheus, type StatsdExporter } from './processes';
 import { freeDnsAddress, withResolvConf } from './resolv';
 import { startToxiproxy, type Toxiproxy } from './toxiproxy';
@@ -42,12 +55,36 @@ export interface ClusterOptions {
   targetReplicas?: number;
   /** Scrape and rule evaluation interval (default 2 s, as the pipeline e2e). */
   intervalSeconds?: number;
+  /** Zones of the nodes: pods get nodes and zones, and a stand-in kube-state-metrics serves them (default: none). */
+  zones?: string[];
+  /** Edge routes: an edge proxy stand-in behind a toxiproxy proxy per edge address (default: none). */
+  edge?: ClusterEdgeRoute[];
+}
+
+export interface ClusterEdgeRoute {
+  /** What the route carries: HTTP/1.1 by Host header, or gRPC (h2c) by :authority. */
+  kind: 'http' | 'grpc';
+  /** The host the route matches. */
+  hostname: string;
+  /** The edge address the flow sends to (`scheme://host[:port]`): its host resolves to the edge. */
+  address: string;
+}
+
+export interface ClusterEdge {
+  proxy: EdgeProxy;
+  /** The edge's addresses (127.B.2.x) by the address host that resolves to each. */
+  addresses: Record<string, string>;
+  /** toxiproxy proxy names in front of the edge proxy's listeners (one per edge address and port). */
+  proxies: string[];
 }
 
 export interface ClusterPod {
   deployment: string;
   index: number;
   address: string;
+  /** The pod's node (with `zones`; else node-<address>) and its zone (with `zones`). */
+  node: string;
+  zone?: string;
   podinfo: Podinfo;
   /** toxiproxy proxy names by port name ("http", "grpc"). */
   proxies: Record<string, string>;
@@ -73,6 +110,10 @@ export interface Cluster {
   statsd: StatsdExporter;
   prometheus: Prometheus;
   k6: K6Runner;
+  /** With `edge`: the edge proxy and its toxiproxy proxies. */
+  edge?: ClusterEdge;
+  /** With `zones`: the stand-in kube-state-metrics. */
+  ksm?: Ksm;
   /** Connections each balancer has opened, by "<service>/<port name>" and pod index. */
   balancerCounts: Record<string, number[]>;
   stop(): Promise<void>;
@@ -188,8 +229,22 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
       addRecord(svc.metadata.name, headless ? entry.addresses : [vip as string]);
       services.push({ name: svc.metadata.name, headless, vip, proxies: {}, deployment: entry.dep.metadata.name });
     }
+    // The edge: each edge address's host resolves to an edge address of its own (127.B.2.x).
+    const edgeAddresses: Record<string, string> = {};
+    for (const r of opts.edge ?? []) {
+      const host = new URL(r.address).hostname;
+      if (!host) throw new Error(`cluster ${opts.name}: edge route ${r.hostname}: address ${JSON.stringify(r.address)} names no host; want scheme://host[:port]`);
+      if (!(host in edgeAddresses)) {
+        edgeAddresses[host] = `127.${opts.block}.2.${Object.keys(edgeAddresses).length + 2}`;
+        records[host] = [edgeAddresses[host] as string];
+      }
+    }
     for (const ips of Object.values(records)) ips.forEach((ip, i) => assertLoopbackIPv4(`cluster ${opts.name} address ${i}`, ip));
     // ttl 0: nothing in the cluster caches an answer, so a DNS fault reaches the next lookup.
+    const zones = opts.zones;
+    if (zones !== undefined && (zones.length === 0 || zones.some((z) => !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(z)))) {
+      throw new Error(`cluster ${opts.name}: zones ${JSON.stringify(zones)} is not allowed: want one or more label values such as "zone-a"`);
+    }
     const dns = await startCoreDNS({ name: `${opts.name}-coredns`, host: dnsHost, port: 53, records, ttl: 0 });
     started.push(dns);
 
@@ -197,10 +252,12 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
       const args = findContainer(dep, 'podinfo').args ?? [];
       const isFrontend = dep === d.frontend;
       for (const [index, address] of addresses.entries()) {
+        const node = zones ? `node-${index}` : `node-${address}`;
+        const zone = zones ? (zones[index % zones.length] as string) : undefined;
         const podinfo = await startPodinfo({
           name: `${opts.name}-${dep.metadata.name}-${index}`,
           args,
-          env: { NODE_NAME: `node-${address}`, POD_NAME: `${dep.metadata.name}-${index}` },
+          env: { NODE_NAME: node, POD_NAME: `${dep.metadata.name}-${index}` },
           grpcPort: true,
           // The frontend's --backend-url is the backend Service's URL, resolved through the cluster DNS.
           wrap: isFrontend && flagValue(args, 'backend-url') !== undefined ? (command, a) => withResolvConf({ nameserver: dnsHost, search, ndots: 5 }, command, a) : undefined,
@@ -217,7 +274,7 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
           await toxiproxy.client.createProxy({ name: proxyName, listen: `${address}:${listenPort}`, upstream: `127.0.0.1:${upstreamPort}` });
           proxies[portName] = proxyName;
         }
-        pods.push({ deployment: dep.metadata.name, index, address, podinfo, proxies });
+        pods.push({ deployment: dep.metadata.name, index, address, node, zone, podinfo, proxies });
       }
     }
 
@@ -243,6 +300,50 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
       }
     }
 
+    // The edge proxy sends each route's requests to the target's endpoints (the pod proxies) in turn, as
+    // Ingress controllers and Gateway data planes do, and sits behind a toxiproxy proxy per edge address.
+    let edge: ClusterEdge | undefined;
+    if (opts.edge?.length) {
+      const selected = pods.filter((p) => p.deployment === d.frontend.metadata.name);
+      const upstream: Record<string, string[]> = {};
+      for (const kind of ['http', 'grpc'] as const) {
+        if (!opts.edge.some((r) => r.kind === kind)) continue;
+        const port = containerPort(d.frontend, kind);
+        if (port === undefined) throw new Error(`cluster ${opts.name}: the target Deployment ${d.frontend.metadata.name} has no container port named ${kind} for the edge's ${kind} routes`);
+        upstream[kind] = selected.map((p) => `${p.address}:${port}`);
+      }
+      const routes = { http: {} as Record<string, string[]>, grpc: {} as Record<string, string[]> };
+      for (const r of opts.edge) routes[r.kind][r.hostname] = upstream[r.kind] as string[];
+      const proxy = await startEdgeProxy(routes);
+      started.push(proxy);
+      const proxies: string[] = [];
+      const listeners = new Map<string, 'http' | 'grpc'>();
+      for (const r of opts.edge) {
+        const u = new URL(r.address);
+        const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+        const listen = `${edgeAddresses[u.hostname] as string}:${port}`;
+        const had = listeners.get(listen);
+        if (had === r.kind) continue;
+        if (had) throw new Error(`cluster ${opts.name}: edge address ${r.address} carries both http and grpc routes on ${listen}; the stand-in has one listener per protocol: give them different ports`);
+        listeners.set(listen, r.kind);
+        const name = `edge-${r.kind}-${u.hostname}-${port}`;
+        await toxiproxy.client.createProxy({ name, listen, upstream: r.kind === 'grpc' ? proxy.grpcAddress : proxy.httpAddress });
+        proxies.push(name);
+      }
+      edge = { proxy, addresses: edgeAddresses, proxies };
+    }
+
+    let ksm: Ksm | undefined;
+    if (zones) {
+      const nodes = new Map<string, string>([[INJECTOR_NODE, zones[0] as string]]);
+      for (const p of pods) nodes.set(p.node, p.zone as string);
+      ksm = await startKsm(
+        [...nodes].map(([name, zone]) => ({ name, zone })),
+        pods.map((p) => ({ namespace: ns, pod: `${p.deployment}-${p.index}`, ip: p.address, node: p.node })),
+      );
+      started.push(ksm);
+    }
+
     const statsd = await startStatsdExporter({ name: `${opts.name}-statsd_exporter`, mapping: d.mapping, args: d.statsdArgs });
     started.push(statsd);
     const byDeployment = new Map<string, Podinfo[]>();
@@ -253,14 +354,14 @@ export async function startCluster(d: DistPipeline, opts: ClusterOptions): Promi
       config: stringify({
         global: { scrape_interval: interval, evaluation_interval: interval },
         rule_files: ['rules.yaml'],
-        scrape_configs: scrapeJobs(d, statsd, byDeployment),
+        scrape_configs: [...scrapeJobs(d, statsd, byDeployment), ...(ksm ? [ksm.scrapeJob] : [])],
       }),
       files: { 'rules.yaml': d.rules },
     });
     started.push(prometheus);
     const k6 = await startK6Runner({ name: `${opts.name}-k6-runner`, objects: d.objects, injector: d.injector, statsdPort: statsd.statsdPort, dnsServer: `${dnsHost}:53` });
     started.push(k6);
-    return { name: opts.name, dist: d, dns, toxiproxy, pods, services, statsd, prometheus, k6, balancerCounts, stop: stopAllStarted };
+    return { name: opts.name, dist: d, dns, toxiproxy, pods, services, statsd, prometheus, k6, edge, ksm, balancerCounts, stop: stopAllStarted };
   } catch (err) {
     await stopAllStarted();
     throw err;

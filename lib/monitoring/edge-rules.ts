@@ -25,7 +25,7 @@ export function directFlowsFor(model: Model, flow: ResolvedFlow): ResolvedFlow[]
 
 /**
  * `ContinuousLoadEdgePathBroken`, one rule per edge flow and page pair: the edge flow burns its error
- * budget as the pair's ErrorBudgetBurn would page, while at least one direct flow to the same target stays
+ * budget as the pair's ErrorBudgetBurn would page, while every direct flow it is compared with stays
  * under that pair's threshold over the short window. The direct side reads the same recording rules, so a
  * direct flow without samples (no series) never vouches for the pods: no data, no "backends healthy".
  * Those rules live in other groups, so this alert may read them one evaluation late; the edge flow's own
@@ -42,12 +42,15 @@ export function edgeRuleGroups(model: Model): RuleGroup[] {
     for (const b of pages) {
       const t = burnThreshold(b.factor, flow.availability);
       const sel = matchers({ namespace: model.namespace, flow: flow.name });
+      // Every direct flow must be healthy, not one: a keep-alive direct flow whose connections sit on live
+      // pods would vouch for the backends while a fresh or pod-direct flow sees a dead pod (the fault
+      // matrix's pod-blackhole row), and the edge, balancing per request, hits that pod too.
       const healthy = direct
-        .map((d) => `${RECORD.errorRatio(b.short)}${matchers({ namespace: model.namespace, flow: d.name })} <= ${burnThreshold(b.factor, d.availability)}`)
-        .join('\nor\n');
+        .map((d) => `(\n${RECORD.errorRatio(b.short)}${matchers({ namespace: model.namespace, flow: d.name })} <= ${burnThreshold(b.factor, d.availability)}\n)`)
+        .join('\nand on (namespace)\n');
       rules.push({
         alert: ALERTS.edgePathBroken,
-        expr: `${RECORD.errorRatio(b.short)}${sel} > ${t}\nand\n${RECORD.errorRatio(b.long)}${sel} > ${t}\nand on (namespace)\n(\n${healthy}\n)`,
+        expr: `${RECORD.errorRatio(b.short)}${sel} > ${t}\nand\n${RECORD.errorRatio(b.long)}${sel} > ${t}\nand on (namespace)\n${healthy}`,
         for: burnFor(b),
         labels: { severity: 'page', flow: flow.name, edge_type: flow.type as EdgeFlowType, long_window: b.long, short_window: b.short },
         annotations: {

@@ -38,6 +38,17 @@ describe('the edge rules', () => {
     );
   });
 
+  test('with several direct flows, every one must be healthy: one failing means a pod is down, not the edge', () => {
+    const several = model({ flows: [{ type: 'http-service', name: 'direct' }, { type: 'http-fresh', name: 'fresh' }, INGRESS_FLOW] });
+    const [group] = edgeRuleGroups(several);
+    expect(group.rules[0].expr).toBe(
+      'flow:cl_error_ratio:rate5m{flow="ingress",namespace="continuous-load"} > 0.0072\nand\nflow:cl_error_ratio:rate1h{flow="ingress",namespace="continuous-load"} > 0.0072\n' +
+        'and on (namespace)\n(\nflow:cl_error_ratio:rate5m{flow="direct",namespace="continuous-load"} <= 0.0072\n)\n' +
+        'and on (namespace)\n(\nflow:cl_error_ratio:rate5m{flow="fresh",namespace="continuous-load"} <= 0.0072\n)',
+    );
+    expect(group.rules[0].annotations?.description).toContain('while flows direct, fresh reach the same target directly within objective');
+  });
+
   test('no edge flow, or no direct flow to compare with: no edge group', () => {
     expect(edgeRuleGroups(model())).toEqual([]);
     expect(sloRuleGroups(model({ flows: [INGRESS_FLOW] })).map((g) => g.name)).not.toContain(EDGE_RULE_GROUP);
