@@ -109,7 +109,7 @@ function withLinks(model: Model, group: RuleGroup, flowOf?: FlowClass | ((rule: 
  * `flow_class` label tells the rules of two classes apart (promtool's duplicate-rule lint fails on equal
  * record or alert names with equal static labels in different groups).
  */
-interface ClassRules {
+export interface ClassRules {
   readonly cls: FlowClass;
   /** The one flow of a class of one, else the class: what the queries select. */
   readonly scope: FlowScope;

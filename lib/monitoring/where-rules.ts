@@ -1,7 +1,7 @@
 import { ALERTS } from './alerts';
 import { fromSeconds, toSeconds } from '../model/duration';
-import type { Rule, RuleGroup } from './rule-groups';
-import { FlowClass, FlowScope, Model, ResolvedFlow } from '../model/model';
+import type { ClassRules, Rule, RuleGroup } from './rule-groups';
+import { Model } from '../model/model';
 import { matchers, burnThreshold, selector, flowSelector } from '../model/queries';
 import { isRemoteWrite } from '../model/queries-rw';
 import {
@@ -34,13 +34,7 @@ import { MESH_PAIR_RECORD, meshDestFailsFromMostSources, meshPairErrorRatio, mes
  */
 
 /** The class a group of rules is about, as rule-groups.ts resolves it. */
-export interface WhereClass {
-  readonly cls: FlowClass;
-  readonly scope: FlowScope;
-  readonly single?: ResolvedFlow;
-  readonly flowText: string;
-  readonly labels: Record<string, string>;
-}
+type WhereClass = ClassRules;
 
 /** Name of the group of the topology info rules (node → zone, pod IP → pod, node, zone). */
 export const WHERE_TOPOLOGY_GROUP = 'continuous-load.topology';
